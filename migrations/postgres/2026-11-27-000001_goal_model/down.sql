@@ -1,0 +1,9 @@
+DROP TABLE activities;
+DROP TABLE department_goals;
+DROP TABLE goals;
+DROP TABLE perspectives;
+DROP TABLE visions;
+DROP TABLE reporting_periods;
+DROP TABLE plan_periods;
+DROP TABLE units;
+DROP TABLE organizations;

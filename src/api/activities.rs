@@ -1,0 +1,276 @@
+//! `/api/v1/activities`: what the work teams do to reach the goals.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::QueryParams;
+use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::auth::Caller;
+use crate::db::types::{Id, UtcTime};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::rules::permissions::Action;
+use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::activities::{self, Activity, ActivityFilter, ActivityStatus};
+use crate::store::units;
+use crate::store::Store;
+
+/// A new activity on a team's activity plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateActivity {
+    /// The work team (a unit of kind `team`).
+    pub team_id: Id,
+    /// The overarching goal it serves; give this or `department_goal_id`.
+    pub goal_id: Option<Id>,
+    /// The department goal it serves; give this or `goal_id`.
+    pub department_goal_id: Option<Id>,
+    #[schema(example = "Trygghetsvandring i centrum tillsammans med polisen")]
+    pub title: String,
+    pub description: Option<String>,
+    #[schema(example = "Arbetslagsledaren")]
+    pub responsible: Option<String>,
+    #[schema(example = "2011-05-31")]
+    pub due_date: Option<NaiveDate>,
+    /// Defaults to `planned`.
+    pub status: Option<ActivityStatus>,
+    /// When it was done; only with status `done` (defaults to today then).
+    pub done_on: Option<NaiveDate>,
+    pub external_id: Option<String>,
+}
+
+/// Changes to an activity. Setting `status` to `done` strikes it through with today's date
+/// unless `done_on` is given; moving it out of `done` clears `done_on`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateActivity {
+    pub team_id: Option<Id>,
+    /// Link to this overarching goal instead (clears `department_goal_id`).
+    pub goal_id: Option<Id>,
+    /// Link to this department goal instead (clears `goal_id`).
+    pub department_goal_id: Option<Id>,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub responsible: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub due_date: Option<Option<NaiveDate>>,
+    pub status: Option<ActivityStatus>,
+    pub done_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+impl Resource for Activity {
+    type Create = CreateActivity;
+    type Patch = UpdateActivity;
+    const PATH: &'static str = "/api/v1/activities";
+
+    fn build(organization_id: Id, input: CreateActivity, now: UtcTime) -> AppResult<Activity> {
+        let meta = new_meta(now);
+        let status = input.status.unwrap_or(ActivityStatus::Planned);
+        let mut checks = Checks::new();
+        let done_on = done_date(&mut checks, status, input.done_on, None);
+        checks.finish()?;
+        let mut activity = Activity {
+            id: meta.id,
+            organization_id,
+            team_id: input.team_id,
+            goal_id: input.goal_id,
+            department_goal_id: input.department_goal_id,
+            title: input.title,
+            description: clean(input.description),
+            responsible: clean(input.responsible),
+            due_date: input.due_date,
+            status,
+            done_on,
+            external_id: clean(input.external_id),
+            archived_at: None,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            version: meta.version,
+        };
+        validate(&mut activity)?;
+        Ok(activity)
+    }
+
+    fn apply(&mut self, patch: UpdateActivity) -> AppResult<()> {
+        if let Some(team) = patch.team_id {
+            self.team_id = team;
+        }
+        // Naming one kind of goal moves the activity off the other; naming both is refused
+        // by `validate`.
+        if patch.goal_id.is_some() || patch.department_goal_id.is_some() {
+            self.goal_id = patch.goal_id;
+            self.department_goal_id = patch.department_goal_id;
+        }
+        if let Some(title) = patch.title {
+            self.title = title;
+        }
+        if let Some(description) = patch.description {
+            self.description = clean(description);
+        }
+        if let Some(responsible) = patch.responsible {
+            self.responsible = clean(responsible);
+        }
+        if let Some(due) = patch.due_date {
+            self.due_date = due;
+        }
+        let mut checks = Checks::new();
+        let status = patch.status.unwrap_or(self.status);
+        let kept = if status == self.status {
+            self.done_on
+        } else {
+            None
+        };
+        self.done_on = done_date(&mut checks, status, patch.done_on, kept);
+        self.status = status;
+        checks.finish()?;
+        validate(self)
+    }
+
+    fn check(&mut self, conn: &mut DbConnection, before: Option<&Activity>) -> AppResult<()> {
+        activities::check(conn, self, before)
+    }
+}
+
+/// The done date for a status: given, kept, or today for `done`; none otherwise.
+fn done_date(
+    checks: &mut Checks,
+    status: ActivityStatus,
+    given: Option<NaiveDate>,
+    kept: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    if status == ActivityStatus::Done {
+        given.or(kept).or_else(|| Some(today()))
+    } else {
+        if given.is_some() {
+            checks.fail(
+                "done_on",
+                "only an activity with status `done` has a done date",
+            );
+        }
+        None
+    }
+}
+
+fn validate(activity: &mut Activity) -> AppResult<()> {
+    activity.title = activity.title.trim().to_string();
+    let mut checks = Checks::new();
+    checks.text("title", &activity.title, MAX_NAME);
+    checks.optional_text("description", activity.description.as_ref(), MAX_TEXT);
+    checks.optional_text("responsible", activity.responsible.as_ref(), MAX_NAME);
+    checks.optional_text("external_id", activity.external_id.as_ref(), MAX_NAME);
+    if activity.goal_id.is_some() == activity.department_goal_id.is_some() {
+        checks.fail(
+            "goal_id",
+            "give exactly one of goal_id and department_goal_id",
+        );
+    }
+    checks.finish()
+}
+
+/// Filters for listing activities.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityListParams {
+    /// Only this team's activities.
+    pub team_id: Option<Id>,
+    /// Only activities of the teams in this unit's subtree.
+    pub unit_id: Option<Id>,
+    pub goal_id: Option<Id>,
+    pub department_goal_id: Option<Id>,
+    pub status: Option<ActivityStatus>,
+    /// Exactly this responsible.
+    pub responsible: Option<String>,
+    /// Due strictly before this date.
+    pub due_before: Option<NaiveDate>,
+    /// Due strictly after this date.
+    pub due_after: Option<NaiveDate>,
+    /// Only open (planned or in progress) activities whose due date has passed.
+    pub overdue: Option<bool>,
+    /// Include archived activities.
+    pub include_archived: Option<bool>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the organization's activities.
+#[utoipa::path(
+    tag = "activities",
+    params(ActivityListParams),
+    responses(
+        (status = 200, description = "One page of activities, in creation order", body = Page<Activity>),
+        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/activities")]
+pub async fn list_activities(
+    store: web::Data<Store>,
+    caller: Caller,
+    params: QueryParams<ActivityListParams>,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::Read)?;
+    let params = params.0;
+    let page = page_request(
+        params.limit,
+        params.cursor.as_deref(),
+        params.include_archived,
+    )?;
+    let org = caller.organization_id.clone();
+    let limit = page.limit;
+    let rows = store
+        .run(move |conn| {
+            let mut team_ids = params.team_id.map(|team| vec![team]);
+            if let Some(unit) = &params.unit_id {
+                let teams = units::teams_below(conn, &org, unit)?;
+                team_ids = Some(match team_ids {
+                    Some(only) => only.into_iter().filter(|t| teams.contains(t)).collect(),
+                    None => teams,
+                });
+            }
+            let filter = ActivityFilter {
+                team_ids,
+                goal_id: params.goal_id,
+                department_goal_id: params.department_goal_id,
+                status: params.status,
+                responsible: params.responsible,
+                due_before: params.due_before,
+                due_after: params.due_after,
+                overdue_on: params.overdue.filter(|o| *o).map(|_| today()),
+            };
+            Ok(activities::list(conn, &org, &filter, &page)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+}
+
+crate::crud_endpoints! {
+    record: Activity,
+    tag: "activities",
+    collection: "/activities",
+    item: "/activities/{id}",
+    create: create_activity(CreateActivity) "Add an activity to a team's activity plan (manager, team member).",
+    get: get_activity "Get one activity.",
+    update: update_activity(UpdateActivity) "Change an activity, e.g. strike it through by setting status `done`.",
+    archive: archive_activity "/activities/{id}/archive" "Archive an activity: it leaves lists and the activity plan.",
+    unarchive: unarchive_activity "/activities/{id}/unarchive" "Restore an archived activity.",
+    delete: delete_activity "Delete an activity.",
+}

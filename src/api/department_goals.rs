@@ -1,0 +1,229 @@
+//! `/api/v1/department-goals`: the boards' breakdown of the overarching goals.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::QueryParams;
+use crate::api::goals::{check_goal_fields, only_drafts};
+use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::auth::Caller;
+use crate::db::types::{Id, TextList, UtcTime};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::rules::permissions::Action;
+use crate::rules::validate::{clean, Checks};
+use crate::store::department_goals::{self, DepartmentGoal, DepartmentGoalFilter};
+use crate::store::goals::GoalState;
+use crate::store::Store;
+
+/// A new department goal; its plan period is the overarching goal's.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDepartmentGoal {
+    /// The overarching goal it breaks down.
+    pub goal_id: Id,
+    /// The board (a unit of kind `board`) that owns it.
+    pub owner_unit_id: Id,
+    /// Unique among the board's goals in the plan period, from 1.
+    #[schema(example = 1)]
+    pub number: i32,
+    #[schema(example = "Alla elever ska känna sig trygga i skolan.")]
+    pub title: String,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub footnotes: Vec<String>,
+    pub decision_reference: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    /// Defaults to `draft`.
+    pub state: Option<GoalState>,
+    pub external_id: Option<String>,
+}
+
+/// Changes to a department goal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDepartmentGoal {
+    pub goal_id: Option<Id>,
+    pub owner_unit_id: Option<Id>,
+    pub number: Option<i32>,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub footnotes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub decision_reference: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub decided_on: Option<Option<NaiveDate>>,
+    pub state: Option<GoalState>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+impl Resource for DepartmentGoal {
+    type Create = CreateDepartmentGoal;
+    type Patch = UpdateDepartmentGoal;
+    const PATH: &'static str = "/api/v1/department-goals";
+
+    fn build(
+        organization_id: Id,
+        input: CreateDepartmentGoal,
+        now: UtcTime,
+    ) -> AppResult<DepartmentGoal> {
+        let meta = new_meta(now);
+        let mut goal = DepartmentGoal {
+            id: meta.id,
+            organization_id,
+            // Set from the overarching goal by the integrity check.
+            plan_period_id: input.goal_id.clone(),
+            goal_id: input.goal_id,
+            owner_unit_id: input.owner_unit_id,
+            number: input.number,
+            title: input.title,
+            description: clean(input.description),
+            footnotes: TextList::new(input.footnotes),
+            decision_reference: clean(input.decision_reference),
+            decided_on: input.decided_on,
+            state: input.state.unwrap_or(GoalState::Draft),
+            external_id: clean(input.external_id),
+            archived_at: None,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            version: meta.version,
+        };
+        validate(&mut goal)?;
+        Ok(goal)
+    }
+
+    fn apply(&mut self, patch: UpdateDepartmentGoal) -> AppResult<()> {
+        if let Some(goal) = patch.goal_id {
+            self.goal_id = goal;
+        }
+        if let Some(owner) = patch.owner_unit_id {
+            self.owner_unit_id = owner;
+        }
+        if let Some(number) = patch.number {
+            self.number = number;
+        }
+        if let Some(title) = patch.title {
+            self.title = title;
+        }
+        if let Some(description) = patch.description {
+            self.description = clean(description);
+        }
+        if let Some(footnotes) = patch.footnotes {
+            self.footnotes = TextList::new(footnotes);
+        }
+        if let Some(reference) = patch.decision_reference {
+            self.decision_reference = clean(reference);
+        }
+        if let Some(decided_on) = patch.decided_on {
+            self.decided_on = decided_on;
+        }
+        if let Some(state) = patch.state {
+            self.state = state;
+        }
+        if let Some(external_id) = patch.external_id {
+            self.external_id = clean(external_id);
+        }
+        validate(self)
+    }
+
+    fn check(&mut self, conn: &mut DbConnection, before: Option<&DepartmentGoal>) -> AppResult<()> {
+        department_goals::check(conn, self, before)
+    }
+
+    fn deletable(&self) -> AppResult<()> {
+        only_drafts(self.state, "department goal")
+    }
+}
+
+fn validate(goal: &mut DepartmentGoal) -> AppResult<()> {
+    let mut checks = Checks::new();
+    check_goal_fields(
+        &mut checks,
+        goal.number,
+        &mut goal.title,
+        goal.description.as_ref(),
+        &goal.footnotes,
+        goal.decision_reference.as_ref(),
+        goal.external_id.as_ref(),
+    );
+    checks.finish()
+}
+
+/// Filters for listing department goals.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DepartmentGoalListParams {
+    /// Only the breakdown of this overarching goal.
+    pub goal_id: Option<Id>,
+    /// Only this board's goals.
+    pub owner_unit_id: Option<Id>,
+    pub plan_period_id: Option<Id>,
+    pub state: Option<GoalState>,
+    /// Include archived goals.
+    pub include_archived: Option<bool>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the organization's department goals.
+#[utoipa::path(
+    tag = "department-goals",
+    params(DepartmentGoalListParams),
+    responses(
+        (status = 200, description = "One page of department goals, in creation order", body = Page<DepartmentGoal>),
+        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/department-goals")]
+pub async fn list_department_goals(
+    store: web::Data<Store>,
+    caller: Caller,
+    params: QueryParams<DepartmentGoalListParams>,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::Read)?;
+    let params = params.0;
+    let page = page_request(
+        params.limit,
+        params.cursor.as_deref(),
+        params.include_archived,
+    )?;
+    let org = caller.organization_id.clone();
+    let limit = page.limit;
+    let filter = DepartmentGoalFilter {
+        goal_id: params.goal_id,
+        owner_unit_id: params.owner_unit_id,
+        plan_period_id: params.plan_period_id,
+        state: params.state,
+    };
+    let rows = store
+        .run(move |conn| Ok(department_goals::list(conn, &org, &filter, &page)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+}
+
+crate::crud_endpoints! {
+    record: DepartmentGoal,
+    tag: "department-goals",
+    collection: "/department-goals",
+    item: "/department-goals/{id}",
+    create: create_department_goal(CreateDepartmentGoal) "Create a department goal under an overarching goal (board).",
+    get: get_department_goal "Get one department goal.",
+    update: update_department_goal(UpdateDepartmentGoal) "Change a department goal (board).",
+    archive: archive_department_goal "/department-goals/{id}/archive" "Archive a department goal: no new activities can be linked to it.",
+    unarchive: unarchive_department_goal "/department-goals/{id}/unarchive" "Restore an archived department goal.",
+    delete: delete_department_goal "Delete a draft department goal that nothing references (otherwise archive it).",
+}

@@ -1,0 +1,207 @@
+//! Request extractors whose failures are problem+json with the field that is wrong:
+//! JSON bodies, query strings, path ids and `If-Match`.
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use std::future::{ready, Ready};
+
+use crate::error::{AppError, FieldError};
+
+/// A JSON request body. Malformed JSON is a 400; a well-formed body with a missing,
+/// unknown or mistyped field is a 422 naming the field; over the body limit is a 413.
+pub struct JsonBody<T>(pub T);
+
+impl<T> JsonBody<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = match req.headers().get(header::CONTENT_TYPE) {
+            None => true,
+            Some(value) => value
+                .to_str()
+                .map(|v| {
+                    let essence = v
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase();
+                    essence == "application/json" || essence.ends_with("+json")
+                })
+                .unwrap_or(false),
+        };
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(AppError::UnsupportedMediaType(
+                    "the request body must be JSON (Content-Type: application/json)".to_string(),
+                ));
+            }
+            let bytes = bytes
+                .await
+                .map_err(|e| match e.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => AppError::PayloadTooLarge(
+                        "the request body is larger than the configured limit (BODY_LIMIT_BYTES)"
+                            .to_string(),
+                    ),
+                    _ => AppError::BadRequest {
+                        detail: format!("the request body could not be read: {e}"),
+                        errors: vec![],
+                    },
+                })?;
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_data() {
+            let message = inner.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
+            let field = field_of(&path, &message);
+            AppError::Unprocessable {
+                detail: format!("invalid request body: {message}"),
+                errors: vec![FieldError::new(field, message)],
+            }
+        } else {
+            AppError::BadRequest {
+                detail: format!("the request body is not valid JSON: {inner}"),
+                errors: vec![],
+            }
+        }
+    })?;
+    deserializer.end().map_err(|e| AppError::BadRequest {
+        detail: format!("the request body is not valid JSON: {e}"),
+        errors: vec![],
+    })?;
+    Ok(value)
+}
+
+/// The field a serde message is about: the path, plus the name in "missing field `x`" or
+/// "unknown field `x`" (serde reports those at the enclosing object).
+fn field_of(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let base = if path == "." { "" } else { path };
+    match named {
+        Some(name) if base.is_empty() => name.to_string(),
+        Some(name) => format!("{base}.{name}"),
+        None if base.is_empty() => "body".to_string(),
+        None => base.to_string(),
+    }
+}
+
+/// Query parameters; a bad one is a 400 naming the parameter.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = req.query_string();
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+        ready(
+            serde_path_to_error::deserialize(deserializer)
+                .map(QueryParams)
+                .map_err(|error| {
+                    let path = error.path().to_string();
+                    let message = error.into_inner().to_string();
+                    let field = field_of(&path, &message);
+                    let field = if field == "body" {
+                        "query".to_string()
+                    } else {
+                        field
+                    };
+                    AppError::bad_request(&field, message)
+                }),
+        )
+    }
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
+/// A bad path parameter (an id that is not a UUID) is a 400 naming it.
+pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    let message = error.to_string();
+    AppError::bad_request(
+        "id",
+        message
+            .trim_start_matches("Path deserialize error: ")
+            .to_string(),
+    )
+    .into()
+}
+
+/// The `If-Match` precondition of a write: absent (or `*`) means "any version".
+pub struct IfMatch(Option<Vec<String>>);
+
+impl IfMatch {
+    /// 412 unless the stored version is one the client named.
+    pub fn check(&self, version: i32) -> Result<(), AppError> {
+        match &self.0 {
+            None => Ok(()),
+            Some(tags) if tags.iter().any(|t| t == "*" || *t == version.to_string()) => Ok(()),
+            Some(_) => Err(AppError::PreconditionFailed(format!(
+                "the record has changed (its ETag is now {}); read it again and retry",
+                etag(version)
+            ))),
+        }
+    }
+}
+
+/// The ETag of a record version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+impl FromRequest for IfMatch {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(value) = req.headers().get(header::IF_MATCH) else {
+            return ready(Ok(IfMatch(None)));
+        };
+        let Ok(text) = value.to_str() else {
+            return ready(Err(AppError::bad_request(
+                "If-Match",
+                "is not readable text",
+            )));
+        };
+        let tags = text
+            .split(',')
+            .map(|t| {
+                t.trim()
+                    .trim_start_matches("W/")
+                    .trim_matches('"')
+                    .to_string()
+            })
+            .filter(|t| !t.is_empty())
+            .collect();
+        ready(Ok(IfMatch(Some(tags))))
+    }
+}

@@ -1,0 +1,256 @@
+//! `/api/v1/goals`: the overarching goals (övergripande mål) the council adopts.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::QueryParams;
+use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::auth::Caller;
+use crate::db::types::{Id, TextList, UtcTime};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::rules::permissions::Action;
+use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::goals::{self, Goal, GoalFilter, GoalState};
+use crate::store::Store;
+
+/// A new overarching goal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGoal {
+    pub plan_period_id: Id,
+    pub perspective_id: Id,
+    /// The council unit that owns the goal.
+    pub owner_unit_id: Id,
+    /// Unique within the plan period, from 1.
+    #[schema(example = 7)]
+    pub number: i32,
+    #[schema(
+        example = "Värnamo kommun som geografiskt område ska reducera utsläppen av växthusgaser med minst 40% till år 2020 jämfört med 1990 års nivå."
+    )]
+    pub title: String,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub footnotes: Vec<String>,
+    #[schema(example = "KF 2010-11-25 § 123")]
+    pub decision_reference: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    /// Defaults to `draft`.
+    pub state: Option<GoalState>,
+    pub external_id: Option<String>,
+}
+
+/// Changes to an overarching goal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateGoal {
+    pub perspective_id: Option<Id>,
+    pub owner_unit_id: Option<Id>,
+    pub number: Option<i32>,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub footnotes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub decision_reference: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub decided_on: Option<Option<NaiveDate>>,
+    pub state: Option<GoalState>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+impl Resource for Goal {
+    type Create = CreateGoal;
+    type Patch = UpdateGoal;
+    const PATH: &'static str = "/api/v1/goals";
+
+    fn build(organization_id: Id, input: CreateGoal, now: UtcTime) -> AppResult<Goal> {
+        let meta = new_meta(now);
+        let mut goal = Goal {
+            id: meta.id,
+            organization_id,
+            plan_period_id: input.plan_period_id,
+            perspective_id: input.perspective_id,
+            owner_unit_id: input.owner_unit_id,
+            number: input.number,
+            title: input.title,
+            description: clean(input.description),
+            footnotes: TextList::new(input.footnotes),
+            decision_reference: clean(input.decision_reference),
+            decided_on: input.decided_on,
+            state: input.state.unwrap_or(GoalState::Draft),
+            external_id: clean(input.external_id),
+            archived_at: None,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            version: meta.version,
+        };
+        validate(&mut goal)?;
+        Ok(goal)
+    }
+
+    fn apply(&mut self, patch: UpdateGoal) -> AppResult<()> {
+        if let Some(perspective) = patch.perspective_id {
+            self.perspective_id = perspective;
+        }
+        if let Some(owner) = patch.owner_unit_id {
+            self.owner_unit_id = owner;
+        }
+        if let Some(number) = patch.number {
+            self.number = number;
+        }
+        if let Some(title) = patch.title {
+            self.title = title;
+        }
+        if let Some(description) = patch.description {
+            self.description = clean(description);
+        }
+        if let Some(footnotes) = patch.footnotes {
+            self.footnotes = TextList::new(footnotes);
+        }
+        if let Some(reference) = patch.decision_reference {
+            self.decision_reference = clean(reference);
+        }
+        if let Some(decided_on) = patch.decided_on {
+            self.decided_on = decided_on;
+        }
+        if let Some(state) = patch.state {
+            self.state = state;
+        }
+        if let Some(external_id) = patch.external_id {
+            self.external_id = clean(external_id);
+        }
+        validate(self)
+    }
+
+    fn check(&mut self, conn: &mut DbConnection, before: Option<&Goal>) -> AppResult<()> {
+        goals::check(conn, self, before)
+    }
+
+    fn deletable(&self) -> AppResult<()> {
+        only_drafts(self.state, "goal")
+    }
+}
+
+/// Only a draft may be deleted; adopted and retired goals are public records.
+pub fn only_drafts(state: GoalState, noun: &str) -> AppResult<()> {
+    if state == GoalState::Draft {
+        Ok(())
+    } else {
+        Err(AppError::Conflict {
+            detail: format!(
+                "only a draft {noun} can be deleted; this one is {state}: archive it instead"
+            ),
+            errors: vec![],
+        })
+    }
+}
+
+/// The checks goals and department goals share.
+pub fn check_goal_fields(
+    checks: &mut Checks,
+    number: i32,
+    title: &mut String,
+    description: Option<&String>,
+    footnotes: &TextList,
+    decision_reference: Option<&String>,
+    external_id: Option<&String>,
+) {
+    *title = title.trim().to_string();
+    checks.positive("number", number);
+    checks.text("title", title, MAX_TEXT);
+    checks.optional_text("description", description, MAX_TEXT);
+    checks.texts("footnotes", footnotes.items(), MAX_TEXT);
+    checks.optional_text("decision_reference", decision_reference, MAX_NAME);
+    checks.optional_text("external_id", external_id, MAX_NAME);
+}
+
+fn validate(goal: &mut Goal) -> AppResult<()> {
+    let mut checks = Checks::new();
+    check_goal_fields(
+        &mut checks,
+        goal.number,
+        &mut goal.title,
+        goal.description.as_ref(),
+        &goal.footnotes,
+        goal.decision_reference.as_ref(),
+        goal.external_id.as_ref(),
+    );
+    checks.finish()
+}
+
+/// Filters for listing overarching goals.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GoalListParams {
+    pub plan_period_id: Option<Id>,
+    pub perspective_id: Option<Id>,
+    pub state: Option<GoalState>,
+    pub owner_unit_id: Option<Id>,
+    /// Include archived goals.
+    pub include_archived: Option<bool>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the organization's overarching goals.
+#[utoipa::path(
+    tag = "goals",
+    params(GoalListParams),
+    responses(
+        (status = 200, description = "One page of goals, in creation order", body = Page<Goal>),
+        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/goals")]
+pub async fn list_goals(
+    store: web::Data<Store>,
+    caller: Caller,
+    params: QueryParams<GoalListParams>,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::Read)?;
+    let params = params.0;
+    let page = page_request(
+        params.limit,
+        params.cursor.as_deref(),
+        params.include_archived,
+    )?;
+    let org = caller.organization_id.clone();
+    let limit = page.limit;
+    let filter = GoalFilter {
+        plan_period_id: params.plan_period_id,
+        perspective_id: params.perspective_id,
+        state: params.state,
+        owner_unit_id: params.owner_unit_id,
+    };
+    let rows = store
+        .run(move |conn| Ok(goals::list(conn, &org, &filter, &page)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+}
+
+crate::crud_endpoints! {
+    record: Goal,
+    tag: "goals",
+    collection: "/goals",
+    item: "/goals/{id}",
+    create: create_goal(CreateGoal) "Create an overarching goal (council).",
+    get: get_goal "Get one overarching goal.",
+    update: update_goal(UpdateGoal) "Change an overarching goal (council).",
+    archive: archive_goal "/goals/{id}/archive" "Archive an overarching goal: nothing new can be linked to it.",
+    unarchive: unarchive_goal "/goals/{id}/unarchive" "Restore an archived overarching goal.",
+    delete: delete_goal "Delete a draft goal that nothing references (otherwise archive it).",
+}

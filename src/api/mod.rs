@@ -1,0 +1,472 @@
+//! HTTP: one file per resource with its request types and handlers. What every resource
+//! shares (create, get, patch, archive, unarchive, delete, paging) is here, once.
+
+pub mod activities;
+pub mod activity_plan;
+pub mod department_goals;
+pub mod extract;
+pub mod goal_tree;
+pub mod goals;
+pub mod health;
+pub mod organizations;
+pub mod perspectives;
+pub mod plan_periods;
+pub mod reporting_periods;
+pub mod units;
+pub mod visions;
+
+use actix_web::http::header;
+use actix_web::HttpResponse;
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::db::types::{Id, UtcTime};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::rules::permissions::Action;
+use crate::store::{PageRequest, Record, Store};
+use extract::{etag, IfMatch};
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+/// One page of a list. Pass `next_cursor` as `cursor` to read the next page; it is null on
+/// the last page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Opaque; null when there are no more items.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema + Record> Page<T> {
+    /// Makes a page from rows read with `limit + 1`.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64) -> Page<T> {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit.max(0) as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| encode_cursor(r.id()))
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+fn encode_cursor(id: &Id) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_str())
+}
+
+fn decode_cursor(cursor: &str) -> AppResult<Id> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| AppError::bad_request("cursor", "is not a cursor this API returned"))
+}
+
+/// Builds the page request from the common list parameters.
+pub fn page_request(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    include_archived: Option<bool>,
+) -> AppResult<PageRequest> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::bad_request(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    Ok(PageRequest {
+        after: cursor.map(decode_cursor).transpose()?,
+        limit,
+        include_archived: include_archived.unwrap_or(false),
+    })
+}
+
+/// A JSON response for one record, with its ETag.
+pub fn record_response<R: Record>(
+    mut builder: actix_web::HttpResponseBuilder,
+    record: &R,
+) -> HttpResponse {
+    builder
+        .insert_header((header::ETAG, etag(record.version())))
+        .json(record)
+}
+
+/// What a resource adds to `Record` for the API: how a create request becomes a record,
+/// how a patch changes one, and the integrity rules checked inside the write's transaction.
+pub trait Resource: Record {
+    type Create: DeserializeOwned + Send + 'static;
+    type Patch: DeserializeOwned + Send + 'static;
+    /// The collection's path, for `Location`.
+    const PATH: &'static str;
+    /// Whether the caller's organization must exist before this is created (all but the
+    /// organization itself).
+    const IN_ORGANIZATION: bool = true;
+    fn build(organization_id: Id, input: Self::Create, now: UtcTime) -> AppResult<Self>;
+    fn apply(&mut self, patch: Self::Patch) -> AppResult<()>;
+    fn check(&mut self, conn: &mut DbConnection, before: Option<&Self>) -> AppResult<()>;
+    /// Whether a hard delete may go ahead; references are refused by the database.
+    fn deletable(&self) -> AppResult<()> {
+        Ok(())
+    }
+}
+
+/// Timestamps for a new record.
+pub struct NewMeta {
+    pub id: Id,
+    pub created_at: UtcTime,
+    pub updated_at: UtcTime,
+    pub version: i32,
+}
+
+pub fn new_meta(now: UtcTime) -> NewMeta {
+    NewMeta {
+        id: Id::new(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
+pub async fn create<R: Resource>(
+    store: &Store,
+    caller: &Caller,
+    input: R::Create,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::Write(R::KIND))?;
+    let org = caller.organization_id.clone();
+    let record = store
+        .transaction(move |conn| {
+            if R::IN_ORGANIZATION && crate::store::organizations::find(conn, &org)?.is_none() {
+                return Err(AppError::NotFound(
+                    "the token's organization does not exist yet: create it with POST /api/v1/organizations".into(),
+                ));
+            }
+            let mut record = R::build(org, input, UtcTime::now())?;
+            record.check(conn, None)?;
+            record.insert(conn)?;
+            Ok(record)
+        })
+        .await?;
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((header::LOCATION, format!("{}/{}", R::PATH, record.id())));
+    Ok(record_response(builder, &record))
+}
+
+pub async fn get<R: Resource>(store: &Store, caller: &Caller, id: Id) -> AppResult<HttpResponse> {
+    caller.require(Action::Read)?;
+    let org = caller.organization_id.clone();
+    let record = store
+        .run(move |conn| {
+            R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))
+        })
+        .await?;
+    Ok(record_response(HttpResponse::Ok(), &record))
+}
+
+/// The change a write makes to a stored record.
+enum Change<P> {
+    Patch(P),
+    Archive(bool),
+}
+
+async fn change<R: Resource>(
+    store: &Store,
+    caller: &Caller,
+    id: Id,
+    if_match: IfMatch,
+    change: Change<R::Patch>,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::Write(R::KIND))?;
+    let org = caller.organization_id.clone();
+    let record = store
+        .transaction(move |conn| {
+            let before =
+                R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
+            if_match.check(before.version())?;
+            let mut record = before.clone();
+            let now = UtcTime::now();
+            let archived_at = match change {
+                Change::Patch(patch) => {
+                    if before.archived_at().is_some() {
+                        return Err(AppError::Conflict {
+                            detail: format!(
+                                "the {} is archived: unarchive it before changing it",
+                                R::KIND.noun()
+                            ),
+                            errors: vec![],
+                        });
+                    }
+                    record.apply(patch)?;
+                    None
+                }
+                Change::Archive(true) => before.archived_at().or(Some(now)),
+                Change::Archive(false) => None,
+            };
+            record.check(conn, Some(&before))?;
+            record.mark_changed(now, archived_at);
+            if record.update(conn, before.version())? == 0 {
+                return Err(AppError::PreconditionFailed(
+                    "the record was changed by another request; read it again and retry".into(),
+                ));
+            }
+            Ok(record)
+        })
+        .await?;
+    Ok(record_response(HttpResponse::Ok(), &record))
+}
+
+pub async fn update<R: Resource>(
+    store: &Store,
+    caller: &Caller,
+    id: Id,
+    if_match: IfMatch,
+    patch: R::Patch,
+) -> AppResult<HttpResponse> {
+    change::<R>(store, caller, id, if_match, Change::Patch(patch)).await
+}
+
+pub async fn archive<R: Resource>(
+    store: &Store,
+    caller: &Caller,
+    id: Id,
+    if_match: IfMatch,
+    archived: bool,
+) -> AppResult<HttpResponse> {
+    change::<R>(store, caller, id, if_match, Change::Archive(archived)).await
+}
+
+pub async fn delete<R: Resource>(
+    store: &Store,
+    caller: &Caller,
+    id: Id,
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::Write(R::KIND))?;
+    let org = caller.organization_id.clone();
+    store
+        .transaction(move |conn| {
+            let record =
+                R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
+            if_match.check(record.version())?;
+            record.deletable()?;
+            R::delete(conn, &org, &id).map_err(|e| match AppError::from(e) {
+                AppError::Conflict { .. } => AppError::Conflict {
+                    detail: format!(
+                        "the {} is still referenced by other records: archive it instead",
+                        R::KIND.noun()
+                    ),
+                    errors: vec![],
+                },
+                other => other,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Query parameters for getting one record.
+#[derive(Debug, Deserialize)]
+pub struct NoParams {}
+
+/// Generates the get, create, patch, archive, unarchive and delete handlers of a resource,
+/// each documented in the OpenAPI spec. The list handler is written per resource, since its
+/// filters are its own. The invoking module imports `get`, `post`, `patch` and `delete`
+/// from actix_web.
+#[macro_export]
+macro_rules! crud_endpoints {
+    (
+        record: $record:ty,
+        tag: $tag:literal,
+        collection: $collection:literal,
+        item: $item:literal,
+        create: $create_fn:ident($create_ty:ty) $create_doc:literal,
+        get: $get_fn:ident $get_doc:literal,
+        update: $update_fn:ident($patch_ty:ty) $update_doc:literal,
+        archive: $archive_fn:ident $archive_path:literal $archive_doc:literal,
+        unarchive: $unarchive_fn:ident $unarchive_path:literal $unarchive_doc:literal,
+        delete: $delete_fn:ident $delete_doc:literal $(,)?
+    ) => {
+        #[doc = $create_doc]
+        #[utoipa::path(
+            tag = $tag,
+            request_body = $create_ty,
+            responses(
+                (status = 201, description = "Created", body = $record,
+                    headers(("ETag" = String, description = "The record's version"), ("Location" = String, description = "The record's URL"))),
+                (status = 400, description = "Malformed JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Conflicts with a stored record (e.g. a duplicate number or external id)", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "The body is over the size limit", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "The body is not JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields or references; `errors` names each field", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($collection)]
+        pub async fn $create_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            body: $crate::api::extract::JsonBody<$create_ty>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::create::<$record>(&store, &caller, body.into_inner()).await
+        }
+
+        #[doc = $get_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = "The record's id")),
+            responses(
+                (status = 200, description = "The record", body = $record, headers(("ETag" = String, description = "The record's version"))),
+                (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[get($item)]
+        pub async fn $get_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            id: actix_web::web::Path<$crate::db::types::Id>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::get::<$record>(&store, &caller, id.into_inner()).await
+        }
+
+        #[doc = $update_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id" = uuid::Uuid, Path, description = "The record's id"),
+                ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one gets 412 and changes nothing"),
+            ),
+            request_body = $patch_ty,
+            responses(
+                (status = 200, description = "The changed record", body = $record, headers(("ETag" = String, description = "The record's new version"))),
+                (status = 400, description = "Malformed JSON or a bad id", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Conflicts with a stored record, or the record is archived", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "The body is over the size limit", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "The body is not JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields or references; `errors` names each field", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[patch($item)]
+        pub async fn $update_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            id: actix_web::web::Path<$crate::db::types::Id>,
+            if_match: $crate::api::extract::IfMatch,
+            body: $crate::api::extract::JsonBody<$patch_ty>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::update::<$record>(&store, &caller, id.into_inner(), if_match, body.into_inner()).await
+        }
+
+        #[doc = $archive_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id" = uuid::Uuid, Path, description = "The record's id"),
+                ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one gets 412 and changes nothing"),
+            ),
+            responses(
+                (status = 200, description = "The archived record; lists hide it unless `include_archived=true`", body = $record, headers(("ETag" = String, description = "The record's new version"))),
+                (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($archive_path)]
+        pub async fn $archive_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            id: actix_web::web::Path<$crate::db::types::Id>,
+            if_match: $crate::api::extract::IfMatch,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::archive::<$record>(&store, &caller, id.into_inner(), if_match, true).await
+        }
+
+        #[doc = $unarchive_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id" = uuid::Uuid, Path, description = "The record's id"),
+                ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one gets 412 and changes nothing"),
+            ),
+            responses(
+                (status = 200, description = "The restored record", body = $record, headers(("ETag" = String, description = "The record's new version"))),
+                (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($unarchive_path)]
+        pub async fn $unarchive_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            id: actix_web::web::Path<$crate::db::types::Id>,
+            if_match: $crate::api::extract::IfMatch,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::archive::<$record>(&store, &caller, id.into_inner(), if_match, false).await
+        }
+
+        #[doc = $delete_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id" = uuid::Uuid, Path, description = "The record's id"),
+                ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one gets 412 and changes nothing"),
+            ),
+            responses(
+                (status = 204, description = "Deleted"),
+                (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Not a draft, or still referenced: archive it instead", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[delete($item)]
+        pub async fn $delete_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            id: actix_web::web::Path<$crate::db::types::Id>,
+            if_match: $crate::api::extract::IfMatch,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::delete::<$record>(&store, &caller, id.into_inner(), if_match).await
+        }
+    };
+}
+
+/// Deserializes a PATCH field that may be absent (no change), null (clear) or a value.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,143 @@
+//! `/api/v1/organizations`: the municipality itself. A token names one organization; an
+//! admin token for an organization that is not stored yet creates it with that id.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::{double_option, new_meta, Page, Resource};
+use crate::auth::Caller;
+use crate::db::types::{Id, UtcTime};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::rules::permissions::Action;
+use crate::rules::validate::{clean, Checks, MAX_NAME};
+use crate::store::organizations::{self, Organization};
+use crate::store::Store;
+
+/// A new organization; its id is the `org` claim of the admin token that creates it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganization {
+    #[schema(example = "Värnamo kommun")]
+    pub name: String,
+    /// Four digits, as in Kolada.
+    #[schema(example = "0683")]
+    pub municipality_code: String,
+    pub external_id: Option<String>,
+}
+
+/// Changes to an organization.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganization {
+    pub name: Option<String>,
+    pub municipality_code: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+impl Resource for Organization {
+    type Create = CreateOrganization;
+    type Patch = UpdateOrganization;
+    const PATH: &'static str = "/api/v1/organizations";
+    const IN_ORGANIZATION: bool = false;
+
+    fn build(
+        organization_id: Id,
+        input: CreateOrganization,
+        now: UtcTime,
+    ) -> AppResult<Organization> {
+        let meta = new_meta(now);
+        let mut org = Organization {
+            id: organization_id,
+            name: input.name,
+            municipality_code: input.municipality_code,
+            external_id: clean(input.external_id),
+            archived_at: None,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            version: meta.version,
+        };
+        validate(&mut org)?;
+        Ok(org)
+    }
+
+    fn apply(&mut self, patch: UpdateOrganization) -> AppResult<()> {
+        if let Some(name) = patch.name {
+            self.name = name;
+        }
+        if let Some(code) = patch.municipality_code {
+            self.municipality_code = code;
+        }
+        if let Some(external_id) = patch.external_id {
+            self.external_id = clean(external_id);
+        }
+        validate(self)
+    }
+
+    fn check(&mut self, conn: &mut DbConnection, before: Option<&Organization>) -> AppResult<()> {
+        if before.is_none() && organizations::find(conn, &self.id)?.is_some() {
+            return Err(crate::error::AppError::conflict(
+                "id",
+                "the token's organization already exists",
+            ));
+        }
+        organizations::check(conn, self, before)
+    }
+}
+
+fn validate(org: &mut Organization) -> AppResult<()> {
+    org.name = org.name.trim().to_string();
+    org.municipality_code = org.municipality_code.trim().to_string();
+    let mut checks = Checks::new();
+    checks.text("name", &org.name, MAX_NAME);
+    if org.municipality_code.len() != 4
+        || !org.municipality_code.chars().all(|c| c.is_ascii_digit())
+    {
+        checks.fail("municipality_code", "must be four digits, e.g. 0683");
+    }
+    checks.optional_text("external_id", org.external_id.as_ref(), MAX_NAME);
+    checks.finish()
+}
+
+/// List the organizations the caller can see: its own.
+#[utoipa::path(
+    tag = "organizations",
+    responses(
+        (status = 200, description = "The caller's organization (if stored)", body = Page<Organization>),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/organizations")]
+pub async fn list_organizations(
+    store: web::Data<Store>,
+    caller: Caller,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::Read)?;
+    let org = caller.organization_id.clone();
+    let found = store
+        .run(move |conn| Ok(organizations::find(conn, &org)?))
+        .await?;
+    let page = Page {
+        items: found.into_iter().collect(),
+        next_cursor: None,
+    };
+    Ok(HttpResponse::Ok().json(page))
+}
+
+crate::crud_endpoints! {
+    record: Organization,
+    tag: "organizations",
+    collection: "/organizations",
+    item: "/organizations/{id}",
+    create: create_organization(CreateOrganization) "Register the token's organization (admin); its id is the token's `org` claim.",
+    get: get_organization "Get the caller's organization.",
+    update: update_organization(UpdateOrganization) "Change the caller's organization (admin).",
+    archive: archive_organization "/organizations/{id}/archive" "Archive the caller's organization (admin).",
+    unarchive: unarchive_organization "/organizations/{id}/unarchive" "Restore the caller's archived organization (admin).",
+    delete: delete_organization "Delete the caller's organization, when nothing is stored for it any more (admin).",
+}

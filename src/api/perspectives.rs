@@ -1,0 +1,179 @@
+//! `/api/v1/perspectives`: the perspectives that group the overarching goals.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::QueryParams;
+use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::auth::Caller;
+use crate::db::types::{Id, UtcTime};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::rules::permissions::Action;
+use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::perspectives::{self, Focus, Perspective};
+use crate::store::Store;
+
+/// A new perspective.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePerspective {
+    pub plan_period_id: Id,
+    #[schema(example = "Medborgar/kundmål")]
+    pub name: String,
+    pub description: Option<String>,
+    pub focus: Focus,
+    /// Order among the plan period's perspectives, from 1.
+    #[schema(example = 1)]
+    pub position: i32,
+    pub external_id: Option<String>,
+}
+
+/// Changes to a perspective.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePerspective {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub focus: Option<Focus>,
+    pub position: Option<i32>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+impl Resource for Perspective {
+    type Create = CreatePerspective;
+    type Patch = UpdatePerspective;
+    const PATH: &'static str = "/api/v1/perspectives";
+
+    fn build(
+        organization_id: Id,
+        input: CreatePerspective,
+        now: UtcTime,
+    ) -> AppResult<Perspective> {
+        let meta = new_meta(now);
+        let mut perspective = Perspective {
+            id: meta.id,
+            organization_id,
+            plan_period_id: input.plan_period_id,
+            name: input.name,
+            description: clean(input.description),
+            focus: input.focus,
+            position: input.position,
+            external_id: clean(input.external_id),
+            archived_at: None,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            version: meta.version,
+        };
+        validate(&mut perspective)?;
+        Ok(perspective)
+    }
+
+    fn apply(&mut self, patch: UpdatePerspective) -> AppResult<()> {
+        if let Some(name) = patch.name {
+            self.name = name;
+        }
+        if let Some(description) = patch.description {
+            self.description = clean(description);
+        }
+        if let Some(focus) = patch.focus {
+            self.focus = focus;
+        }
+        if let Some(position) = patch.position {
+            self.position = position;
+        }
+        if let Some(external_id) = patch.external_id {
+            self.external_id = clean(external_id);
+        }
+        validate(self)
+    }
+
+    fn check(&mut self, conn: &mut DbConnection, before: Option<&Perspective>) -> AppResult<()> {
+        perspectives::check(conn, self, before)
+    }
+}
+
+fn validate(perspective: &mut Perspective) -> AppResult<()> {
+    perspective.name = perspective.name.trim().to_string();
+    let mut checks = Checks::new();
+    checks.text("name", &perspective.name, MAX_NAME);
+    checks.optional_text("description", perspective.description.as_ref(), MAX_TEXT);
+    checks.positive("position", perspective.position);
+    checks.optional_text("external_id", perspective.external_id.as_ref(), MAX_NAME);
+    checks.finish()
+}
+
+/// Filters for listing perspectives.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PerspectiveListParams {
+    /// Only perspectives of this plan period.
+    pub plan_period_id: Option<Id>,
+    pub focus: Option<Focus>,
+    /// Include archived perspectives.
+    pub include_archived: Option<bool>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the organization's perspectives.
+#[utoipa::path(
+    tag = "perspectives",
+    params(PerspectiveListParams),
+    responses(
+        (status = 200, description = "One page of perspectives, in creation order", body = Page<Perspective>),
+        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/perspectives")]
+pub async fn list_perspectives(
+    store: web::Data<Store>,
+    caller: Caller,
+    params: QueryParams<PerspectiveListParams>,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::Read)?;
+    let params = params.0;
+    let page = page_request(
+        params.limit,
+        params.cursor.as_deref(),
+        params.include_archived,
+    )?;
+    let org = caller.organization_id.clone();
+    let limit = page.limit;
+    let rows = store
+        .run(move |conn| {
+            Ok(perspectives::list(
+                conn,
+                &org,
+                params.plan_period_id.as_ref(),
+                params.focus,
+                &page,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+}
+
+crate::crud_endpoints! {
+    record: Perspective,
+    tag: "perspectives",
+    collection: "/perspectives",
+    item: "/perspectives/{id}",
+    create: create_perspective(CreatePerspective) "Create a perspective of a plan period (council).",
+    get: get_perspective "Get one perspective.",
+    update: update_perspective(UpdatePerspective) "Change a perspective (council).",
+    archive: archive_perspective "/perspectives/{id}/archive" "Archive a perspective: no new goals can be placed in it.",
+    unarchive: unarchive_perspective "/perspectives/{id}/unarchive" "Restore an archived perspective.",
+    delete: delete_perspective "Delete a perspective that no goal references (otherwise archive it).",
+}

@@ -1,0 +1,201 @@
+//! `/api/v1/reporting-periods`: tertial, delårsrapport, årsredovisning.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::QueryParams;
+use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::auth::Caller;
+use crate::db::types::{Id, UtcTime};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::rules::permissions::Action;
+use crate::rules::validate::{clean, Checks, MAX_NAME};
+use crate::store::reporting_periods::{
+    self, ReportingPeriod, ReportingPeriodFilter, ReportingPeriodKind, ReportingPeriodStatus,
+};
+use crate::store::Store;
+
+/// A new reporting period.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReportingPeriod {
+    pub plan_period_id: Id,
+    pub kind: ReportingPeriodKind,
+    #[schema(example = "Delårsrapport 2011")]
+    pub name: String,
+    #[schema(example = "2011-01-01")]
+    pub start_date: NaiveDate,
+    #[schema(example = "2011-08-31")]
+    pub end_date: NaiveDate,
+    #[schema(example = "2011-09-30")]
+    pub follow_up_deadline: Option<NaiveDate>,
+    /// Defaults to `open`.
+    pub status: Option<ReportingPeriodStatus>,
+    pub external_id: Option<String>,
+}
+
+/// Changes to a reporting period.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateReportingPeriod {
+    pub plan_period_id: Option<Id>,
+    pub kind: Option<ReportingPeriodKind>,
+    pub name: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub follow_up_deadline: Option<Option<NaiveDate>>,
+    pub status: Option<ReportingPeriodStatus>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+impl Resource for ReportingPeriod {
+    type Create = CreateReportingPeriod;
+    type Patch = UpdateReportingPeriod;
+    const PATH: &'static str = "/api/v1/reporting-periods";
+
+    fn build(
+        organization_id: Id,
+        input: CreateReportingPeriod,
+        now: UtcTime,
+    ) -> AppResult<ReportingPeriod> {
+        let meta = new_meta(now);
+        let mut period = ReportingPeriod {
+            id: meta.id,
+            organization_id,
+            plan_period_id: input.plan_period_id,
+            kind: input.kind,
+            name: input.name,
+            start_date: input.start_date,
+            end_date: input.end_date,
+            follow_up_deadline: input.follow_up_deadline,
+            status: input.status.unwrap_or(ReportingPeriodStatus::Open),
+            external_id: clean(input.external_id),
+            archived_at: None,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            version: meta.version,
+        };
+        validate(&mut period)?;
+        Ok(period)
+    }
+
+    fn apply(&mut self, patch: UpdateReportingPeriod) -> AppResult<()> {
+        if let Some(plan_period_id) = patch.plan_period_id {
+            self.plan_period_id = plan_period_id;
+        }
+        if let Some(kind) = patch.kind {
+            self.kind = kind;
+        }
+        if let Some(name) = patch.name {
+            self.name = name;
+        }
+        if let Some(start) = patch.start_date {
+            self.start_date = start;
+        }
+        if let Some(end) = patch.end_date {
+            self.end_date = end;
+        }
+        if let Some(deadline) = patch.follow_up_deadline {
+            self.follow_up_deadline = deadline;
+        }
+        if let Some(status) = patch.status {
+            self.status = status;
+        }
+        if let Some(external_id) = patch.external_id {
+            self.external_id = clean(external_id);
+        }
+        validate(self)
+    }
+
+    fn check(
+        &mut self,
+        conn: &mut DbConnection,
+        before: Option<&ReportingPeriod>,
+    ) -> AppResult<()> {
+        reporting_periods::check(conn, self, before)
+    }
+}
+
+fn validate(period: &mut ReportingPeriod) -> AppResult<()> {
+    period.name = period.name.trim().to_string();
+    let mut checks = Checks::new();
+    checks.text("name", &period.name, MAX_NAME);
+    checks.date_order("start_date", period.start_date, "end_date", period.end_date);
+    checks.optional_text("external_id", period.external_id.as_ref(), MAX_NAME);
+    checks.finish()
+}
+
+/// Filters for listing reporting periods.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportingPeriodListParams {
+    /// Only periods of this plan period.
+    pub plan_period_id: Option<Id>,
+    pub status: Option<ReportingPeriodStatus>,
+    pub kind: Option<ReportingPeriodKind>,
+    /// Include archived periods.
+    pub include_archived: Option<bool>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the organization's reporting periods.
+#[utoipa::path(
+    tag = "reporting-periods",
+    params(ReportingPeriodListParams),
+    responses(
+        (status = 200, description = "One page of reporting periods, in creation order", body = Page<ReportingPeriod>),
+        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reporting-periods")]
+pub async fn list_reporting_periods(
+    store: web::Data<Store>,
+    caller: Caller,
+    params: QueryParams<ReportingPeriodListParams>,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::Read)?;
+    let params = params.0;
+    let page = page_request(
+        params.limit,
+        params.cursor.as_deref(),
+        params.include_archived,
+    )?;
+    let org = caller.organization_id.clone();
+    let limit = page.limit;
+    let filter = ReportingPeriodFilter {
+        plan_period_id: params.plan_period_id,
+        status: params.status,
+        kind: params.kind,
+    };
+    let rows = store
+        .run(move |conn| Ok(reporting_periods::list(conn, &org, &filter, &page)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+}
+
+crate::crud_endpoints! {
+    record: ReportingPeriod,
+    tag: "reporting-periods",
+    collection: "/reporting-periods",
+    item: "/reporting-periods/{id}",
+    create: create_reporting_period(CreateReportingPeriod) "Create a reporting period within a plan period (admin).",
+    get: get_reporting_period "Get one reporting period.",
+    update: update_reporting_period(UpdateReportingPeriod) "Change a reporting period, e.g. close it (admin).",
+    archive: archive_reporting_period "/reporting-periods/{id}/archive" "Archive a reporting period.",
+    unarchive: unarchive_reporting_period "/reporting-periods/{id}/unarchive" "Restore an archived reporting period.",
+    delete: delete_reporting_period "Delete a reporting period that nothing references (otherwise archive it).",
+}

@@ -1,0 +1,318 @@
+//! The application: every route in one place, the OpenAPI document, the docs page, and
+//! the fallbacks that keep every error problem+json. Shared by `serve` and the tests.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::{web, App, HttpRequest, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use actix_web::dev::Service;
+
+use crate::api;
+use crate::auth::TokenKeys;
+use crate::error::AppError;
+use crate::store::Store;
+
+const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+/// Everything a running app needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub keys: TokenKeys,
+    pub body_limit: usize,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "malstyrning",
+        description = "Goal management (målstyrning) for Swedish municipalities: vision, perspectives, \
+overarching goals, department goals and the work teams' activity plans.\n\n\
+Every endpoint except health, docs and this document needs `Authorization: Bearer <JWT>`. \
+Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; send it back in \
+`If-Match` to make a write fail with 412 instead of overwriting someone else's change.",
+        license(name = "MIT", identifier = "MIT")
+    ),
+    servers((url = "/", description = "This server")),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "organizations", description = "Municipalities (kommuner): the tenants"),
+        (name = "units", description = "The unit tree: council, boards, administrations, units, work teams"),
+        (name = "plan-periods", description = "Plan periods (mandatperioder)"),
+        (name = "reporting-periods", description = "Reporting periods (tertial, delårsrapport, årsredovisning)"),
+        (name = "visions", description = "Vision and purpose (syfte) per plan period"),
+        (name = "perspectives", description = "Perspectives (huvudinriktningar) of the overarching goals"),
+        (name = "goals", description = "Overarching goals (övergripande mål) and the goal tree"),
+        (name = "department-goals", description = "Department goals (förvaltnings-/nämndmål)"),
+        (name = "activities", description = "Activities and the work teams' activity plans"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A JWT with the claims `sub`, `org` (organization id), `roles` and `units`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Registers every endpoint. utoipa-actix-web collects each `service(...)` into the spec,
+/// so nothing served can be missing from it.
+fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(api::health::live)
+        .service(api::health::ready)
+        .service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
+}
+
+fn api_v1(cfg: &mut ServiceConfig) {
+    use api::*;
+    // `route`, not `service`: the document does not describe itself.
+    cfg.route("/openapi.json", web::get().to(serve_spec));
+    cfg.service(organizations::list_organizations)
+        .service(organizations::create_organization)
+        .service(organizations::get_organization)
+        .service(organizations::update_organization)
+        .service(organizations::archive_organization)
+        .service(organizations::unarchive_organization)
+        .service(organizations::delete_organization)
+        .service(units::list_units)
+        .service(units::create_unit)
+        .service(units::get_unit)
+        .service(units::update_unit)
+        .service(units::archive_unit)
+        .service(units::unarchive_unit)
+        .service(units::delete_unit)
+        .service(activity_plan::get_activity_plan)
+        .service(plan_periods::list_plan_periods)
+        .service(plan_periods::create_plan_period)
+        .service(plan_periods::get_plan_period)
+        .service(plan_periods::update_plan_period)
+        .service(plan_periods::archive_plan_period)
+        .service(plan_periods::unarchive_plan_period)
+        .service(plan_periods::delete_plan_period)
+        .service(goal_tree::get_goal_tree)
+        .service(reporting_periods::list_reporting_periods)
+        .service(reporting_periods::create_reporting_period)
+        .service(reporting_periods::get_reporting_period)
+        .service(reporting_periods::update_reporting_period)
+        .service(reporting_periods::archive_reporting_period)
+        .service(reporting_periods::unarchive_reporting_period)
+        .service(reporting_periods::delete_reporting_period)
+        .service(visions::list_visions)
+        .service(visions::create_vision)
+        .service(visions::get_vision)
+        .service(visions::update_vision)
+        .service(visions::archive_vision)
+        .service(visions::unarchive_vision)
+        .service(visions::delete_vision)
+        .service(perspectives::list_perspectives)
+        .service(perspectives::create_perspective)
+        .service(perspectives::get_perspective)
+        .service(perspectives::update_perspective)
+        .service(perspectives::archive_perspective)
+        .service(perspectives::unarchive_perspective)
+        .service(perspectives::delete_perspective)
+        .service(goals::list_goals)
+        .service(goals::create_goal)
+        .service(goals::get_goal)
+        .service(goals::update_goal)
+        .service(goals::archive_goal)
+        .service(goals::unarchive_goal)
+        .service(goals::delete_goal)
+        .service(department_goals::list_department_goals)
+        .service(department_goals::create_department_goal)
+        .service(department_goals::get_department_goal)
+        .service(department_goals::update_department_goal)
+        .service(department_goals::archive_department_goal)
+        .service(department_goals::unarchive_department_goal)
+        .service(department_goals::delete_department_goal)
+        .service(activities::list_activities)
+        .service(activities::create_activity)
+        .service(activities::get_activity)
+        .service(activities::update_activity)
+        .service(activities::archive_activity)
+        .service(activities::unarchive_activity)
+        .service(activities::delete_activity);
+}
+
+/// The OpenAPI document the code describes.
+pub fn openapi() -> OpenApiDoc {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    doc
+}
+
+/// The OpenAPI document as the committed `openapi/openapi.json` holds it.
+pub fn openapi_json() -> String {
+    let mut text = openapi().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, doc) = App::new()
+        .app_data(web::Data::new(state.store.clone()))
+        .app_data(web::Data::new(state.keys.clone()))
+        .app_data(web::PayloadConfig::new(state.body_limit))
+        .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    let methods = web::Data::new(RouteMethods::from_doc(&doc));
+    let spec = web::Data::new(doc);
+    app.app_data(methods)
+        .app_data(spec.clone())
+        .service(
+            // The page loads the document this app serves; no outside validator badge.
+            SwaggerUi::new("/docs/{_:.*}").config(
+                utoipa_swagger_ui::Config::from("/api/v1/openapi.json").validator_url("none"),
+            ),
+        )
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/docs/"))
+                    .finish()
+            }),
+        )
+        .default_service(web::to(fallback))
+        .wrap(actix_web::middleware::Logger::new(
+            "%a \"%r\" %s %b %Dms request_id=%{x-request-id}i",
+        ))
+        .wrap_fn(|mut req, srv| {
+            // Every request gets an id (the caller's `X-Request-Id`, or a new one), logged
+            // and echoed in the response so a problem report can be traced.
+            let id = req
+                .headers()
+                .get(REQUEST_ID)
+                .filter(|v| v.len() <= 200)
+                .cloned()
+                .unwrap_or_else(|| {
+                    header::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                        .unwrap_or(header::HeaderValue::from_static("-"))
+                });
+            req.headers_mut().insert(REQUEST_ID, id.clone());
+            let response = srv.call(req);
+            async move {
+                let mut response = response.await?;
+                response.headers_mut().insert(REQUEST_ID, id);
+                Ok(response)
+            }
+        })
+}
+
+async fn serve_spec(spec: web::Data<OpenApiDoc>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(spec.to_pretty_json().unwrap_or_default())
+}
+
+/// The path templates the API serves and their methods, read from the spec, so that a
+/// wrong method on a known path is a 405 with `Allow` rather than a 404.
+pub struct RouteMethods(Vec<(Vec<String>, Vec<String>)>);
+
+impl RouteMethods {
+    fn from_doc(doc: &OpenApiDoc) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path
+                    .trim_matches('/')
+                    .split('/')
+                    .map(str::to_string)
+                    .collect();
+                let mut methods = Vec::new();
+                for (name, op) in [
+                    ("GET", &item.get),
+                    ("POST", &item.post),
+                    ("PATCH", &item.patch),
+                    ("PUT", &item.put),
+                    ("DELETE", &item.delete),
+                ] {
+                    if op.is_some() {
+                        methods.push(name.to_string());
+                    }
+                }
+                (segments, methods)
+            })
+            .collect();
+        RouteMethods(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Vec<String> {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut allowed = Vec::new();
+        for (segments, methods) in &self.0 {
+            let matches = segments.len() == parts.len()
+                && segments
+                    .iter()
+                    .zip(&parts)
+                    .all(|(s, p)| (s.starts_with('{') && !p.is_empty()) || s == p);
+            if matches {
+                allowed.extend(methods.iter().cloned());
+            }
+        }
+        allowed
+    }
+}
+
+/// Unknown routes are 404 and wrong methods 405, both problem+json.
+async fn fallback(
+    req: HttpRequest,
+    methods: web::Data<RouteMethods>,
+) -> Result<HttpResponse, AppError> {
+    let allowed = methods.allowed(req.path());
+    if allowed.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "no route {} {}",
+            req.method(),
+            req.path()
+        )));
+    }
+    let error = AppError::MethodNotAllowed(format!(
+        "{} is not allowed here; allowed: {}",
+        req.method(),
+        allowed.join(", ")
+    ));
+    let mut response = actix_web::ResponseError::error_response(&error);
+    if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    Ok(response)
+}

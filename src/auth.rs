@@ -1,0 +1,136 @@
+//! The caller: a verified JWT naming one organization, its roles and the units it is
+//! scoped to. Handlers take `Caller` as an extractor and never see another organization.
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::db::types::Id;
+use crate::error::AppError;
+use crate::rules::permissions::{Action, Role};
+
+/// The claims a token carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Who the caller is (a user or system id).
+    pub sub: String,
+    /// The organization's id.
+    pub org: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Units the caller's roles apply to (empty: the whole organization).
+    #[serde(default)]
+    pub units: Vec<String>,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Verifies and issues tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl TokenKeys {
+    pub fn hs256(secret: &str) -> Self {
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+        }
+    }
+
+    pub fn issue(&self, claims: &Claims) -> Result<String, String> {
+        encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(|e| e.to_string())
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 30;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        decode::<Claims>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| AppError::Unauthorized(format!("invalid bearer token: {e}")))
+    }
+}
+
+/// The authenticated caller of one request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub subject: String,
+    pub organization_id: Id,
+    pub roles: Vec<Role>,
+    pub units: Vec<Id>,
+}
+
+impl Caller {
+    fn from_claims(claims: Claims) -> Result<Caller, AppError> {
+        let organization_id = claims.org.parse().map_err(|_| {
+            AppError::Unauthorized("the token's `org` claim is not an organization id".into())
+        })?;
+        // Unknown role names are ignored rather than rejected, so that an identity provider
+        // may carry roles meant for other systems.
+        let roles = claims.roles.iter().filter_map(|r| r.parse().ok()).collect();
+        let units = claims
+            .units
+            .iter()
+            .map(|u| u.parse())
+            .collect::<Result<Vec<Id>, _>>()
+            .map_err(|_| {
+                AppError::Unauthorized(
+                    "the token's `units` claim holds a value that is not a unit id".into(),
+                )
+            })?;
+        Ok(Caller {
+            subject: claims.sub,
+            organization_id,
+            roles,
+            units,
+        })
+    }
+
+    /// 403 unless one of the caller's roles allows `action`.
+    pub fn require(&self, action: Action) -> Result<(), AppError> {
+        if crate::rules::permissions::allows(&self.roles, action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "your roles do not allow {}",
+                action.describe()
+            )))
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Ready<Result<Caller, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
+    let keys = req
+        .app_data::<web::Data<TokenKeys>>()
+        .ok_or_else(|| AppError::Internal("token keys are not configured".into()))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        AppError::Unauthorized("this endpoint needs `Authorization: Bearer <token>`".into())
+    })?;
+    let text = value.to_str().map_err(|_| {
+        AppError::Unauthorized("the Authorization header is not readable text".into())
+    })?;
+    let token = text
+        .strip_prefix("Bearer ")
+        .or_else(|| text.strip_prefix("bearer "))
+        .ok_or_else(|| {
+            AppError::Unauthorized("the Authorization header must use the Bearer scheme".into())
+        })?;
+    Caller::from_claims(keys.verify(token.trim())?)
+}

@@ -1,0 +1,269 @@
+//! Column types shared by every table: ids, timestamps, text-backed enums and JSON text.
+//! Each is stored as a common SQL type (TEXT or TIMESTAMP) so both backends read it alike.
+
+use chrono::{NaiveDateTime, Timelike, Utc};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::{Text, Timestamp};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::{PartialSchema, ToSchema};
+
+fn string_schema(format: KnownFormat) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(format)))
+        .into()
+}
+
+/// A resource id: a UUID (v7 for new records, so ids sort by creation time), kept in its
+/// canonical lower-case text form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub struct Id(String);
+
+impl Id {
+    pub fn new() -> Self {
+        Id(uuid::Uuid::now_v7().to_string())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Id {
+    fn default() -> Self {
+        Id::new()
+    }
+}
+
+impl std::str::FromStr for Id {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(s).map(|u| Id(u.to_string()))
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a UUID")))
+    }
+}
+
+impl PartialSchema for Id {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(KnownFormat::Uuid)
+    }
+}
+impl ToSchema for Id {}
+
+impl<DB> ToSql<Text, DB> for Id
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.0.as_str().to_sql(out)
+    }
+}
+
+impl<DB> FromSql<Text, DB> for Id
+where
+    DB: Backend,
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(Id(String::from_sql(bytes)?))
+    }
+}
+
+/// A point in time, UTC, microsecond precision (PostgreSQL's), shown as RFC 3339.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Timestamp)]
+pub struct UtcTime(pub NaiveDateTime);
+
+impl UtcTime {
+    pub fn now() -> Self {
+        let now = Utc::now().naive_utc();
+        // Truncate to microseconds: SQLite would keep nanoseconds, PostgreSQL would not,
+        // and both backends must return the same value (and the same ETag).
+        let micros = now.nanosecond() / 1_000 * 1_000;
+        UtcTime(now.with_nanosecond(micros).unwrap_or(now))
+    }
+}
+
+impl Serialize for UtcTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(
+            &self
+                .0
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        )
+    }
+}
+
+impl PartialSchema for UtcTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(KnownFormat::DateTime)
+    }
+}
+impl ToSchema for UtcTime {}
+
+impl<DB> ToSql<Timestamp, DB> for UtcTime
+where
+    DB: Backend,
+    NaiveDateTime: ToSql<Timestamp, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.0.to_sql(out)
+    }
+}
+
+impl<DB> FromSql<Timestamp, DB> for UtcTime
+where
+    DB: Backend,
+    NaiveDateTime: FromSql<Timestamp, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(UtcTime(NaiveDateTime::from_sql(bytes)?))
+    }
+}
+
+/// A list of strings kept as JSON text in one TEXT column (e.g. a goal's footnotes).
+#[derive(Debug, Clone, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub struct TextList {
+    items: Vec<String>,
+    encoded: String,
+}
+
+impl TextList {
+    pub fn new(items: Vec<String>) -> Self {
+        let encoded = serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_string());
+        TextList { items, encoded }
+    }
+    pub fn items(&self) -> &[String] {
+        &self.items
+    }
+}
+
+impl Default for TextList {
+    fn default() -> Self {
+        TextList::new(Vec::new())
+    }
+}
+
+impl Serialize for TextList {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.items.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TextList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<String>::deserialize(d).map(TextList::new)
+    }
+}
+
+impl PartialSchema for TextList {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        Vec::<String>::schema()
+    }
+}
+impl ToSchema for TextList {}
+
+impl<DB> ToSql<Text, DB> for TextList
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.encoded.as_str().to_sql(out)
+    }
+}
+
+impl<DB> FromSql<Text, DB> for TextList
+where
+    DB: Backend,
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let encoded = String::from_sql(bytes)?;
+        let items: Vec<String> = serde_json::from_str(&encoded)?;
+        Ok(TextList { items, encoded })
+    }
+}
+
+/// Declares an enum that is a lower-case string in JSON, in the spec and in the database.
+#[macro_export]
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+                 utoipa::ToSchema, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!("unknown {} `{other}`", stringify!($name))),
+                }
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, DB>) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                Ok(String::from_sql(bytes)?.parse::<$name>()?)
+            }
+        }
+    };
+}

@@ -1,0 +1,599 @@
+//! The demo organisation, built from Värnamo kommun's goal-management model as the source
+//! document (a 2011 introduction for all staff) describes it: vision and purpose, three
+//! perspectives, seven overarching goals, the boards and administrations that had key
+//! persons, a few work teams with activity plans. No personal names: responsibility is
+//! given as a role, as a team would write it on its sheet.
+
+use chrono::NaiveDate;
+use diesel::Connection;
+
+use crate::db::types::{Id, TextList, UtcTime};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::store::activities::{Activity, ActivityStatus};
+use crate::store::department_goals::DepartmentGoal;
+use crate::store::goals::{Goal, GoalState};
+use crate::store::organizations::{self, Organization};
+use crate::store::perspectives::{Focus, Perspective};
+use crate::store::plan_periods::PlanPeriod;
+use crate::store::reporting_periods::{
+    ReportingPeriod, ReportingPeriodKind, ReportingPeriodStatus,
+};
+use crate::store::units::{Unit, UnitKind};
+use crate::store::visions::Vision;
+use crate::store::Record;
+
+pub const MUNICIPALITY_CODE: &str = "0683";
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// Loads the demo organisation unless an organisation with its municipality code exists.
+pub fn load(conn: &mut DbConnection) -> AppResult<String> {
+    conn.transaction(|conn| {
+        if let Some(existing) = organizations::find_by_code(conn, MUNICIPALITY_CODE)? {
+            return Ok(format!("the demo organisation is already loaded: {} ({})", existing.name, existing.id));
+        }
+        let org = Demo::new(conn)?;
+        Ok(format!(
+            "loaded the demo organisation {} ({}); get a token with: malstyrning token --org {} --role admin",
+            "Värnamo kommun", org.id, MUNICIPALITY_CODE
+        ))
+    })
+}
+
+struct Demo {
+    id: Id,
+    now: UtcTime,
+}
+
+impl Demo {
+    fn new(conn: &mut DbConnection) -> AppResult<Demo> {
+        let demo = Demo {
+            id: Id::new(),
+            now: UtcTime::now(),
+        };
+        Organization {
+            id: demo.id.clone(),
+            name: "Värnamo kommun".into(),
+            municipality_code: MUNICIPALITY_CODE.into(),
+            external_id: Some("demo-0683".into()),
+            archived_at: None,
+            created_at: demo.now,
+            updated_at: demo.now,
+            version: 1,
+        }
+        .insert(conn)?;
+        demo.build(conn)?;
+        Ok(demo)
+    }
+
+    fn unit(
+        &self,
+        conn: &mut DbConnection,
+        parent: Option<&Id>,
+        kind: UnitKind,
+        name: &str,
+        code: &str,
+    ) -> AppResult<Id> {
+        let unit = Unit {
+            id: Id::new(),
+            organization_id: self.id.clone(),
+            parent_id: parent.cloned(),
+            kind,
+            name: name.into(),
+            short_code: Some(code.into()),
+            external_id: Some(format!("demo-unit-{}", code.to_lowercase())),
+            archived_at: None,
+            created_at: self.now,
+            updated_at: self.now,
+            version: 1,
+        };
+        unit.insert(conn)?;
+        Ok(unit.id)
+    }
+
+    fn build(&self, conn: &mut DbConnection) -> AppResult<()> {
+        let org = self.id.clone();
+        let now = self.now;
+
+        // The organisation: KF/KS adopt vision and overarching goals; each board (nämnd)
+        // has its administration (förvaltning); work teams keep the activity plans.
+        let kommun = self.unit(conn, None, UnitKind::Municipality, "Värnamo kommun", "VK")?;
+        let kf = self.unit(
+            conn,
+            Some(&kommun),
+            UnitKind::Council,
+            "Kommunfullmäktige",
+            "KF",
+        )?;
+        let ks = self.unit(
+            conn,
+            Some(&kommun),
+            UnitKind::Council,
+            "Kommunstyrelsen",
+            "KS",
+        )?;
+        self.unit(
+            conn,
+            Some(&ks),
+            UnitKind::Administration,
+            "Kommunledningskontoret",
+            "Klk",
+        )?;
+        let medb = self.unit(
+            conn,
+            Some(&ks),
+            UnitKind::Administration,
+            "Medborgarkontoret",
+            "Medb",
+        )?;
+        let bun = self.unit(
+            conn,
+            Some(&kommun),
+            UnitKind::Board,
+            "Barn- och utbildningsnämnden",
+            "BUN",
+        )?;
+        let buf = self.unit(
+            conn,
+            Some(&bun),
+            UnitKind::Administration,
+            "Barn- och utbildningsförvaltningen",
+            "Buf",
+        )?;
+        let rn = self.unit(
+            conn,
+            Some(&kommun),
+            UnitKind::Board,
+            "Räddningsnämnden",
+            "RN",
+        )?;
+        let rtj = self.unit(
+            conn,
+            Some(&rn),
+            UnitKind::Administration,
+            "Räddningstjänsten",
+            "Rtj",
+        )?;
+        let on = self.unit(conn, Some(&kommun), UnitKind::Board, "Omsorgsnämnden", "ON")?;
+        let oms = self.unit(
+            conn,
+            Some(&on),
+            UnitKind::Administration,
+            "Omsorgsförvaltningen",
+            "Oms",
+        )?;
+        let kn = self.unit(conn, Some(&kommun), UnitKind::Board, "Kulturnämnden", "KN")?;
+        self.unit(
+            conn,
+            Some(&kn),
+            UnitKind::Administration,
+            "Kulturförvaltningen",
+            "Kultur",
+        )?;
+        let tn = self.unit(
+            conn,
+            Some(&kommun),
+            UnitKind::Board,
+            "Tekniska nämnden",
+            "TN",
+        )?;
+        let tkt = self.unit(
+            conn,
+            Some(&tn),
+            UnitKind::Administration,
+            "Tekniska förvaltningen",
+            "Tkt",
+        )?;
+        let msn = self.unit(
+            conn,
+            Some(&kommun),
+            UnitKind::Board,
+            "Miljö- och stadsbyggnadsnämnden",
+            "MSN",
+        )?;
+        self.unit(
+            conn,
+            Some(&msn),
+            UnitKind::Administration,
+            "Miljö- och stadsbyggnadsförvaltningen",
+            "Msk",
+        )?;
+
+        let forskola = self.unit(
+            conn,
+            Some(&buf),
+            UnitKind::Unit,
+            "Förskoleverksamheten",
+            "Buf-FSK",
+        )?;
+        let team_bla = self.unit(
+            conn,
+            Some(&forskola),
+            UnitKind::Team,
+            "Förskolan Solrosen, arbetslag Blå",
+            "FSK-BLA",
+        )?;
+        let skola = self.unit(
+            conn,
+            Some(&buf),
+            UnitKind::Unit,
+            "Grundskolan F–6",
+            "Buf-GR",
+        )?;
+        let team_f3 = self.unit(conn, Some(&skola), UnitKind::Team, "Arbetslag F–3", "GR-F3")?;
+        let hemtjanst = self.unit(conn, Some(&oms), UnitKind::Unit, "Hemtjänsten", "Oms-HT")?;
+        let team_ht = self.unit(
+            conn,
+            Some(&hemtjanst),
+            UnitKind::Team,
+            "Hemtjänst centrum, arbetslag 1",
+            "HT-C1",
+        )?;
+        let team_rtj = self.unit(conn, Some(&rtj), UnitKind::Team, "Skiftlag A", "RTJ-A")?;
+        let team_park = self.unit(
+            conn,
+            Some(&tkt),
+            UnitKind::Team,
+            "Gata/park, arbetslag norr",
+            "TKT-GPN",
+        )?;
+        let team_medb = self.unit(
+            conn,
+            Some(&medb),
+            UnitKind::Team,
+            "Kontaktcenter",
+            "MEDB-KC",
+        )?;
+
+        let period = PlanPeriod {
+            id: Id::new(),
+            organization_id: org.clone(),
+            name: "Mandatperioden 2011–2014".into(),
+            start_date: date(2011, 1, 1),
+            end_date: date(2014, 12, 31),
+            external_id: Some("demo-mandatperiod-2011-2014".into()),
+            archived_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        period.insert(conn)?;
+        let pp = period.id.clone();
+
+        for (name, kind, start, end, deadline, status, key) in [
+            (
+                "Tertial 1 2011",
+                ReportingPeriodKind::Tertial,
+                date(2011, 1, 1),
+                date(2011, 4, 30),
+                date(2011, 5, 31),
+                ReportingPeriodStatus::Closed,
+                "t1-2011",
+            ),
+            (
+                "Delårsrapport 2011",
+                ReportingPeriodKind::InterimReport,
+                date(2011, 1, 1),
+                date(2011, 8, 31),
+                date(2011, 9, 30),
+                ReportingPeriodStatus::Open,
+                "delar-2011",
+            ),
+            (
+                "Årsredovisning 2011",
+                ReportingPeriodKind::AnnualReport,
+                date(2011, 1, 1),
+                date(2011, 12, 31),
+                date(2012, 2, 28),
+                ReportingPeriodStatus::Open,
+                "ar-2011",
+            ),
+        ] {
+            ReportingPeriod {
+                id: Id::new(),
+                organization_id: org.clone(),
+                plan_period_id: pp.clone(),
+                kind,
+                name: name.into(),
+                start_date: start,
+                end_date: end,
+                follow_up_deadline: Some(deadline),
+                status,
+                external_id: Some(format!("demo-{key}")),
+                archived_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            }
+            .insert(conn)?;
+        }
+
+        Vision {
+            id: Id::new(),
+            organization_id: org.clone(),
+            plan_period_id: pp.clone(),
+            vision: "Värnamo – den mänskliga tillväxtkommunen. Här förverkligar du dina drömmar, skapar, upplever, är delaktig och tar ansvar!".into(),
+            purpose: "Värnamo kommun skall på kommunmedborgarnas uppdrag tillhandahålla service kostnadseffektivt och med god kvalitet.".into(),
+            decision_reference: Some("KS/KF: ny målstyrningsmodell och övergripande mål".into()),
+            decided_on: None,
+            external_id: Some("demo-vision-2011-2014".into()),
+            archived_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+        .insert(conn)?;
+
+        let mut perspectives = Vec::new();
+        for (position, (name, description, focus)) in [
+            (
+                "Medborgar/kundmål",
+                "Mål för invånarna och kunderna (externt).",
+                Focus::External,
+            ),
+            (
+                "Resursmål – Ekonomi och Personal",
+                "Mål för ekonomin och medarbetarna (internt).",
+                Focus::Internal,
+            ),
+            (
+                "Miljö",
+                "Mål för miljön (externt och internt).",
+                Focus::Both,
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let perspective = Perspective {
+                id: Id::new(),
+                organization_id: org.clone(),
+                plan_period_id: pp.clone(),
+                name: name.into(),
+                description: Some(description.into()),
+                focus,
+                position: position as i32 + 1,
+                external_id: Some(format!("demo-perspective-{}", position + 1)),
+                archived_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            perspective.insert(conn)?;
+            perspectives.push(perspective.id);
+        }
+        let perspective = |i: usize| {
+            perspectives
+                .get(i)
+                .cloned()
+                .ok_or_else(|| AppError::Internal("demo perspective missing".into()))
+        };
+
+        // The seven overarching goals, word for word. The slide shows the footnote markers;
+        // the footnote texts say what each marker refers to.
+        let goal_texts: [(usize, &str, &[&str]); 7] = [
+            (0, "Invånarna i Värnamo kommun ska känna sig trygga.", &[]),
+            (0, "Medborgarna ska uppleva att Värnamo är en attraktiv kommun att leva och bo i.", &[]),
+            (1, "Årets resultat bör för ett enskilt år inte understiga 2 % och för perioden* ska genomsnittet inte understiga 2,5 %.", &["* Perioden avser mandatperioden 2011–2014."]),
+            (1, "Investeringar (exkl affärsverksamhet**) ska för perioden*** i sin helhet självfinansieras.", &["** Affärsverksamhet avser den avgiftsfinansierade verksamheten.", "*** Perioden avser mandatperioden 2011–2014."]),
+            (1, "Medarbetarna i Värnamo kommun ska vara nöjda med sin upplevda arbetssituation i frågor som delaktighet, respektfullt bemötande, ledarskap och personlig utveckling.", &[]),
+            (2, "Kommunens medborgare och kommunens egna anställda* ska vara nöjda med kommunens miljöarbete i sin helhet.", &["* Anställda avser kommunens egna medarbetare i alla förvaltningar."]),
+            (2, "Värnamo kommun som geografiskt område ska reducera utsläppen av växthusgaser med minst 40% till år 2020 jämfört med 1990 års nivå.", &[]),
+        ];
+        let mut goals = Vec::new();
+        for (index, (perspective_index, title, footnotes)) in goal_texts.into_iter().enumerate() {
+            let goal = Goal {
+                id: Id::new(),
+                organization_id: org.clone(),
+                plan_period_id: pp.clone(),
+                perspective_id: perspective(perspective_index)?,
+                owner_unit_id: kf.clone(),
+                number: index as i32 + 1,
+                title: title.into(),
+                description: None,
+                footnotes: TextList::new(footnotes.iter().map(|f| f.to_string()).collect()),
+                decision_reference: Some("KS/KF: övergripande mål 2011–2014".into()),
+                decided_on: None,
+                state: GoalState::Adopted,
+                external_id: Some(format!("demo-goal-{}", index + 1)),
+                archived_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            goal.insert(conn)?;
+            goals.push(goal.id);
+        }
+        let goal = |number: usize| {
+            goals
+                .get(number - 1)
+                .cloned()
+                .ok_or_else(|| AppError::Internal("demo goal missing".into()))
+        };
+
+        // Boards may break an overarching goal down into department goals.
+        let mut department_goals = Vec::new();
+        for (board, goal_number, number, title, state, key) in [
+            (&bun, 1, 1, "Alla barn och elever ska känna sig trygga i förskolan och skolan.", GoalState::Adopted, "bun-1"),
+            (&bun, 5, 2, "Medarbetarna ska vara delaktiga i planeringen av verksamheten på arbetsplatsträffarna.", GoalState::Adopted, "bun-2"),
+            (&on, 1, 1, "Brukarna i hemtjänsten ska känna sig trygga med de insatser de får.", GoalState::Adopted, "on-1"),
+            (&rn, 1, 1, "Antalet bränder i bostäder ska minska.", GoalState::Adopted, "rn-1"),
+            (&tn, 7, 1, "Kommunens egna fordon ska drivas med förnybara drivmedel.", GoalState::Draft, "tn-1"),
+        ] {
+            let department_goal = DepartmentGoal {
+                id: Id::new(),
+                organization_id: org.clone(),
+                plan_period_id: pp.clone(),
+                goal_id: goal(goal_number)?,
+                owner_unit_id: board.clone(),
+                number,
+                title: title.into(),
+                description: None,
+                footnotes: TextList::default(),
+                decision_reference: None,
+                decided_on: None,
+                state,
+                external_id: Some(format!("demo-department-goal-{key}")),
+                archived_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            department_goal.insert(conn)?;
+            department_goals.push(department_goal.id);
+        }
+        let department_goal = |i: usize| {
+            department_goals
+                .get(i)
+                .cloned()
+                .ok_or_else(|| AppError::Internal("demo department goal missing".into()))
+        };
+
+        // The activity plans: what each team does, who is responsible, when it is due.
+        enum For {
+            Goal(usize),
+            Department(usize),
+        }
+        let activities = [
+            (
+                &team_bla,
+                For::Department(0),
+                "Gå igenom rutinerna för lämning och hämtning med alla vårdnadshavare",
+                "Arbetslagsledaren",
+                date(2011, 3, 31),
+                ActivityStatus::Done,
+                Some(date(2011, 3, 28)),
+            ),
+            (
+                &team_bla,
+                For::Department(0),
+                "Kartlägga otrygga platser på gården tillsammans med barnen",
+                "Förskollärarna",
+                date(2011, 5, 31),
+                ActivityStatus::InProgress,
+                None,
+            ),
+            (
+                &team_bla,
+                For::Department(1),
+                "Stående punkt om målen och aktiviteterna på varje arbetsplatsträff",
+                "Arbetslagsledaren",
+                date(2011, 2, 28),
+                ActivityStatus::Done,
+                Some(date(2011, 2, 15)),
+            ),
+            (
+                &team_f3,
+                For::Department(0),
+                "Trygghetsvandring på skolgården med elevrådet",
+                "Mentorerna i F–3",
+                date(2011, 4, 30),
+                ActivityStatus::Done,
+                Some(date(2011, 4, 12)),
+            ),
+            (
+                &team_f3,
+                For::Department(0),
+                "Vuxen på rasterna enligt rastvaktsschema",
+                "Arbetslaget",
+                date(2011, 8, 31),
+                ActivityStatus::Planned,
+                None,
+            ),
+            (
+                &team_f3,
+                For::Goal(2),
+                "Öppet hus för nyinflyttade familjer",
+                "Rektor",
+                date(2011, 9, 30),
+                ActivityStatus::Cancelled,
+                None,
+            ),
+            (
+                &team_ht,
+                For::Department(2),
+                "Presentera ny personal för brukaren före första besöket",
+                "Samordnaren",
+                date(2011, 6, 30),
+                ActivityStatus::InProgress,
+                None,
+            ),
+            (
+                &team_ht,
+                For::Goal(6),
+                "Planera körturerna så att bilarna kör kortare sträckor",
+                "Samordnaren",
+                date(2011, 10, 31),
+                ActivityStatus::Planned,
+                None,
+            ),
+            (
+                &team_rtj,
+                For::Department(3),
+                "Hembesök med brandskyddsinformation i nybyggda bostadsområden",
+                "Styrkeledaren",
+                date(2011, 9, 30),
+                ActivityStatus::Planned,
+                None,
+            ),
+            (
+                &team_park,
+                For::Goal(1),
+                "Se över belysningen på gång- och cykelvägar",
+                "Arbetsledaren",
+                date(2011, 10, 31),
+                ActivityStatus::InProgress,
+                None,
+            ),
+            (
+                &team_park,
+                For::Department(4),
+                "Byta två arbetsfordon mot biogasbilar",
+                "Arbetsledaren",
+                date(2012, 6, 30),
+                ActivityStatus::Planned,
+                None,
+            ),
+            (
+                &team_medb,
+                For::Goal(2),
+                "Svara på e-post från medborgare inom två arbetsdagar",
+                "Kontaktcentrets handläggare",
+                date(2011, 12, 31),
+                ActivityStatus::InProgress,
+                None,
+            ),
+        ];
+        for (index, (team, target, title, responsible, due, status, done_on)) in
+            activities.into_iter().enumerate()
+        {
+            let (goal_id, department_goal_id) = match target {
+                For::Goal(number) => (Some(goal(number)?), None),
+                For::Department(i) => (None, Some(department_goal(i)?)),
+            };
+            Activity {
+                id: Id::new(),
+                organization_id: org.clone(),
+                team_id: team.clone(),
+                goal_id,
+                department_goal_id,
+                title: title.into(),
+                description: None,
+                responsible: Some(responsible.into()),
+                due_date: Some(due),
+                status,
+                done_on,
+                external_id: Some(format!("demo-activity-{}", index + 1)),
+                archived_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            }
+            .insert(conn)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,297 @@
+//! One error type for the whole service, rendered as RFC 9457 `application/problem+json`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One problem with one input field.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field, as a JSON path (`title`, `footnotes[2]`) or a parameter name (`id`, `limit`).
+    #[schema(example = "title")]
+    pub field: String,
+    /// What is wrong with it.
+    #[schema(example = "must not be empty")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem details document; every 4xx and 5xx body has this shape.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:malstyrning:problem:validation",
+    "title": "Unprocessable Content",
+    "status": 422,
+    "detail": "the request body has invalid fields",
+    "errors": [{"field": "title", "message": "must not be empty"}]
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem (`urn:malstyrning:problem:<kind>`).
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// The HTTP reason phrase of the status.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong, for a person.
+    pub detail: String,
+    /// Field-level details, where the problem is with particular inputs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{detail}")]
+    Conflict {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{detail}")]
+    Unprocessable {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn not_found(kind: &str) -> Self {
+        AppError::NotFound(format!("no {kind} with that id in this organization"))
+    }
+
+    /// 422 for one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Unprocessable {
+            detail: format!("invalid value for `{field}`"),
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    /// 422 for several fields at once, or Ok when there are none.
+    pub fn check_fields(errors: Vec<FieldError>) -> AppResult<()> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Unprocessable {
+                detail: "the request has invalid fields".to_string(),
+                errors,
+            })
+        }
+    }
+
+    /// 409 naming the field that conflicts.
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Conflict {
+            detail: message.clone(),
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::BadRequest {
+            detail: format!("invalid parameter `{field}`: {message}"),
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            AppError::BadRequest { .. } => "bad-request",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not-found",
+            AppError::MethodNotAllowed(_) => "method-not-allowed",
+            AppError::Conflict { .. } => "conflict",
+            AppError::PreconditionFailed(_) => "precondition-failed",
+            AppError::PayloadTooLarge(_) => "payload-too-large",
+            AppError::UnsupportedMediaType(_) => "unsupported-media-type",
+            AppError::Unprocessable { .. } => "validation",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let errors = match self {
+            AppError::BadRequest { errors, .. }
+            | AppError::Conflict { errors, .. }
+            | AppError::Unprocessable { errors, .. } => errors.clone(),
+            _ => Vec::new(),
+        };
+        let detail = match self {
+            // Never leak internals; the log has them.
+            AppError::Internal(_) => "the server could not complete the request".to_string(),
+            other => other.to_string(),
+        };
+        Problem {
+            problem_type: format!("urn:malstyrning:problem:{}", self.kind()),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(cause) = self {
+            log::error!("internal error: {cause}");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        match self {
+            AppError::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"malstyrning\""));
+            }
+            AppError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        response.json(self.problem())
+    }
+}
+
+/// Database errors map to statuses in this one place.
+impl From<DieselError> for AppError {
+    fn from(error: DieselError) -> Self {
+        match &error {
+            DieselError::NotFound => AppError::NotFound("not found".to_string()),
+            DieselError::DatabaseError(kind, info) => match kind {
+                DatabaseErrorKind::UniqueViolation => {
+                    let fields = conflicting_columns(info.message(), info.details());
+                    let field = fields.last().cloned().unwrap_or_else(|| "external_id".to_string());
+                    AppError::conflict(
+                        &field,
+                        format!("another record already has this {}", fields.join(" and ")),
+                    )
+                }
+                DatabaseErrorKind::ForeignKeyViolation => AppError::Conflict {
+                    detail: "the record is referenced by other records, or references one that does not exist"
+                        .to_string(),
+                    errors: Vec::new(),
+                },
+                DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
+                    AppError::Unprocessable { detail: info.message().to_string(), errors: Vec::new() }
+                }
+                DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ClosedConnection => {
+                    AppError::Unavailable("the database is busy; try again".to_string())
+                }
+                _ => AppError::Internal(error.to_string()),
+            },
+            _ => AppError::Internal(error.to_string()),
+        }
+    }
+}
+
+/// The columns of a unique violation, without the tenant column. SQLite says
+/// "UNIQUE constraint failed: goals.organization_id, goals.number"; PostgreSQL's detail
+/// says "Key (organization_id, number)=(…) already exists."
+fn conflicting_columns(message: &str, details: Option<&str>) -> Vec<String> {
+    let list = if let Some(rest) = message.strip_prefix("UNIQUE constraint failed: ") {
+        rest.split(", ")
+            .map(|c| c.rsplit('.').next().unwrap_or(c).to_string())
+            .collect::<Vec<_>>()
+    } else if let Some(inner) = details
+        .and_then(|d| d.strip_prefix("Key ("))
+        .and_then(|d| d.split(")=").next())
+    {
+        inner.split(", ").map(str::to_string).collect()
+    } else {
+        Vec::new()
+    };
+    list.into_iter()
+        .filter(|c| c != "organization_id" && c != "plan_period_id")
+        .collect()
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        log::warn!("database unavailable: {error}");
+        AppError::Unavailable("the database is not reachable; try again shortly".to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        AppError::Unavailable("the server is shutting down".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violation_names_the_column_on_both_backends() {
+        assert_eq!(
+            conflicting_columns("UNIQUE constraint failed: goals.organization_id, goals.plan_period_id, goals.number", None),
+            vec!["number"]
+        );
+        assert_eq!(
+            conflicting_columns(
+                "duplicate key value violates unique constraint \"goals_organization_id_plan_period_id_number_key\"",
+                Some("Key (organization_id, plan_period_id, number)=(a, b, 3) already exists.")
+            ),
+            vec!["number"]
+        );
+    }
+}

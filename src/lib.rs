@@ -1,0 +1,11 @@
+//! malstyrning: a REST/JSON API for goal management (målstyrning) in Swedish municipalities.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod rules;
+pub mod store;

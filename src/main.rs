@@ -1,0 +1,165 @@
+//! The `malstyrning` command line: serve, migrate, demo, token, openapi.
+
+use clap::{Parser, Subcommand};
+
+use malstyrning::app::{build_app, openapi_json, AppState};
+use malstyrning::auth::{Claims, TokenKeys};
+use malstyrning::config::{self, Config};
+use malstyrning::db::{self, Backend};
+use malstyrning::store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "malstyrning",
+    version,
+    about = "Goal management (målstyrning) API for Swedish municipalities"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and start the HTTP server (configured by environment variables).
+    Serve {
+        /// Load the demo organisation (Värnamo) before serving.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo organisation (Värnamo, municipality code 0683); running it again changes nothing.
+    Demo,
+    /// Print a signed token for local use (HS256 with JWT_SECRET or the development secret).
+    Token {
+        /// The organization: its id, or its municipality code (e.g. 0683) when it is in the database.
+        #[arg(long)]
+        org: String,
+        /// A role (admin, council, board, manager, team_member, viewer); repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// A unit id the roles are scoped to; repeat for several.
+        #[arg(long = "unit")]
+        units: Vec<String>,
+        /// Who the token is for.
+        #[arg(long, default_value = "local-user")]
+        sub: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
+    /// Print the OpenAPI document (what `openapi/openapi.json` must hold).
+    Openapi,
+}
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    if let Err(message) = run(Cli::parse()) {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", openapi_json());
+            Ok(())
+        }
+        Command::Migrate => {
+            let pool = open_database()?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let applied = db::run_migrations(&mut conn)?;
+            println!("applied {} migration(s)", applied.len());
+            Ok(())
+        }
+        Command::Demo => {
+            let pool = open_database()?;
+            load_demo(&pool)
+        }
+        Command::Token {
+            org,
+            roles,
+            units,
+            sub,
+            ttl,
+        } => {
+            let org = resolve_org(&org)?;
+            let now = chrono::Utc::now().timestamp();
+            let claims = Claims {
+                sub,
+                org,
+                roles,
+                units,
+                exp: now + ttl,
+                iat: Some(now),
+                name: None,
+            };
+            let keys = TokenKeys::hs256(&config::jwt_secret()?);
+            println!("{}", keys.issue(&claims)?);
+            Ok(())
+        }
+        Command::Serve { demo } => serve(demo),
+    }
+}
+
+/// Opens the configured database and applies pending migrations.
+fn open_database() -> Result<db::Pool, String> {
+    let config = Config::from_env()?;
+    let backend = Backend::from_url(&config.database_url);
+    log::info!("database: {}", backend.name());
+    let pool = db::connect_pool(backend, config.pool_size)
+        .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    for name in db::run_migrations(&mut conn)? {
+        log::info!("applied migration {name}");
+    }
+    Ok(pool)
+}
+
+fn load_demo(pool: &db::Pool) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let summary = malstyrning::demo::load(&mut conn)
+        .map_err(|e| format!("cannot load the demo organisation: {e}"))?;
+    println!("{summary}");
+    Ok(())
+}
+
+/// An organization id, or a municipality code looked up in the database.
+fn resolve_org(org: &str) -> Result<String, String> {
+    if org.parse::<malstyrning::db::types::Id>().is_ok() {
+        return Ok(org.to_string());
+    }
+    let pool = open_database()?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    malstyrning::store::organizations::find_by_code(&mut conn, org)
+        .map_err(|e| e.to_string())?
+        .map(|o| o.id.to_string())
+        .ok_or_else(|| format!("no organization with municipality code {org}; give its id instead"))
+}
+
+fn serve(demo: bool) -> Result<(), String> {
+    let config = Config::from_env()?;
+    let pool = open_database()?;
+    if demo {
+        load_demo(&pool)?;
+    }
+    let state = AppState {
+        store: Store { pool },
+        keys: TokenKeys::hs256(&config.jwt_secret),
+        body_limit: config.body_limit,
+    };
+    log::info!("serving on http://{} (docs at /docs)", config.bind_addr);
+    let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))
+        .bind(&config.bind_addr)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?
+        .shutdown_timeout(30);
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    // actix-web stops accepting on SIGTERM/SIGINT and lets running requests finish.
+    actix_web::rt::System::new()
+        .block_on(server.run())
+        .map_err(|e| e.to_string())
+}

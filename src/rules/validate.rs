@@ -1,0 +1,77 @@
+//! Field validation for request bodies: collects every problem so a client sees all of
+//! them in one 422, not one at a time.
+
+use chrono::NaiveDate;
+
+use crate::error::{AppError, AppResult, FieldError};
+
+/// Longest name or title we accept.
+pub const MAX_NAME: usize = 500;
+/// Longest free text (descriptions, analyses) we accept.
+pub const MAX_TEXT: usize = 20_000;
+
+#[derive(Default)]
+pub struct Checks {
+    errors: Vec<FieldError>,
+}
+
+impl Checks {
+    pub fn new() -> Self {
+        Checks::default()
+    }
+
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    /// A required text: not blank, at most `max` characters.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.fail(field, "must not be empty");
+        } else if value.chars().count() > max {
+            self.fail(field, format!("must be at most {max} characters"));
+        }
+    }
+
+    /// An optional text: when given, as `text`.
+    pub fn optional_text(&mut self, field: &str, value: Option<&String>, max: usize) {
+        if let Some(value) = value {
+            self.text(field, value, max);
+        }
+    }
+
+    pub fn positive(&mut self, field: &str, value: i32) {
+        if value < 1 {
+            self.fail(field, "must be 1 or more");
+        }
+    }
+
+    pub fn date_order(
+        &mut self,
+        start_field: &str,
+        start: NaiveDate,
+        end_field: &str,
+        end: NaiveDate,
+    ) {
+        if end < start {
+            self.fail(end_field, format!("must not be before {start_field}"));
+        }
+    }
+
+    pub fn texts(&mut self, field: &str, values: &[String], max: usize) {
+        for (i, value) in values.iter().enumerate() {
+            self.text(&format!("{field}[{i}]"), value, max);
+        }
+    }
+
+    pub fn finish(self) -> AppResult<()> {
+        AppError::check_fields(self.errors)
+    }
+}
+
+/// Trims surrounding white space; blank becomes none.
+pub fn clean(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}

@@ -1,0 +1,205 @@
+//! Storage: one file per resource with its row type and queries; nothing HTTP.
+//! `Record` is what every resource table shares (find by id within an organization,
+//! insert, versioned update, delete), implemented once by `impl_record!`.
+
+pub mod activities;
+pub mod department_goals;
+pub mod goals;
+pub mod organizations;
+pub mod perspectives;
+pub mod plan_periods;
+pub mod reporting_periods;
+pub mod units;
+pub mod visions;
+
+use actix_web::web;
+use diesel::QueryResult;
+
+use crate::db::types::{Id, UtcTime};
+use crate::db::{DbConnection, Pool};
+use crate::error::{AppError, AppResult};
+use crate::rules::permissions::Kind;
+
+/// The shared state of the server: the pool and what it runs on.
+#[derive(Clone)]
+pub struct Store {
+    pub pool: Pool,
+}
+
+impl Store {
+    /// Runs blocking diesel work on the thread pool, never on the async workers.
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like `run`, inside one transaction.
+    pub async fn transaction<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| {
+            use diesel::Connection;
+            conn.transaction(work)
+        })
+        .await
+    }
+}
+
+/// What every stored resource of an organization has.
+pub trait Record: Sized + Clone + Send + serde::Serialize + 'static {
+    const KIND: Kind;
+    fn id(&self) -> &Id;
+    fn version(&self) -> i32;
+    fn archived_at(&self) -> Option<UtcTime>;
+    /// Sets `archived_at`, `updated_at` and bumps the version, before a write.
+    fn mark_changed(&mut self, now: UtcTime, archived_at: Option<UtcTime>);
+    fn find(conn: &mut DbConnection, org: &Id, id: &Id) -> QueryResult<Option<Self>>;
+    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()>;
+    /// Writes the whole row if the stored version is still `expected`; returns rows written.
+    fn update(&self, conn: &mut DbConnection, expected: i32) -> QueryResult<usize>;
+    fn delete(conn: &mut DbConnection, org: &Id, id: &Id) -> QueryResult<usize>;
+}
+
+/// Implements `Record` for a row type whose table has the common columns
+/// (`id`, `organization_id`, `archived_at`, `updated_at`, `version`).
+#[macro_export]
+macro_rules! impl_record {
+    ($row:ty, $table:ident, $kind:expr) => {
+        impl $crate::store::Record for $row {
+            const KIND: $crate::rules::permissions::Kind = $kind;
+            fn id(&self) -> &$crate::db::types::Id {
+                &self.id
+            }
+            fn version(&self) -> i32 {
+                self.version
+            }
+            fn archived_at(&self) -> Option<$crate::db::types::UtcTime> {
+                self.archived_at
+            }
+            fn mark_changed(
+                &mut self,
+                now: $crate::db::types::UtcTime,
+                archived_at: Option<$crate::db::types::UtcTime>,
+            ) {
+                self.updated_at = now;
+                self.archived_at = archived_at;
+                self.version += 1;
+            }
+            fn find(
+                conn: &mut $crate::db::DbConnection,
+                org: &$crate::db::types::Id,
+                id: &$crate::db::types::Id,
+            ) -> diesel::QueryResult<Option<Self>> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table::dsl as t;
+                t::$table
+                    .filter(t::organization_id.eq(org))
+                    .filter(t::id.eq(id))
+                    .first(conn)
+                    .optional()
+            }
+            fn insert(&self, conn: &mut $crate::db::DbConnection) -> diesel::QueryResult<()> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table::dsl as t;
+                diesel::insert_into(t::$table)
+                    .values(self)
+                    .execute(conn)
+                    .map(|_| ())
+            }
+            fn update(
+                &self,
+                conn: &mut $crate::db::DbConnection,
+                expected: i32,
+            ) -> diesel::QueryResult<usize> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table::dsl as t;
+                diesel::update(
+                    t::$table
+                        .filter(t::id.eq(&self.id))
+                        .filter(t::version.eq(expected)),
+                )
+                .set(self)
+                .execute(conn)
+            }
+            fn delete(
+                conn: &mut $crate::db::DbConnection,
+                org: &$crate::db::types::Id,
+                id: &$crate::db::types::Id,
+            ) -> diesel::QueryResult<usize> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table::dsl as t;
+                diesel::delete(
+                    t::$table
+                        .filter(t::organization_id.eq(org))
+                        .filter(t::id.eq(id)),
+                )
+                .execute(conn)
+            }
+        }
+    };
+}
+
+/// A record another one points at: it must exist in the same organization, and a new
+/// reference may not point at an archived one ("nothing new under an archived parent").
+pub fn referenced<R: Record>(
+    conn: &mut DbConnection,
+    org: &Id,
+    id: &Id,
+    field: &str,
+    new_reference: bool,
+) -> AppResult<R> {
+    let record = R::find(conn, org, id)?.ok_or_else(|| {
+        AppError::invalid(
+            field,
+            format!("no {} with id {id} in this organization", R::KIND.noun()),
+        )
+    })?;
+    if new_reference && record.archived_at().is_some() {
+        return Err(AppError::invalid(
+            field,
+            format!("the {} {id} is archived", R::KIND.noun()),
+        ));
+    }
+    Ok(record)
+}
+
+/// Whether a reference is new: on create, or when an update changed it.
+pub fn is_new<T: PartialEq>(before: Option<&T>, now: &T) -> bool {
+    before != Some(now)
+}
+
+/// Which page of a list to read.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    /// Return records after this id (ids are UUIDv7, so this is creation order).
+    pub after: Option<Id>,
+    pub limit: i64,
+    pub include_archived: bool,
+}
+
+/// Applies a `PageRequest` to a boxed query over a table with the common columns:
+/// hides archived rows unless asked, starts after the cursor, orders by id and reads one
+/// row more than the limit so the caller can tell whether another page follows.
+#[macro_export]
+macro_rules! paged {
+    ($query:expr, $t:ident, $page:expr) => {{
+        let mut query = $query;
+        if !$page.include_archived {
+            query = query.filter($t::archived_at.is_null());
+        }
+        if let Some(after) = &$page.after {
+            query = query.filter($t::id.gt(after.clone()));
+        }
+        query.order($t::id.asc()).limit($page.limit + 1)
+    }};
+}

@@ -1,0 +1,42 @@
+//! Plan periods (mandatperiod): goals are decided for one.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::schema::plan_periods;
+use crate::db::types::{Id, UtcTime};
+use crate::db::DbConnection;
+use crate::rules::permissions::Kind;
+use crate::store::PageRequest;
+use crate::{impl_record, paged};
+
+/// A plan period, e.g. the term of office 2011–2014.
+#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = plan_periods, treat_none_as_null = true)]
+pub struct PlanPeriod {
+    pub id: Id,
+    pub organization_id: Id,
+    #[schema(example = "Mandatperioden 2011–2014")]
+    pub name: String,
+    #[schema(example = "2011-01-01")]
+    pub start_date: NaiveDate,
+    #[schema(example = "2014-12-31")]
+    pub end_date: NaiveDate,
+    pub external_id: Option<String>,
+    pub archived_at: Option<UtcTime>,
+    pub created_at: UtcTime,
+    pub updated_at: UtcTime,
+    pub version: i32,
+}
+
+impl_record!(PlanPeriod, plan_periods, Kind::PlanPeriod);
+
+pub fn list(conn: &mut DbConnection, org: &Id, page: &PageRequest) -> QueryResult<Vec<PlanPeriod>> {
+    use crate::db::schema::plan_periods::dsl as t;
+    let query = t::plan_periods
+        .filter(t::organization_id.eq(org))
+        .into_boxed();
+    paged!(query, t, page).load(conn)
+}

@@ -1,0 +1,92 @@
+//! The vision and purpose (syfte) the council adopts for a plan period.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::schema::visions;
+use crate::db::types::{Id, UtcTime};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::rules::permissions::Kind;
+use crate::store::plan_periods::PlanPeriod;
+use crate::store::{is_new, referenced, PageRequest};
+use crate::{impl_record, paged};
+
+/// An organization's vision and purpose for one plan period (one per plan period).
+#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = visions, treat_none_as_null = true)]
+pub struct Vision {
+    pub id: Id,
+    pub organization_id: Id,
+    pub plan_period_id: Id,
+    #[schema(example = "Värnamo – den mänskliga tillväxtkommunen.")]
+    pub vision: String,
+    #[schema(
+        example = "Värnamo kommun skall på kommunmedborgarnas uppdrag tillhandahålla service kostnadseffektivt och med god kvalitet."
+    )]
+    pub purpose: String,
+    /// The decision that adopted it.
+    #[schema(example = "KF 2010-11-25 § 123")]
+    pub decision_reference: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    pub external_id: Option<String>,
+    pub archived_at: Option<UtcTime>,
+    pub created_at: UtcTime,
+    pub updated_at: UtcTime,
+    pub version: i32,
+}
+
+impl_record!(Vision, visions, Kind::Vision);
+
+pub fn list(
+    conn: &mut DbConnection,
+    org: &Id,
+    plan_period: Option<&Id>,
+    page: &PageRequest,
+) -> QueryResult<Vec<Vision>> {
+    use crate::db::schema::visions::dsl as t;
+    let mut query = t::visions.filter(t::organization_id.eq(org)).into_boxed();
+    if let Some(plan_period) = plan_period {
+        query = query.filter(t::plan_period_id.eq(plan_period.clone()));
+    }
+    paged!(query, t, page).load(conn)
+}
+
+/// The vision of a plan period, if there is one (archived ones included).
+pub fn for_plan_period(
+    conn: &mut DbConnection,
+    org: &Id,
+    plan_period: &Id,
+) -> QueryResult<Option<Vision>> {
+    use crate::db::schema::visions::dsl as t;
+    t::visions
+        .filter(t::organization_id.eq(org))
+        .filter(t::plan_period_id.eq(plan_period))
+        .first(conn)
+        .optional()
+}
+
+/// One vision per organization and plan period.
+pub fn check(conn: &mut DbConnection, vision: &Vision, before: Option<&Vision>) -> AppResult<()> {
+    let new_period = is_new(before.map(|b| &b.plan_period_id), &vision.plan_period_id);
+    referenced::<PlanPeriod>(
+        conn,
+        &vision.organization_id,
+        &vision.plan_period_id,
+        "plan_period_id",
+        new_period,
+    )?;
+    if new_period {
+        if let Some(existing) =
+            for_plan_period(conn, &vision.organization_id, &vision.plan_period_id)?
+        {
+            return Err(AppError::conflict(
+                "plan_period_id",
+                format!("the plan period already has a vision ({})", existing.id),
+            ));
+        }
+    }
+    Ok(())
+}

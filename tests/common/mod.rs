@@ -1,0 +1,437 @@
+//! The test harness: the real app (`build_app`) over a fresh database per test — a SQLite
+//! file always, and a PostgreSQL database when `TEST_DATABASE_URL` is set — called through
+//! actix's test service, with tokens for any roles.
+#![allow(dead_code)]
+
+use std::rc::Rc;
+
+use actix_http::Request;
+use actix_web::body::{to_bytes, BoxBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::test;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use futures_util::future::LocalBoxFuture;
+use serde_json::{json, Value};
+
+use malstyrning::app::{build_app, AppState};
+use malstyrning::auth::{Claims, TokenKeys};
+use malstyrning::db::{self, Backend};
+use malstyrning::store::Store;
+
+pub const SECRET: &str = "test-only-secret-0123456789abcdef0123456789";
+
+/// Runs each named test function once per backend: `sqlite::name` and `postgres::name`
+/// (the PostgreSQL run is skipped, and says so, when `TEST_DATABASE_URL` is not set).
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_rt::test]
+                async fn $name() {
+                    super::$name($crate::common::TestApp::sqlite().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_rt::test]
+                async fn $name() {
+                    match $crate::common::TestApp::postgres().await {
+                        Some(app) => super::$name(app).await,
+                        None => eprintln!("skipped: TEST_DATABASE_URL is not set"),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A database that exists for one test and is removed after it.
+pub enum TestDb {
+    Sqlite(String),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+            TestDb::Postgres { admin_url, name } => {
+                if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+                    let _ = conn
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+type Call = Box<dyn Fn(Request) -> LocalBoxFuture<'static, ServiceResponse<BoxBody>>>;
+
+/// One running app with its own database and organization.
+pub struct TestApp {
+    call: Call,
+    pub store: Store,
+    pub backend: &'static str,
+    /// The organization every token of `token()` names; created through the API.
+    pub org: String,
+    keys: TokenKeys,
+    _db: TestDb,
+}
+
+/// A response as a client sees it.
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+    pub fn content_type(&self) -> String {
+        self.header("content-type").unwrap_or_default()
+    }
+    /// The `id` field of a JSON body.
+    pub fn id(&self) -> String {
+        self.json()["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {}", self.text()))
+            .to_string()
+    }
+    /// Asserts a problem+json body with this status; returns it.
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "expected {status}, got {}: {}",
+            self.status,
+            self.text()
+        );
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "{}",
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status);
+        assert!(body["type"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(body["title"].as_str().is_some());
+        body
+    }
+    /// The fields named in a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json()["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    /// Asserts a status; returns the JSON body.
+    pub fn expect(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "expected {status}, got {}: {}",
+            self.status,
+            self.text()
+        );
+        if self.body.is_empty() {
+            Value::Null
+        } else {
+            self.json()
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let path = std::env::temp_dir().join(format!(
+            "malstyrning-test-{}.db",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let path = path.to_string_lossy().to_string();
+        TestApp::start(Backend::Sqlite(path.clone()), TestDb::Sqlite(path)).await
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        let admin_url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let name = format!("malstyrning_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = diesel::PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("TEST_DATABASE_URL does not connect: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
+        let url = database_url_with_name(&admin_url, &name);
+        Some(TestApp::start(Backend::Postgres(url), TestDb::Postgres { admin_url, name }).await)
+    }
+
+    async fn start(backend: Backend, db_guard: TestDb) -> TestApp {
+        let backend_name = backend.name();
+        let pool = db::connect_pool(backend, 4)
+            .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
+        {
+            let mut conn = pool.get().expect("a connection");
+            db::run_migrations(&mut conn).expect("migrations");
+        }
+        let store = Store { pool };
+        let keys = TokenKeys::hs256(SECRET);
+        let state = AppState {
+            store: store.clone(),
+            keys: keys.clone(),
+            body_limit: 64 * 1024,
+        };
+        let service = Rc::new(test::init_service(build_app(state)).await);
+        let call: Call = Box::new(move |req| {
+            let service = service.clone();
+            Box::pin(async move {
+                test::call_service(&*service, req)
+                    .await
+                    .map_into_boxed_body()
+            })
+        });
+        let org = uuid::Uuid::new_v4().to_string();
+        let mut app = TestApp {
+            call,
+            store,
+            backend: backend_name,
+            org: org.clone(),
+            keys,
+            _db: db_guard,
+        };
+        let admin = app.token(&["admin"]);
+        app.post(
+            "/api/v1/organizations",
+            &admin,
+            json!({"name": "Testkommun", "municipality_code": code_for(&org)}),
+        )
+        .await
+        .expect(201);
+        app.org = org;
+        app
+    }
+
+    /// A token for the test organization with these roles.
+    pub fn token(&self, roles: &[&str]) -> String {
+        self.token_for(&self.org, roles)
+    }
+
+    /// A token for any organization id.
+    pub fn token_for(&self, org: &str, roles: &[&str]) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: "test-user".into(),
+            org: org.into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            units: vec![],
+            exp: now + 600,
+            iat: Some(now),
+            name: None,
+        };
+        self.keys.issue(&claims).expect("a token")
+    }
+
+    pub fn admin(&self) -> String {
+        self.token(&["admin"])
+    }
+
+    /// Sends a request with optional token, JSON body and extra headers.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = test::TestRequest::default().method(method).uri(path);
+        if let Some(token) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let has_body = body.is_some();
+        if let Some(body) = body {
+            req = req.set_payload(body);
+        }
+        let mut content_type_given = false;
+        for (name, value) in headers {
+            content_type_given |= name.eq_ignore_ascii_case("content-type");
+            req = req.insert_header((
+                HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+                HeaderValue::from_str(value).expect("header value"),
+            ));
+        }
+        if has_body && !content_type_given {
+            req = req.insert_header(("Content-Type", "application/json"));
+        }
+        let response = (self.call)(req.to_request()).await;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = to_bytes(response.into_body())
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.send(Method::GET, path, Some(token), None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(
+            Method::POST,
+            path,
+            Some(token),
+            Some(body.to_string().into_bytes()),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(
+            Method::PATCH,
+            path,
+            Some(token),
+            Some(body.to_string().into_bytes()),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn patch_if_match(&self, path: &str, token: &str, etag: &str, body: Value) -> Resp {
+        self.send(
+            Method::PATCH,
+            path,
+            Some(token),
+            Some(body.to_string().into_bytes()),
+            &[("If-Match", etag)],
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.send(Method::DELETE, path, Some(token), None, &[])
+            .await
+    }
+
+    /// Creates a record as admin and returns its id.
+    pub async fn create(&self, path: &str, body: Value) -> String {
+        let response = self.post(path, &self.admin(), body).await;
+        assert_eq!(
+            response.status,
+            201,
+            "creating at {path}: {}",
+            response.text()
+        );
+        response.id()
+    }
+
+    /// A small goal model: council, board, administration, team, plan period,
+    /// perspective, overarching goal 1 and a department goal.
+    pub async fn model(&self) -> Model {
+        let council = self
+            .create(
+                "/api/v1/units",
+                json!({"kind": "council", "name": "Kommunfullmäktige", "short_code": "KF"}),
+            )
+            .await;
+        let board = self.create("/api/v1/units", json!({"kind": "board", "name": "Barn- och utbildningsnämnden", "short_code": "BUN"})).await;
+        let administration = self
+            .create("/api/v1/units", json!({"kind": "administration", "name": "Barn- och utbildningsförvaltningen", "parent_id": board}))
+            .await;
+        let team = self.create("/api/v1/units", json!({"kind": "team", "name": "Arbetslag Blå", "short_code": "BLA", "parent_id": administration})).await;
+        let plan_period = self
+            .create("/api/v1/plan-periods", json!({"name": "Mandatperioden 2011–2014", "start_date": "2011-01-01", "end_date": "2014-12-31"}))
+            .await;
+        let perspective = self
+            .create("/api/v1/perspectives", json!({"plan_period_id": plan_period, "name": "Medborgar/kundmål", "focus": "external", "position": 1}))
+            .await;
+        let goal = self
+            .create(
+                "/api/v1/goals",
+                json!({"plan_period_id": plan_period, "perspective_id": perspective, "owner_unit_id": council, "number": 1,
+                       "title": "Invånarna i Värnamo kommun ska känna sig trygga.", "state": "adopted"}),
+            )
+            .await;
+        let department_goal = self
+            .create(
+                "/api/v1/department-goals",
+                json!({"goal_id": goal, "owner_unit_id": board, "number": 1, "title": "Alla elever ska känna sig trygga i skolan."}),
+            )
+            .await;
+        Model {
+            council,
+            board,
+            administration,
+            team,
+            plan_period,
+            perspective,
+            goal,
+            department_goal,
+        }
+    }
+}
+
+/// Ids of `TestApp::model`.
+pub struct Model {
+    pub council: String,
+    pub board: String,
+    pub administration: String,
+    pub team: String,
+    pub plan_period: String,
+    pub perspective: String,
+    pub goal: String,
+    pub department_goal: String,
+}
+
+/// A four-digit municipality code derived from the organization id, so that test
+/// organizations in one database do not collide.
+pub fn code_for(org: &str) -> String {
+    let n = org
+        .bytes()
+        .fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(b as u32));
+    format!("{:04}", n % 10_000)
+}
+
+fn database_url_with_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    match base[scheme_end..].find('/') {
+        Some(slash) => format!("{}/{name}{query}", &base[..scheme_end + slash]),
+        None => format!("{base}/{name}{query}"),
+    }
+}
