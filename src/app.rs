@@ -27,6 +27,8 @@ pub struct AppState {
     pub store: Store,
     pub keys: TokenKeys,
     pub body_limit: usize,
+    /// Origins whose browsers may call the API (`*` for any); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(OpenApi)]
@@ -210,6 +212,7 @@ pub fn build_app(
             }),
         )
         .default_service(web::to(fallback))
+        .wrap(cors(&state.cors_origins))
         .wrap(actix_web::middleware::Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}i",
         ))
@@ -233,6 +236,29 @@ pub fn build_app(
                 Ok(response)
             }
         })
+}
+
+/// Cross-origin access for browser front ends, by allow-list.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+            REQUEST_ID,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, REQUEST_ID])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
 }
 
 async fn serve_spec(spec: web::Data<OpenApiDoc>) -> HttpResponse {

@@ -1,13 +1,20 @@
 //! Configuration from environment variables; the README's table lists every one.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 pub const DEFAULT_DATABASE_URL: &str = "malstyrning.db";
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_POOL_SIZE: u32 = 8;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-/// Where a generated development secret is kept when `JWT_SECRET` is not set.
-pub const DEV_SECRET_FILE: &str = ".malstyrning-dev-secret";
+/// Where a generated development secret is kept when `JWT_SECRET` is not set: one per
+/// user, so that `serve` and `token` agree whichever folder they run in.
+pub fn dev_secret_path() -> PathBuf {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("malstyrning").join("dev-jwt-secret")
+}
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -60,8 +67,8 @@ fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> 
     }
 }
 
-/// `JWT_SECRET`, or else a development secret generated once into `.malstyrning-dev-secret`
-/// (never committed) so that `malstyrning serve` and `malstyrning token` agree on one machine.
+/// `JWT_SECRET`, or else a development secret generated once into `dev_secret_path()`
+/// (outside the repository) so that `malstyrning serve` and `malstyrning token` agree.
 pub fn jwt_secret() -> Result<String, String> {
     if let Some(secret) = var("JWT_SECRET") {
         if secret.len() < 32 {
@@ -69,8 +76,8 @@ pub fn jwt_secret() -> Result<String, String> {
         }
         return Ok(secret);
     }
-    let path = Path::new(DEV_SECRET_FILE);
-    if let Ok(existing) = std::fs::read_to_string(path) {
+    let path = dev_secret_path();
+    if let Ok(existing) = std::fs::read_to_string(&path) {
         if existing.trim().len() >= 32 {
             return Ok(existing.trim().to_string());
         }
@@ -80,7 +87,14 @@ pub fn jwt_secret() -> Result<String, String> {
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
-    std::fs::write(path, &secret).map_err(|e| format!("cannot write {DEV_SECRET_FILE}: {e}"))?;
-    log::warn!("JWT_SECRET is not set: generated a development-only secret in {DEV_SECRET_FILE}");
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|_| std::fs::write(&path, &secret));
+    written.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    log::warn!(
+        "JWT_SECRET is not set: generated a development-only secret in {}",
+        path.display()
+    );
     Ok(secret)
 }

@@ -108,7 +108,7 @@ fn run(cli: Cli) -> Result<(), String> {
 fn open_database() -> Result<db::Pool, String> {
     let config = Config::from_env()?;
     let backend = Backend::from_url(&config.database_url);
-    log::info!("database: {}", backend.name());
+    log::debug!("database: {}", backend.name());
     let pool = db::connect_pool(backend, config.pool_size)
         .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -149,6 +149,7 @@ fn serve(demo: bool) -> Result<(), String> {
         store: Store { pool },
         keys: TokenKeys::hs256(&config.jwt_secret),
         body_limit: config.body_limit,
+        cors_origins: config.cors_origins.clone(),
     };
     log::info!("serving on http://{} (docs at /docs)", config.bind_addr);
     let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))

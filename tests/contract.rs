@@ -92,7 +92,50 @@ async fn docs_page_is_served_from_the_binary(app: TestApp) {
     );
 }
 
+async fn browsers_of_allowed_origins_may_call_the_api(app: TestApp) {
+    async fn preflight(app: &TestApp, origin: &str) -> common::Resp {
+        let headers = [
+            ("Origin", origin),
+            ("Access-Control-Request-Method", "PATCH"),
+            ("Access-Control-Request-Headers", "authorization, if-match"),
+        ];
+        app.send(
+            actix_web::http::Method::OPTIONS,
+            "/api/v1/units",
+            None,
+            None,
+            &headers,
+        )
+        .await
+    }
+    let allowed = preflight(&app, "https://front.example").await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+    assert_eq!(
+        allowed.header("access-control-allow-origin").as_deref(),
+        Some("https://front.example")
+    );
+    let other = preflight(&app, "https://elsewhere.example").await;
+    assert_eq!(other.header("access-control-allow-origin"), None);
+
+    let admin = app.admin();
+    let read = app
+        .send(
+            actix_web::http::Method::GET,
+            "/api/v1/units",
+            Some(&admin),
+            None,
+            &[("Origin", "https://front.example")],
+        )
+        .await;
+    assert_eq!(read.status, 200);
+    assert_eq!(
+        read.header("access-control-allow-origin").as_deref(),
+        Some("https://front.example")
+    );
+}
+
 backend_tests!(
     served_spec_is_the_committed_one,
-    docs_page_is_served_from_the_binary
+    docs_page_is_served_from_the_binary,
+    browsers_of_allowed_origins_may_call_the_api
 );

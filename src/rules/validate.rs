@@ -28,6 +28,8 @@ impl Checks {
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
         if value.trim().is_empty() {
             self.fail(field, "must not be empty");
+        } else if value.contains('\0') {
+            self.fail(field, "must not contain NUL characters");
         } else if value.chars().count() > max {
             self.fail(field, format!("must be at most {max} characters"));
         }

@@ -206,6 +206,7 @@ impl TestApp {
             store: store.clone(),
             keys: keys.clone(),
             body_limit: 64 * 1024,
+            cors_origins: vec!["https://front.example".into()],
         };
         let service = Rc::new(test::init_service(build_app(state)).await);
         let call: Call = Box::new(move |req| {
