@@ -6,12 +6,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
-use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::api::{double_option, list_page, new_meta, Page, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::permissions::Action;
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::activities::{self, Activity, ActivityFilter, ActivityStatus};
 use crate::store::units;
@@ -28,9 +27,12 @@ pub struct CreateActivity {
     /// The department goal it serves; give this or `goal_id`.
     pub department_goal_id: Option<Id>,
     #[schema(example = "Trygghetsvandring i centrum tillsammans med polisen")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: String,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
     #[schema(example = "Arbetslagsledaren")]
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub responsible: Option<String>,
     #[schema(example = "2011-05-31")]
     pub due_date: Option<NaiveDate>,
@@ -38,6 +40,7 @@ pub struct CreateActivity {
     pub status: Option<ActivityStatus>,
     /// When it was done; only with status `done` (defaults to today then).
     pub done_on: Option<NaiveDate>,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -51,6 +54,7 @@ pub struct UpdateActivity {
     pub goal_id: Option<Id>,
     /// Link to this department goal instead (clears `goal_id`).
     pub department_goal_id: Option<Id>,
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -204,6 +208,7 @@ pub struct ActivityListParams {
     /// Include archived activities.
     pub include_archived: Option<bool>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -227,20 +232,18 @@ pub async fn list_activities(
     caller: Caller,
     params: QueryParams<ActivityListParams>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Read)?;
     let params = params.0;
-    let page = page_request(
+    let overdue_on = params.overdue.filter(|o| *o).map(|_| today());
+    list_page(
+        &store,
+        &caller,
         params.limit,
-        params.cursor.as_deref(),
+        params.cursor,
         params.include_archived,
-    )?;
-    let org = caller.organization_id.clone();
-    let limit = page.limit;
-    let rows = store
-        .run(move |conn| {
+        move |conn, org, page| {
             let mut team_ids = params.team_id.map(|team| vec![team]);
             if let Some(unit) = &params.unit_id {
-                let teams = units::teams_below(conn, &org, unit)?;
+                let teams = units::teams_below(conn, org, unit)?;
                 team_ids = Some(match team_ids {
                     Some(only) => only.into_iter().filter(|t| teams.contains(t)).collect(),
                     None => teams,
@@ -254,12 +257,12 @@ pub async fn list_activities(
                 responsible: params.responsible,
                 due_before: params.due_before,
                 due_after: params.due_after,
-                overdue_on: params.overdue.filter(|o| *o).map(|_| today()),
+                overdue_on,
             };
-            Ok(activities::list(conn, &org, &filter, &page)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+            Ok(activities::list(conn, org, &filter, page)?)
+        },
+    )
+    .await
 }
 
 crate::crud_endpoints! {

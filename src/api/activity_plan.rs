@@ -20,6 +20,7 @@ use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::Goal;
 use crate::store::units::{Unit, UnitKind};
 use crate::store::{Record, Store};
+use crate::text_enum;
 
 /// Which goal a sheet of the plan is for.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -71,7 +72,16 @@ pub struct ActivityPlanParams {
     /// Only the sheet for this department goal.
     pub department_goal_id: Option<Id>,
     /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<PlanFormat>,
+}
+
+text_enum! {
+    /// The format of an activity plan.
+    PlanFormat {
+        Json => "json",
+        Csv => "csv",
+    }
 }
 
 /// A work team's activity plan, grouped by goal, as JSON or CSV.
@@ -101,7 +111,7 @@ pub async fn get_activity_plan(
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
     let params = params.0;
-    let csv = wants_csv(params.format.as_deref(), &req)?;
+    let csv = wants_csv(params.format, &req);
     let org = caller.organization_id.clone();
     let team_id = id.into_inner();
     let today = chrono::Utc::now().date_naive();
@@ -169,16 +179,14 @@ pub async fn get_activity_plan(
     }
 }
 
-fn wants_csv(format: Option<&str>, req: &HttpRequest) -> AppResult<bool> {
+fn wants_csv(format: Option<PlanFormat>, req: &HttpRequest) -> bool {
     match format {
-        Some("csv") => Ok(true),
-        Some("json") => Ok(false),
-        Some(_) => Err(AppError::bad_request("format", "must be `json` or `csv`")),
-        None => Ok(req
+        Some(format) => format == PlanFormat::Csv,
+        None => req
             .headers()
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/csv"))),
+            .is_some_and(|accept| accept.contains("text/csv")),
     }
 }
 

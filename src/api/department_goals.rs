@@ -7,12 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
 use crate::api::goals::{check_goal_fields, only_drafts};
-use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::api::{double_option, list_page, new_meta, Page, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::permissions::Action;
 use crate::rules::validate::{clean, Checks};
 use crate::store::department_goals::{self, DepartmentGoal, DepartmentGoalFilter};
 use crate::store::goals::GoalState;
@@ -30,14 +29,18 @@ pub struct CreateDepartmentGoal {
     #[schema(example = 1)]
     pub number: i32,
     #[schema(example = "Alla elever ska känna sig trygga i skolan.")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: String,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
     #[serde(default)]
     pub footnotes: Vec<String>,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -48,6 +51,7 @@ pub struct UpdateDepartmentGoal {
     pub goal_id: Option<Id>,
     pub owner_unit_id: Option<Id>,
     pub number: Option<i32>,
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -171,6 +175,7 @@ pub struct DepartmentGoalListParams {
     /// Include archived goals.
     pub include_archived: Option<bool>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -194,25 +199,22 @@ pub async fn list_department_goals(
     caller: Caller,
     params: QueryParams<DepartmentGoalListParams>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Read)?;
     let params = params.0;
-    let page = page_request(
-        params.limit,
-        params.cursor.as_deref(),
-        params.include_archived,
-    )?;
-    let org = caller.organization_id.clone();
-    let limit = page.limit;
     let filter = DepartmentGoalFilter {
         goal_id: params.goal_id,
         owner_unit_id: params.owner_unit_id,
         plan_period_id: params.plan_period_id,
         state: params.state,
     };
-    let rows = store
-        .run(move |conn| Ok(department_goals::list(conn, &org, &filter, &page)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+    list_page(
+        &store,
+        &caller,
+        params.limit,
+        params.cursor,
+        params.include_archived,
+        move |conn, org, page| Ok(department_goals::list(conn, org, &filter, page)?),
+    )
+    .await
 }
 
 crate::crud_endpoints! {

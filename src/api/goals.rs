@@ -6,12 +6,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
-use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::api::{double_option, list_page, new_meta, Page, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::rules::permissions::Action;
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::goals::{self, Goal, GoalFilter, GoalState};
 use crate::store::Store;
@@ -30,15 +29,19 @@ pub struct CreateGoal {
     #[schema(
         example = "Värnamo kommun som geografiskt område ska reducera utsläppen av växthusgaser med minst 40% till år 2020 jämfört med 1990 års nivå."
     )]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: String,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
     #[serde(default)]
     pub footnotes: Vec<String>,
     #[schema(example = "KF 2010-11-25 § 123")]
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -49,6 +52,7 @@ pub struct UpdateGoal {
     pub perspective_id: Option<Id>,
     pub owner_unit_id: Option<Id>,
     pub number: Option<i32>,
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -198,6 +202,7 @@ pub struct GoalListParams {
     /// Include archived goals.
     pub include_archived: Option<bool>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -221,25 +226,22 @@ pub async fn list_goals(
     caller: Caller,
     params: QueryParams<GoalListParams>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Read)?;
     let params = params.0;
-    let page = page_request(
-        params.limit,
-        params.cursor.as_deref(),
-        params.include_archived,
-    )?;
-    let org = caller.organization_id.clone();
-    let limit = page.limit;
     let filter = GoalFilter {
         plan_period_id: params.plan_period_id,
         perspective_id: params.perspective_id,
         state: params.state,
         owner_unit_id: params.owner_unit_id,
     };
-    let rows = store
-        .run(move |conn| Ok(goals::list(conn, &org, &filter, &page)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+    list_page(
+        &store,
+        &caller,
+        params.limit,
+        params.cursor,
+        params.include_archived,
+        move |conn, org, page| Ok(goals::list(conn, org, &filter, page)?),
+    )
+    .await
 }
 
 crate::crud_endpoints! {

@@ -16,7 +16,7 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)))]
+#[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)), security(()))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -28,7 +28,7 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(tag = "health", responses(
     (status = 200, description = "Ready", body = Health),
     (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
-))]
+), security(()))]
 #[get("/health/ready")]
 pub async fn ready(store: web::Data<Store>) -> AppResult<HttpResponse> {
     store

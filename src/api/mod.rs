@@ -86,10 +86,36 @@ pub fn page_request(
         ));
     }
     Ok(PageRequest {
-        after: cursor.map(decode_cursor).transpose()?,
+        // An empty cursor is the first page, as no cursor is.
+        after: cursor
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()?,
         limit,
         include_archived: include_archived.unwrap_or(false),
     })
+}
+
+/// Serves one page of a list: checks that the caller may read, runs `query` for the
+/// caller's organization off the async workers, and wraps the rows as a `Page`.
+pub async fn list_page<R, Q>(
+    store: &Store,
+    caller: &Caller,
+    limit: Option<i64>,
+    cursor: Option<String>,
+    include_archived: Option<bool>,
+    query: Q,
+) -> AppResult<HttpResponse>
+where
+    R: Record + ToSchema,
+    Q: FnOnce(&mut DbConnection, &Id, &PageRequest) -> AppResult<Vec<R>> + Send + 'static,
+{
+    caller.require(Action::Read)?;
+    let page = page_request(limit, cursor.as_deref(), include_archived)?;
+    let org = caller.organization_id.clone();
+    let limit = page.limit;
+    let rows = store.run(move |conn| query(conn, &org, &page)).await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
 }
 
 /// A JSON response for one record, with its ETag.

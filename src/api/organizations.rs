@@ -20,10 +20,13 @@ use crate::store::Store;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     #[schema(example = "Värnamo kommun")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: String,
     /// Four digits, as in Kolada.
     #[schema(example = "0683")]
+    #[schema(pattern = "^[0-9]{4}$")]
     pub municipality_code: String,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -31,7 +34,9 @@ pub struct CreateOrganization {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: Option<String>,
+    #[schema(pattern = "^[0-9]{4}$")]
     pub municipality_code: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

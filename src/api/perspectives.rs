@@ -5,12 +5,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
-use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::api::{double_option, list_page, new_meta, Page, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::permissions::Action;
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::perspectives::{self, Focus, Perspective};
 use crate::store::Store;
@@ -21,12 +20,15 @@ use crate::store::Store;
 pub struct CreatePerspective {
     pub plan_period_id: Id,
     #[schema(example = "Medborgar/kundmål")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: String,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
     pub focus: Focus,
     /// Order among the plan period's perspectives, from 1.
     #[schema(example = 1)]
     pub position: i32,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -34,6 +36,7 @@ pub struct CreatePerspective {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePerspective {
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -119,6 +122,7 @@ pub struct PerspectiveListParams {
     /// Include archived perspectives.
     pub include_archived: Option<bool>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -142,27 +146,25 @@ pub async fn list_perspectives(
     caller: Caller,
     params: QueryParams<PerspectiveListParams>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Read)?;
     let params = params.0;
-    let page = page_request(
+    let (plan_period, focus) = (params.plan_period_id, params.focus);
+    list_page(
+        &store,
+        &caller,
         params.limit,
-        params.cursor.as_deref(),
+        params.cursor,
         params.include_archived,
-    )?;
-    let org = caller.organization_id.clone();
-    let limit = page.limit;
-    let rows = store
-        .run(move |conn| {
+        move |conn, org, page| {
             Ok(perspectives::list(
                 conn,
-                &org,
-                params.plan_period_id.as_ref(),
-                params.focus,
-                &page,
+                org,
+                plan_period.as_ref(),
+                focus,
+                page,
             )?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+        },
+    )
+    .await
 }
 
 crate::crud_endpoints! {

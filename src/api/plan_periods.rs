@@ -6,12 +6,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
-use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::api::{double_option, list_page, new_meta, Page, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::permissions::Action;
 use crate::rules::validate::{clean, Checks, MAX_NAME};
 use crate::store::plan_periods::{self, PlanPeriod};
 use crate::store::Store;
@@ -21,11 +20,13 @@ use crate::store::Store;
 #[serde(deny_unknown_fields)]
 pub struct CreatePlanPeriod {
     #[schema(example = "Mandatperioden 2011–2014")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: String,
     #[schema(example = "2011-01-01")]
     pub start_date: NaiveDate,
     #[schema(example = "2014-12-31")]
     pub end_date: NaiveDate,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -33,6 +34,7 @@ pub struct CreatePlanPeriod {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePlanPeriod {
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
@@ -102,6 +104,7 @@ pub struct PlanPeriodListParams {
     /// Include archived plan periods.
     pub include_archived: Option<bool>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -125,19 +128,16 @@ pub async fn list_plan_periods(
     caller: Caller,
     params: QueryParams<PlanPeriodListParams>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Read)?;
     let params = params.0;
-    let page = page_request(
+    list_page(
+        &store,
+        &caller,
         params.limit,
-        params.cursor.as_deref(),
+        params.cursor,
         params.include_archived,
-    )?;
-    let org = caller.organization_id.clone();
-    let limit = page.limit;
-    let rows = store
-        .run(move |conn| Ok(plan_periods::list(conn, &org, &page)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+        |conn, org, page| Ok(plan_periods::list(conn, org, page)?),
+    )
+    .await
 }
 
 crate::crud_endpoints! {

@@ -6,12 +6,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
-use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::api::{double_option, list_page, new_meta, Page, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::permissions::Action;
 use crate::rules::validate::{clean, Checks, MAX_NAME};
 use crate::store::reporting_periods::{
     self, ReportingPeriod, ReportingPeriodFilter, ReportingPeriodKind, ReportingPeriodStatus,
@@ -25,6 +24,7 @@ pub struct CreateReportingPeriod {
     pub plan_period_id: Id,
     pub kind: ReportingPeriodKind,
     #[schema(example = "Delårsrapport 2011")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: String,
     #[schema(example = "2011-01-01")]
     pub start_date: NaiveDate,
@@ -34,6 +34,7 @@ pub struct CreateReportingPeriod {
     pub follow_up_deadline: Option<NaiveDate>,
     /// Defaults to `open`.
     pub status: Option<ReportingPeriodStatus>,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -43,6 +44,7 @@ pub struct CreateReportingPeriod {
 pub struct UpdateReportingPeriod {
     pub plan_period_id: Option<Id>,
     pub kind: Option<ReportingPeriodKind>,
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
@@ -144,6 +146,7 @@ pub struct ReportingPeriodListParams {
     /// Include archived periods.
     pub include_archived: Option<bool>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -167,24 +170,21 @@ pub async fn list_reporting_periods(
     caller: Caller,
     params: QueryParams<ReportingPeriodListParams>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Read)?;
     let params = params.0;
-    let page = page_request(
-        params.limit,
-        params.cursor.as_deref(),
-        params.include_archived,
-    )?;
-    let org = caller.organization_id.clone();
-    let limit = page.limit;
     let filter = ReportingPeriodFilter {
         plan_period_id: params.plan_period_id,
         status: params.status,
         kind: params.kind,
     };
-    let rows = store
-        .run(move |conn| Ok(reporting_periods::list(conn, &org, &filter, &page)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+    list_page(
+        &store,
+        &caller,
+        params.limit,
+        params.cursor,
+        params.include_archived,
+        move |conn, org, page| Ok(reporting_periods::list(conn, org, &filter, page)?),
+    )
+    .await
 }
 
 crate::crud_endpoints! {

@@ -5,12 +5,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
-use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::api::{double_option, list_page, new_meta, Page, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::permissions::Action;
 use crate::rules::validate::{clean, Checks, MAX_NAME};
 use crate::store::units::{self, Unit, UnitFilter, UnitKind};
 use crate::store::Store;
@@ -21,11 +20,14 @@ use crate::store::Store;
 pub struct CreateUnit {
     pub kind: UnitKind,
     #[schema(example = "Barn- och utbildningsnämnden")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: String,
     #[schema(example = "BUN")]
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub short_code: Option<String>,
     /// The unit above this one; omit for a root.
     pub parent_id: Option<Id>,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -34,6 +36,7 @@ pub struct CreateUnit {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUnit {
     pub kind: Option<UnitKind>,
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -121,6 +124,7 @@ pub struct UnitListParams {
     /// Include archived units.
     pub include_archived: Option<bool>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -144,19 +148,16 @@ pub async fn list_units(
     caller: Caller,
     params: QueryParams<UnitListParams>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Read)?;
     let params = params.0;
-    let page = page_request(
+    list_page(
+        &store,
+        &caller,
         params.limit,
-        params.cursor.as_deref(),
+        params.cursor,
         params.include_archived,
-    )?;
-    let org = caller.organization_id.clone();
-    let limit = page.limit;
-    let rows = store
-        .run(move |conn| {
+        move |conn, org, page| {
             let within = match &params.descendants_of {
-                Some(root) => Some(units::subtree_ids(conn, &org, root)?),
+                Some(root) => Some(units::subtree_ids(conn, org, root)?),
                 None => None,
             };
             let filter = UnitFilter {
@@ -164,10 +165,10 @@ pub async fn list_units(
                 kind: params.kind,
                 within,
             };
-            Ok(units::list(conn, &org, &filter, &page)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+            Ok(units::list(conn, org, &filter, page)?)
+        },
+    )
+    .await
 }
 
 crate::crud_endpoints! {

@@ -6,12 +6,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
-use crate::api::{double_option, new_meta, page_request, Page, Resource};
+use crate::api::{double_option, list_page, new_meta, Page, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::permissions::Action;
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::visions::{self, Vision};
 use crate::store::Store;
@@ -22,14 +21,18 @@ use crate::store::Store;
 pub struct CreateVision {
     pub plan_period_id: Id,
     #[schema(example = "Värnamo – den mänskliga tillväxtkommunen.")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub vision: String,
     #[schema(
         example = "Värnamo kommun skall på kommunmedborgarnas uppdrag tillhandahålla service kostnadseffektivt och med god kvalitet."
     )]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub purpose: String,
     #[schema(example = "KF 2010-11-25 § 123")]
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -37,7 +40,9 @@ pub struct CreateVision {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVision {
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub vision: Option<String>,
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub purpose: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -124,6 +129,7 @@ pub struct VisionListParams {
     /// Include archived visions.
     pub include_archived: Option<bool>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -147,26 +153,17 @@ pub async fn list_visions(
     caller: Caller,
     params: QueryParams<VisionListParams>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Read)?;
     let params = params.0;
-    let page = page_request(
+    let plan_period = params.plan_period_id;
+    list_page(
+        &store,
+        &caller,
         params.limit,
-        params.cursor.as_deref(),
+        params.cursor,
         params.include_archived,
-    )?;
-    let org = caller.organization_id.clone();
-    let limit = page.limit;
-    let rows = store
-        .run(move |conn| {
-            Ok(visions::list(
-                conn,
-                &org,
-                params.plan_period_id.as_ref(),
-                &page,
-            )?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+        move |conn, org, page| Ok(visions::list(conn, org, plan_period.as_ref(), page)?),
+    )
+    .await
 }
 
 crate::crud_endpoints! {

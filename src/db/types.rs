@@ -211,7 +211,8 @@ where
     }
 }
 
-/// Declares an enum that is a lower-case string in JSON, in the spec and in the database.
+/// Declares an enum that is a snake_case string in JSON, in the spec and in the database.
+/// Each variant's text must be its name in snake_case (a test checks every enum).
 #[macro_export]
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
@@ -219,8 +220,9 @@ macro_rules! text_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
                  utoipa::ToSchema, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
         #[diesel(sql_type = diesel::sql_types::Text)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {
@@ -266,4 +268,36 @@ macro_rules! text_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::activity_plan::PlanFormat;
+    use crate::rules::permissions::Role;
+    use crate::store::activities::ActivityStatus;
+    use crate::store::goals::GoalState;
+    use crate::store::perspectives::Focus;
+    use crate::store::reporting_periods::{ReportingPeriodKind, ReportingPeriodStatus};
+    use crate::store::units::UnitKind;
+
+    fn same_in_json_and_database<T: serde::Serialize + std::fmt::Display>(all: &[T]) {
+        for value in all {
+            assert_eq!(
+                serde_json::to_value(value).ok(),
+                Some(serde_json::Value::String(value.to_string()))
+            );
+        }
+    }
+
+    #[test]
+    fn every_enum_reads_the_same_in_json_and_in_the_database() {
+        same_in_json_and_database(UnitKind::ALL);
+        same_in_json_and_database(ActivityStatus::ALL);
+        same_in_json_and_database(GoalState::ALL);
+        same_in_json_and_database(Focus::ALL);
+        same_in_json_and_database(ReportingPeriodKind::ALL);
+        same_in_json_and_database(ReportingPeriodStatus::ALL);
+        same_in_json_and_database(Role::ALL);
+        same_in_json_and_database(PlanFormat::ALL);
+    }
 }
