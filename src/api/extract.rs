@@ -96,19 +96,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     Ok(value)
 }
 
-/// The field a serde message is about: the path, plus the name in "missing field `x`" or
-/// "unknown field `x`" (serde reports those at the enclosing object).
+/// The field a serde message is about. serde reports a missing field at the enclosing
+/// object (so its name is added from "missing field `x`"), an unknown one at itself.
 fn field_of(path: &str, message: &str) -> String {
-    let named = ["missing field `", "unknown field `"]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix))
-        .and_then(|rest| rest.split('`').next());
     let base = if path == "." { "" } else { path };
-    match named {
-        Some(name) if base.is_empty() => name.to_string(),
-        Some(name) => format!("{base}.{name}"),
-        None if base.is_empty() => "body".to_string(),
-        None => base.to_string(),
+    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    let unknown = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+    match (missing, unknown) {
+        (Some(name), _) if base.is_empty() => name.to_string(),
+        (Some(name), _) => format!("{base}.{name}"),
+        (None, Some(name)) if base.is_empty() => name.to_string(),
+        _ if base.is_empty() => "body".to_string(),
+        _ => base.to_string(),
     }
 }
 
