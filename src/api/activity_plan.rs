@@ -96,6 +96,7 @@ text_enum! {
         (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The unit is not a work team", body = crate::error::Problem, content_type = "application/problem+json"),
     ),

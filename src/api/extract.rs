@@ -100,8 +100,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 /// object (so its name is added from "missing field `x`"), an unknown one at itself.
 fn field_of(path: &str, message: &str) -> String {
     let base = if path == "." { "" } else { path };
-    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
-    let unknown = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
     match (missing, unknown) {
         (Some(name), _) if base.is_empty() => name.to_string(),
         (Some(name), _) => format!("{base}.{name}"),

@@ -101,6 +101,7 @@ pub struct GoalTree {
         (status = 400, description = "The id is not a UUID", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plan period in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -114,6 +114,7 @@ fn validate(org: &mut Organization) -> AppResult<()> {
         (status = 200, description = "The caller's organization (if stored)", body = Page<Organization>),
         (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

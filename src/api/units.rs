@@ -139,6 +139,7 @@ pub struct UnitListParams {
         (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
