@@ -235,6 +235,9 @@ impl From<DieselError> for AppError {
                 DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ClosedConnection => {
                     AppError::Unavailable("the database is busy; try again".to_string())
                 }
+                _ if info.message().contains("database is locked") => {
+                    AppError::Unavailable("the database is busy; try again".to_string())
+                }
                 // PostgreSQL refuses NUL characters in text (from a body or a query filter).
                 _ if info.message().contains("invalid byte sequence") => AppError::BadRequest {
                     detail: "text must not contain NUL characters".to_string(),

@@ -47,11 +47,43 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| {
-            use diesel::Connection;
-            conn.transaction(work)
+        self.run(move |conn| match conn {
+            DbConnection::Sqlite(_) => sqlite_write_transaction(conn, work),
+            DbConnection::Postgresql(_) => {
+                use diesel::Connection;
+                conn.transaction(work)
+            }
         })
         .await
+    }
+}
+
+/// SQLite: writes begin with `BEGIN IMMEDIATE`, taking the write lock before the first read,
+/// so that a read-then-write transaction waits for another writer (busy_timeout) instead of
+/// failing with "database is locked" when that writer commits first.
+fn sqlite_write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if let DbConnection::Sqlite(inner) = conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    }
+    let result = work(conn);
+    let DbConnection::Sqlite(inner) = conn else {
+        return result;
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(inner)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(inner) {
+                log::warn!("rollback failed: {rollback}");
+            }
+            Err(error)
+        }
     }
 }
 
