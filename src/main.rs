@@ -64,7 +64,9 @@ fn main() {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Openapi => {
-            print!("{}", openapi_json());
+            use std::io::Write;
+            // A closed pipe (`… | head`) is not an error worth a panic.
+            let _ = std::io::stdout().write_all(openapi_json().as_bytes());
             Ok(())
         }
         Command::Migrate => {

@@ -5,22 +5,13 @@ mod common;
 
 use actix_web::http::Method;
 use chrono::NaiveDate;
+use common::ids;
 use common::{Model, TestApp};
 use serde_json::{json, Value};
 
 const TRYGGA: &str = "Invånarna i Värnamo kommun ska känna sig trygga.";
 const VANDRING: &str = "Trygghetsvandring på skolgården med elevrådet";
 const CSV_HEADER: &str = "Mål;Aktivitet;Beskrivning;Ansvarig;Klart när;Status;Utförd";
-
-/// The ids of a list page's items, in the order they were returned.
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {page}"))
-        .iter()
-        .map(|item| item["id"].as_str().expect("an id").to_string())
-        .collect()
-}
 
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()

@@ -5,6 +5,7 @@
 mod common;
 
 use actix_web::http::Method;
+use common::ids;
 use common::{Model, Resp, TestApp};
 use malstyrning::auth::{Claims, TokenKeys};
 use serde_json::{json, Value};
@@ -442,15 +443,6 @@ fn other_code(app: &TestApp, other: &str) -> String {
     }
 }
 
-fn ids(list: &Value) -> Vec<String> {
-    list["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["id"].as_str().map(str::to_string))
-        .collect()
-}
-
 async fn organizations_are_isolated_both_ways(app: TestApp) {
     let model = app.model().await;
     let activity = app
@@ -461,15 +453,8 @@ async fn organizations_are_isolated_both_ways(app: TestApp) {
         .await;
     let admin = app.admin();
 
-    let other = uuid::Uuid::new_v4().to_string();
+    let other = app.another_organization().await;
     let other_admin = app.token_for(&other, &["admin"]);
-    app.post(
-        "/api/v1/organizations",
-        &other_admin,
-        json!({"name": "Gislaveds kommun", "municipality_code": other_code(&app, &other)}),
-    )
-    .await
-    .expect(201);
     let other_board = app
         .post(
             "/api/v1/units",

@@ -3,20 +3,11 @@
 #[macro_use]
 mod common;
 
+use common::ids;
 use common::{Model, TestApp};
 use serde_json::{json, Value};
 
 const TRYGGA: &str = "Invånarna i Värnamo kommun ska känna sig trygga.";
-
-/// The ids of a list page's items, in the order they were returned.
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {page}"))
-        .iter()
-        .map(|item| item["id"].as_str().expect("an id").to_string())
-        .collect()
-}
 
 /// A second plan period with one perspective; returns (plan period, perspective).
 async fn next_plan_period(app: &TestApp) -> (String, String) {
@@ -49,15 +40,8 @@ fn goal_body(m: &Model, number: i32, title: &str) -> Value {
 /// Another organization (created through the API) with its own overarching goal; returns
 /// the goal's id.
 async fn goal_of_another_organization(app: &TestApp) -> String {
-    let other = uuid::Uuid::new_v4().to_string();
+    let other = app.another_organization().await;
     let admin = app.token_for(&other, &["admin"]);
-    app.post(
-        "/api/v1/organizations",
-        &admin,
-        json!({"name": "Gislaveds kommun", "municipality_code": common::code_for(&other)}),
-    )
-    .await
-    .expect(201);
     let create = |path: &'static str, body: Value| {
         let admin = admin.clone();
         async move { app.post(path, &admin, body).await.expect(201)["id"].clone() }

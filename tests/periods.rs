@@ -4,22 +4,13 @@
 mod common;
 
 use actix_web::http::Method;
+use common::ids;
 use common::TestApp;
 use serde_json::{json, Value};
 
 const MANDATPERIOD: &str = "Mandatperioden 2011–2014";
 const VISION: &str = "Värnamo – den mänskliga tillväxtkommunen";
 const PURPOSE: &str = "Värnamo kommun skall på kommunmedborgarnas uppdrag tillhandahålla service kostnadseffektivt och med god kvalitet.";
-
-/// The ids of a list page's items, in the order they were returned.
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {page}"))
-        .iter()
-        .map(|item| item["id"].as_str().expect("an id").to_string())
-        .collect()
-}
 
 /// The term of office 2011–2014.
 async fn mandatperiod(app: &TestApp) -> String {
@@ -49,21 +40,6 @@ fn delarsrapport(plan_period: &str) -> Value {
         "end_date": "2011-08-31",
         "follow_up_deadline": "2011-09-30",
     })
-}
-
-/// Creates a second organization (Gislaveds kommun) through the API and returns its id.
-async fn another_organization(app: &TestApp) -> String {
-    let other = uuid::Uuid::new_v4().to_string();
-    let own_code = common::code_for(&app.org);
-    let code = if own_code == "0662" { "0665" } else { "0662" };
-    app.post(
-        "/api/v1/organizations",
-        &app.token_for(&other, &["admin"]),
-        json!({"name": "Gislaveds kommun", "municipality_code": code}),
-    )
-    .await
-    .expect(201);
-    other
 }
 
 async fn post_action(app: &TestApp, path: &str) -> common::Resp {
@@ -332,7 +308,7 @@ async fn reporting_period_dates_must_lie_inside_the_plan_period(app: TestApp) {
 
 async fn reporting_period_of_another_organizations_plan_period_is_422(app: TestApp) {
     let admin = app.admin();
-    let other = another_organization(&app).await;
+    let other = app.another_organization().await;
     let foreign = app
         .post(
             "/api/v1/plan-periods",

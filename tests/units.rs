@@ -4,35 +4,9 @@
 mod common;
 
 use actix_web::http::Method;
+use common::ids;
 use common::TestApp;
 use serde_json::{json, Value};
-
-/// The ids of a list page's items, in the order they were returned.
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {page}"))
-        .iter()
-        .map(|item| item["id"].as_str().expect("an id").to_string())
-        .collect()
-}
-
-/// Creates a second organization (Gislaveds kommun) through the API and returns its id.
-async fn another_organization(app: &TestApp) -> String {
-    let other = uuid::Uuid::new_v4().to_string();
-    let own_code = common::code_for(&app.org);
-    let code = if own_code == "0662" { "0665" } else { "0662" };
-    let created = app
-        .post(
-            "/api/v1/organizations",
-            &app.token_for(&other, &["admin"]),
-            json!({"name": "Gislaveds kommun", "municipality_code": code}),
-        )
-        .await
-        .expect(201);
-    assert_eq!(created["id"], json!(other));
-    other
-}
 
 async fn create_get_and_list_units(app: TestApp) {
     let admin = app.admin();
@@ -302,7 +276,7 @@ async fn unit_cannot_move_below_its_own_descendant(app: TestApp) {
 
 async fn parent_in_another_organization_is_refused(app: TestApp) {
     let admin = app.admin();
-    let other = another_organization(&app).await;
+    let other = app.another_organization().await;
     let foreign = app
         .post(
             "/api/v1/units",
@@ -515,7 +489,7 @@ async fn duplicate_external_id_conflicts(app: TestApp) {
     assert_eq!(ids(&listed), vec![first, second]);
 
     // The same external id in another organization is fine.
-    let other = another_organization(&app).await;
+    let other = app.another_organization().await;
     app.post(
         "/api/v1/units",
         &app.token_for(&other, &["admin"]),
@@ -611,7 +585,7 @@ async fn another_organization_cannot_see_or_touch_a_unit(app: TestApp) {
         )
         .await;
     let path = format!("/api/v1/units/{id}");
-    let other = another_organization(&app).await;
+    let other = app.another_organization().await;
     let stranger = app.token_for(&other, &["admin"]);
 
     app.get(&path, &stranger).await.problem(404);
@@ -685,7 +659,7 @@ async fn viewer_may_read_but_not_write_units(app: TestApp) {
 
 async fn organizations_are_isolated_and_validated(app: TestApp) {
     let admin = app.admin();
-    let other = another_organization(&app).await;
+    let other = app.another_organization().await;
 
     let mine = app.get("/api/v1/organizations", &admin).await.expect(200);
     assert_eq!(ids(&mine), vec![app.org.clone()]);

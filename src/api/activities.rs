@@ -1,20 +1,17 @@
 //! `/api/v1/activities`: what the work teams do to reach the goals.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
-use crate::api::{double_option, list_page, new_meta, Page, Resource};
-use crate::auth::Caller;
+use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::activities::{self, Activity, ActivityFilter, ActivityStatus};
 use crate::store::units;
-use crate::store::Store;
 
 /// A new activity on a team's activity plan.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -214,33 +211,11 @@ pub struct ActivityListParams {
     pub cursor: Option<String>,
 }
 
-/// List the organization's activities.
-#[utoipa::path(
-    tag = "activities",
-    params(ActivityListParams),
-    responses(
-        (status = 200, description = "One page of activities, in creation order", body = Page<Activity>),
-        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/activities")]
-pub async fn list_activities(
-    store: web::Data<Store>,
-    caller: Caller,
-    params: QueryParams<ActivityListParams>,
-) -> AppResult<HttpResponse> {
-    let params = params.0;
-    let overdue_on = params.overdue.filter(|o| *o).map(|_| today());
-    list_page(
-        &store,
-        &caller,
-        params.limit,
-        params.cursor,
-        params.include_archived,
+crate::list_endpoint! {
+    /// List the organization's activities.
+    fn list_activities("/activities", tag = "activities", ActivityListParams => Activity)
+    |params| {
+        let overdue_on = params.overdue.filter(|o| *o).map(|_| today());
         move |conn, org, page| {
             let mut team_ids = params.team_id.map(|team| vec![team]);
             if let Some(unit) = &params.unit_id {
@@ -261,9 +236,8 @@ pub async fn list_activities(
                 overdue_on,
             };
             Ok(activities::list(conn, org, &filter, page)?)
-        },
-    )
-    .await
+        }
+    }
 }
 
 crate::crud_endpoints! {

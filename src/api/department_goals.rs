@@ -1,21 +1,18 @@
 //! `/api/v1/department-goals`: the boards' breakdown of the overarching goals.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
 use crate::api::goals::{check_goal_fields, only_drafts};
-use crate::api::{double_option, list_page, new_meta, Page, Resource};
-use crate::auth::Caller;
+use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{clean, Checks};
 use crate::store::department_goals::{self, DepartmentGoal, DepartmentGoalFilter};
 use crate::store::goals::GoalState;
-use crate::store::Store;
 
 /// A new department goal; its plan period is the overarching goal's.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -181,41 +178,18 @@ pub struct DepartmentGoalListParams {
     pub cursor: Option<String>,
 }
 
-/// List the organization's department goals.
-#[utoipa::path(
-    tag = "department-goals",
-    params(DepartmentGoalListParams),
-    responses(
-        (status = 200, description = "One page of department goals, in creation order", body = Page<DepartmentGoal>),
-        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/department-goals")]
-pub async fn list_department_goals(
-    store: web::Data<Store>,
-    caller: Caller,
-    params: QueryParams<DepartmentGoalListParams>,
-) -> AppResult<HttpResponse> {
-    let params = params.0;
-    let filter = DepartmentGoalFilter {
-        goal_id: params.goal_id,
-        owner_unit_id: params.owner_unit_id,
-        plan_period_id: params.plan_period_id,
-        state: params.state,
-    };
-    list_page(
-        &store,
-        &caller,
-        params.limit,
-        params.cursor,
-        params.include_archived,
-        move |conn, org, page| Ok(department_goals::list(conn, org, &filter, page)?),
-    )
-    .await
+crate::list_endpoint! {
+    /// List the organization's department goals.
+    fn list_department_goals("/department-goals", tag = "department-goals", DepartmentGoalListParams => DepartmentGoal)
+    |params| {
+        let filter = DepartmentGoalFilter {
+            goal_id: params.goal_id,
+            owner_unit_id: params.owner_unit_id,
+            plan_period_id: params.plan_period_id,
+            state: params.state,
+        };
+        move |conn, org, page| Ok(department_goals::list(conn, org, &filter, page)?)
+    }
 }
 
 crate::crud_endpoints! {

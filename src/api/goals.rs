@@ -1,19 +1,16 @@
 //! `/api/v1/goals`: the overarching goals (övergripande mål) the council adopts.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
-use crate::api::{double_option, list_page, new_meta, Page, Resource};
-use crate::auth::Caller;
+use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::goals::{self, Goal, GoalFilter, GoalState};
-use crate::store::Store;
 
 /// A new overarching goal.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -208,41 +205,18 @@ pub struct GoalListParams {
     pub cursor: Option<String>,
 }
 
-/// List the organization's overarching goals.
-#[utoipa::path(
-    tag = "goals",
-    params(GoalListParams),
-    responses(
-        (status = 200, description = "One page of goals, in creation order", body = Page<Goal>),
-        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/goals")]
-pub async fn list_goals(
-    store: web::Data<Store>,
-    caller: Caller,
-    params: QueryParams<GoalListParams>,
-) -> AppResult<HttpResponse> {
-    let params = params.0;
-    let filter = GoalFilter {
-        plan_period_id: params.plan_period_id,
-        perspective_id: params.perspective_id,
-        state: params.state,
-        owner_unit_id: params.owner_unit_id,
-    };
-    list_page(
-        &store,
-        &caller,
-        params.limit,
-        params.cursor,
-        params.include_archived,
-        move |conn, org, page| Ok(goals::list(conn, org, &filter, page)?),
-    )
-    .await
+crate::list_endpoint! {
+    /// List the organization's overarching goals.
+    fn list_goals("/goals", tag = "goals", GoalListParams => Goal)
+    |params| {
+        let filter = GoalFilter {
+            plan_period_id: params.plan_period_id,
+            perspective_id: params.perspective_id,
+            state: params.state,
+            owner_unit_id: params.owner_unit_id,
+        };
+        move |conn, org, page| Ok(goals::list(conn, org, &filter, page)?)
+    }
 }
 
 crate::crud_endpoints! {

@@ -73,7 +73,7 @@ fn decode_cursor(cursor: &str) -> AppResult<Id> {
 }
 
 /// Builds the page request from the common list parameters.
-pub fn page_request(
+fn page_request(
     limit: Option<i64>,
     cursor: Option<&str>,
     include_archived: Option<bool>,
@@ -301,10 +301,6 @@ pub async fn delete<R: Resource>(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Query parameters for getting one record.
-#[derive(Debug, Deserialize)]
-pub struct NoParams {}
-
 /// Generates the get, create, patch, archive, unarchive and delete handlers of a resource,
 /// each documented in the OpenAPI spec. The list handler is written per resource, since its
 /// filters are its own. The invoking module imports `get`, `post`, `patch` and `delete`
@@ -490,6 +486,42 @@ macro_rules! crud_endpoints {
             if_match: $crate::api::extract::IfMatch,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
             $crate::api::delete::<$record>(&store, &caller, id.into_inner(), if_match).await
+        }
+    };
+}
+
+/// Generates a list handler, documented in the OpenAPI spec: it reads the list parameters,
+/// turns them into a query over one page with the block given, and answers with a `Page`.
+/// The invoking module imports `get` from actix_web.
+#[macro_export]
+macro_rules! list_endpoint {
+    (
+        $(#[doc = $doc:literal])*
+        fn $name:ident($path:literal, tag = $tag:literal, $params:ident => $record:ident)
+        |$p:ident| $query:expr
+    ) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params($params),
+            responses(
+                (status = 200, description = "One page, in creation order", body = $crate::api::Page<$record>),
+                (status = 400, description = "A bad query parameter", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[get($path)]
+        pub async fn $name(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            params: $crate::api::extract::QueryParams<$params>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            let $p = params.0;
+            let (limit, cursor, include_archived) = ($p.limit, $p.cursor.clone(), $p.include_archived);
+            $crate::api::list_page(&store, &caller, limit, cursor, include_archived, $query).await
         }
     };
 }

@@ -1,18 +1,15 @@
 //! `/api/v1/perspectives`: the perspectives that group the overarching goals.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
-use crate::api::{double_option, list_page, new_meta, Page, Resource};
-use crate::auth::Caller;
+use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::perspectives::{self, Focus, Perspective};
-use crate::store::Store;
 
 /// A new perspective.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -128,44 +125,13 @@ pub struct PerspectiveListParams {
     pub cursor: Option<String>,
 }
 
-/// List the organization's perspectives.
-#[utoipa::path(
-    tag = "perspectives",
-    params(PerspectiveListParams),
-    responses(
-        (status = 200, description = "One page of perspectives, in creation order", body = Page<Perspective>),
-        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/perspectives")]
-pub async fn list_perspectives(
-    store: web::Data<Store>,
-    caller: Caller,
-    params: QueryParams<PerspectiveListParams>,
-) -> AppResult<HttpResponse> {
-    let params = params.0;
-    let (plan_period, focus) = (params.plan_period_id, params.focus);
-    list_page(
-        &store,
-        &caller,
-        params.limit,
-        params.cursor,
-        params.include_archived,
-        move |conn, org, page| {
-            Ok(perspectives::list(
-                conn,
-                org,
-                plan_period.as_ref(),
-                focus,
-                page,
-            )?)
-        },
-    )
-    .await
+crate::list_endpoint! {
+    /// List the organization's perspectives.
+    fn list_perspectives("/perspectives", tag = "perspectives", PerspectiveListParams => Perspective)
+    |params| {
+        let (plan_period, focus) = (params.plan_period_id, params.focus);
+        move |conn, org, page| Ok(perspectives::list(conn, org, plan_period.as_ref(), focus, page)?)
+    }
 }
 
 crate::crud_endpoints! {

@@ -1,19 +1,16 @@
 //! `/api/v1/plan-periods`: the periods goals are decided for (mandatperioder).
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
-use crate::api::{double_option, list_page, new_meta, Page, Resource};
-use crate::auth::Caller;
+use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{clean, Checks, MAX_NAME};
 use crate::store::plan_periods::{self, PlanPeriod};
-use crate::store::Store;
 
 /// A new plan period.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -110,35 +107,10 @@ pub struct PlanPeriodListParams {
     pub cursor: Option<String>,
 }
 
-/// List the organization's plan periods.
-#[utoipa::path(
-    tag = "plan-periods",
-    params(PlanPeriodListParams),
-    responses(
-        (status = 200, description = "One page of plan periods, in creation order", body = Page<PlanPeriod>),
-        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/plan-periods")]
-pub async fn list_plan_periods(
-    store: web::Data<Store>,
-    caller: Caller,
-    params: QueryParams<PlanPeriodListParams>,
-) -> AppResult<HttpResponse> {
-    let params = params.0;
-    list_page(
-        &store,
-        &caller,
-        params.limit,
-        params.cursor,
-        params.include_archived,
-        |conn, org, page| Ok(plan_periods::list(conn, org, page)?),
-    )
-    .await
+crate::list_endpoint! {
+    /// List the organization's plan periods.
+    fn list_plan_periods("/plan-periods", tag = "plan-periods", PlanPeriodListParams => PlanPeriod)
+    |_params| |conn, org, page| Ok(plan_periods::list(conn, org, page)?)
 }
 
 crate::crud_endpoints! {

@@ -1,13 +1,11 @@
 //! `/api/v1/reporting-periods`: tertial, delårsrapport, årsredovisning.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
-use crate::api::{double_option, list_page, new_meta, Page, Resource};
-use crate::auth::Caller;
+use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
@@ -15,7 +13,6 @@ use crate::rules::validate::{clean, Checks, MAX_NAME};
 use crate::store::reporting_periods::{
     self, ReportingPeriod, ReportingPeriodFilter, ReportingPeriodKind, ReportingPeriodStatus,
 };
-use crate::store::Store;
 
 /// A new reporting period.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -152,40 +149,17 @@ pub struct ReportingPeriodListParams {
     pub cursor: Option<String>,
 }
 
-/// List the organization's reporting periods.
-#[utoipa::path(
-    tag = "reporting-periods",
-    params(ReportingPeriodListParams),
-    responses(
-        (status = 200, description = "One page of reporting periods, in creation order", body = Page<ReportingPeriod>),
-        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/reporting-periods")]
-pub async fn list_reporting_periods(
-    store: web::Data<Store>,
-    caller: Caller,
-    params: QueryParams<ReportingPeriodListParams>,
-) -> AppResult<HttpResponse> {
-    let params = params.0;
-    let filter = ReportingPeriodFilter {
-        plan_period_id: params.plan_period_id,
-        status: params.status,
-        kind: params.kind,
-    };
-    list_page(
-        &store,
-        &caller,
-        params.limit,
-        params.cursor,
-        params.include_archived,
-        move |conn, org, page| Ok(reporting_periods::list(conn, org, &filter, page)?),
-    )
-    .await
+crate::list_endpoint! {
+    /// List the organization's reporting periods.
+    fn list_reporting_periods("/reporting-periods", tag = "reporting-periods", ReportingPeriodListParams => ReportingPeriod)
+    |params| {
+        let filter = ReportingPeriodFilter {
+            plan_period_id: params.plan_period_id,
+            status: params.status,
+            kind: params.kind,
+        };
+        move |conn, org, page| Ok(reporting_periods::list(conn, org, &filter, page)?)
+    }
 }
 
 crate::crud_endpoints! {

@@ -1,18 +1,15 @@
 //! `/api/v1/units`: the organization's unit tree.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
-use crate::api::{double_option, list_page, new_meta, Page, Resource};
-use crate::auth::Caller;
+use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{clean, Checks, MAX_NAME};
 use crate::store::units::{self, Unit, UnitFilter, UnitKind};
-use crate::store::Store;
 
 /// A new unit.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -130,46 +127,19 @@ pub struct UnitListParams {
     pub cursor: Option<String>,
 }
 
-/// List the organization's units.
-#[utoipa::path(
-    tag = "units",
-    params(UnitListParams),
-    responses(
-        (status = 200, description = "One page of units, in creation order", body = Page<Unit>),
-        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/units")]
-pub async fn list_units(
-    store: web::Data<Store>,
-    caller: Caller,
-    params: QueryParams<UnitListParams>,
-) -> AppResult<HttpResponse> {
-    let params = params.0;
-    list_page(
-        &store,
-        &caller,
-        params.limit,
-        params.cursor,
-        params.include_archived,
+crate::list_endpoint! {
+    /// List the organization's units.
+    fn list_units("/units", tag = "units", UnitListParams => Unit)
+    |params| {
         move |conn, org, page| {
             let within = match &params.descendants_of {
                 Some(root) => Some(units::subtree_ids(conn, org, root)?),
                 None => None,
             };
-            let filter = UnitFilter {
-                parent_id: params.parent_id,
-                kind: params.kind,
-                within,
-            };
+            let filter = UnitFilter { parent_id: params.parent_id, kind: params.kind, within };
             Ok(units::list(conn, org, &filter, page)?)
-        },
-    )
-    .await
+        }
+    }
 }
 
 crate::crud_endpoints! {

@@ -1,19 +1,16 @@
 //! `/api/v1/visions`: the vision and purpose (syfte) of a plan period.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
-use crate::api::{double_option, list_page, new_meta, Page, Resource};
-use crate::auth::Caller;
+use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::visions::{self, Vision};
-use crate::store::Store;
 
 /// A new vision; one per plan period.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -135,36 +132,13 @@ pub struct VisionListParams {
     pub cursor: Option<String>,
 }
 
-/// List the organization's visions.
-#[utoipa::path(
-    tag = "visions",
-    params(VisionListParams),
-    responses(
-        (status = 200, description = "One page of visions, in creation order", body = Page<Vision>),
-        (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/visions")]
-pub async fn list_visions(
-    store: web::Data<Store>,
-    caller: Caller,
-    params: QueryParams<VisionListParams>,
-) -> AppResult<HttpResponse> {
-    let params = params.0;
-    let plan_period = params.plan_period_id;
-    list_page(
-        &store,
-        &caller,
-        params.limit,
-        params.cursor,
-        params.include_archived,
-        move |conn, org, page| Ok(visions::list(conn, org, plan_period.as_ref(), page)?),
-    )
-    .await
+crate::list_endpoint! {
+    /// List the organization's visions.
+    fn list_visions("/visions", tag = "visions", VisionListParams => Vision)
+    |params| {
+        let plan_period = params.plan_period_id;
+        move |conn, org, page| Ok(visions::list(conn, org, plan_period.as_ref(), page)?)
+    }
 }
 
 crate::crud_endpoints! {

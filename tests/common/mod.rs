@@ -358,6 +358,27 @@ impl TestApp {
         response.id()
     }
 
+    /// Registers a second organization ("Gislaveds kommun", with a municipality code other
+    /// than the test organization's) and returns its id.
+    pub async fn another_organization(&self) -> String {
+        let other = uuid::Uuid::new_v4().to_string();
+        let code = if code_for(&self.org) == "0662" {
+            "0665"
+        } else {
+            "0662"
+        };
+        let created = self
+            .post(
+                "/api/v1/organizations",
+                &self.token_for(&other, &["admin"]),
+                json!({"name": "Gislaveds kommun", "municipality_code": code}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(created["id"], json!(other));
+        other
+    }
+
     /// A small goal model: council, board, administration, team, plan period,
     /// perspective, overarching goal 1 and a department goal.
     pub async fn model(&self) -> Model {
@@ -402,6 +423,16 @@ impl TestApp {
             department_goal,
         }
     }
+}
+
+/// The ids of a list page's items, in the order they were returned.
+pub fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {page}"))
+        .iter()
+        .map(|item| item["id"].as_str().expect("an id").to_string())
+        .collect()
 }
 
 /// Ids of `TestApp::model`.
