@@ -712,7 +712,145 @@ async fn organizations_are_isolated_and_validated(app: TestApp) {
     assert_eq!(renamed["version"], 2);
 }
 
+async fn a_unit_in_use_keeps_its_kind(app: TestApp) {
+    let m = app.model().await;
+    let admin = app.admin();
+    app.post(
+        "/api/v1/activities",
+        &admin,
+        json!({"team_id": m.team, "goal_id": m.goal, "title": "Trygghetsvandring på skolgården med elevrådet"}),
+    )
+    .await
+    .expect(201);
+
+    let team = app
+        .patch(
+            &format!("/api/v1/units/{}", m.team),
+            &admin,
+            json!({"kind": "unit"}),
+        )
+        .await;
+    team.problem(409);
+    assert_eq!(team.error_fields(), vec!["kind"]);
+    let board = app
+        .patch(
+            &format!("/api/v1/units/{}", m.board),
+            &admin,
+            json!({"kind": "administration"}),
+        )
+        .await;
+    board.problem(409);
+    assert_eq!(board.error_fields(), vec!["kind"]);
+    assert_eq!(
+        app.get(&format!("/api/v1/units/{}", m.board), &admin)
+            .await
+            .expect(200)["kind"],
+        "board"
+    );
+
+    // A team with no activities may become another kind of unit.
+    let idle = app
+        .create(
+            "/api/v1/units",
+            json!({"kind": "team", "name": "Arbetslag Gul", "parent_id": m.administration}),
+        )
+        .await;
+    let changed = app
+        .patch(
+            &format!("/api/v1/units/{idle}"),
+            &admin,
+            json!({"kind": "unit"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed["kind"], "unit");
+}
+
+/// The database refuses what the service refuses, for a writer that goes around the API.
+async fn the_database_itself_refuses_broken_references(app: TestApp) {
+    use malstyrning::db::types::{Id, TextList, UtcTime};
+    use malstyrning::store::activities::{Activity, ActivityStatus};
+    use malstyrning::store::department_goals::DepartmentGoal;
+    use malstyrning::store::goals::GoalState;
+    use malstyrning::store::units::{Unit, UnitKind};
+    use malstyrning::store::Record;
+
+    let m = app.model().await;
+    let other_org = app.another_organization().await;
+    let id = |text: &str| text.parse::<Id>().expect("an id");
+    let now = UtcTime::now();
+    let mut conn = app.store.pool.get().expect("a connection");
+
+    let activity = |team: &str| Activity {
+        id: Id::new(),
+        organization_id: id(&app.org),
+        team_id: id(team),
+        goal_id: Some(id(&m.goal)),
+        department_goal_id: None,
+        title: "Trygghetsvandring".into(),
+        description: None,
+        responsible: None,
+        due_date: None,
+        status: ActivityStatus::Planned,
+        done_on: None,
+        external_id: None,
+        archived_at: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    assert!(
+        activity(&m.board).insert(&mut conn).is_err(),
+        "an activity's team must be a team"
+    );
+    assert!(activity(&m.team).insert(&mut conn).is_ok());
+
+    let department_goal = DepartmentGoal {
+        id: Id::new(),
+        organization_id: id(&app.org),
+        plan_period_id: id(&m.plan_period),
+        goal_id: id(&m.goal),
+        owner_unit_id: id(&m.council),
+        number: 9,
+        title: "Ägs av fel sorts enhet".into(),
+        description: None,
+        footnotes: TextList::default(),
+        decision_reference: None,
+        decided_on: None,
+        state: GoalState::Draft,
+        external_id: None,
+        archived_at: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    assert!(
+        department_goal.insert(&mut conn).is_err(),
+        "a department goal's owner must be a board"
+    );
+
+    let foreign_child = Unit {
+        id: Id::new(),
+        organization_id: id(&other_org),
+        parent_id: Some(id(&m.board)),
+        kind: UnitKind::Unit,
+        name: "Under en annan kommuns nämnd".into(),
+        short_code: None,
+        external_id: None,
+        archived_at: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    assert!(
+        foreign_child.insert(&mut conn).is_err(),
+        "a parent must be of the same organization"
+    );
+}
+
 backend_tests!(
+    a_unit_in_use_keeps_its_kind,
+    the_database_itself_refuses_broken_references,
     create_get_and_list_units,
     created_unit_has_all_fields_and_is_listed,
     list_filters_by_parent_kind_and_subtree,

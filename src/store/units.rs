@@ -121,20 +121,63 @@ pub fn teams_below(conn: &mut DbConnection, org: &Id, root: &Id) -> QueryResult<
 }
 
 /// The tree rules: the parent exists in this organization, is not archived when newly
-/// chosen, and is not the unit itself or one of its descendants.
+/// chosen, and is not the unit itself or one of its descendants. A board that owns
+/// department goals, or a team that has activities, keeps its kind.
 pub fn check(conn: &mut DbConnection, unit: &Unit, before: Option<&Unit>) -> AppResult<()> {
+    let org = &unit.organization_id;
     if let Some(parent) = &unit.parent_id {
         let new_parent = is_new(before.and_then(|b| b.parent_id.as_ref()), parent);
-        referenced::<Unit>(conn, &unit.organization_id, parent, "parent_id", new_parent)?;
-        if new_parent
-            && before.is_some()
-            && tree::would_cycle(&unit.id, parent, &edges(conn, &unit.organization_id)?)
-        {
+        referenced::<Unit>(conn, org, parent, "parent_id", new_parent)?;
+        if new_parent && before.is_some() {
+            lock_tree(conn, org)?;
+            if tree::would_cycle(&unit.id, parent, &edges(conn, org)?) {
+                return Err(AppError::conflict(
+                    "parent_id",
+                    "a unit cannot be moved below itself or one of its own descendants",
+                ));
+            }
+        }
+    }
+    if let Some(before) = before.filter(|b| b.kind != unit.kind) {
+        let in_use = match before.kind {
+            UnitKind::Board => {
+                use crate::db::schema::department_goals::dsl as d;
+                let owned = d::department_goals
+                    .filter(d::owner_unit_id.eq(&unit.id))
+                    .select(d::id)
+                    .first::<Id>(conn)
+                    .optional()?;
+                owned.map(|_| "it owns department goals")
+            }
+            UnitKind::Team => {
+                use crate::db::schema::activities::dsl as a;
+                let planned = a::activities
+                    .filter(a::team_id.eq(&unit.id))
+                    .select(a::id)
+                    .first::<Id>(conn)
+                    .optional()?;
+                planned.map(|_| "it has activities")
+            }
+            _ => None,
+        };
+        if let Some(reason) = in_use {
             return Err(AppError::conflict(
-                "parent_id",
-                "a unit cannot be moved below itself or one of its own descendants",
+                "kind",
+                format!("the {} cannot change kind: {reason}", before.kind),
             ));
         }
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, serializes moves within one organization's tree until the transaction
+/// ends, so that two concurrent moves cannot together close a cycle. (SQLite writes are
+/// serialized already.)
+fn lock_tree(conn: &mut DbConnection, org: &Id) -> AppResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(org.as_str())
+            .execute(pg)?;
     }
     Ok(())
 }

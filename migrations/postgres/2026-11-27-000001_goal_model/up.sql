@@ -1,7 +1,9 @@
 -- The goal model: organizations, the unit tree, periods, vision, perspectives,
 -- overarching goals, department goals and activities.
 -- Composite foreign keys over (id, organization_id[, plan_period_id]) make the
--- database itself refuse references that cross organizations or plan periods.
+-- database itself refuse references that cross organizations or plan periods; those over
+-- (id, organization_id, kind) refuse a department goal whose owner is not a board and an
+-- activity whose team is not a team (the *_kind columns are constants, not in the API).
 
 CREATE TABLE organizations (
     id TEXT PRIMARY KEY,
@@ -28,6 +30,7 @@ CREATE TABLE units (
     updated_at TIMESTAMP NOT NULL,
     version INTEGER NOT NULL,
     UNIQUE (id, organization_id),
+    UNIQUE (id, organization_id, kind),
     UNIQUE (organization_id, external_id),
     FOREIGN KEY (parent_id, organization_id) REFERENCES units (id, organization_id),
     CHECK (parent_id IS NULL OR parent_id <> id),
@@ -148,6 +151,7 @@ CREATE TABLE department_goals (
     plan_period_id TEXT NOT NULL,
     goal_id TEXT NOT NULL,
     owner_unit_id TEXT NOT NULL,
+    owner_kind TEXT NOT NULL DEFAULT 'board' CHECK (owner_kind = 'board'),
     number INTEGER NOT NULL,
     title TEXT NOT NULL,
     description TEXT,
@@ -165,7 +169,7 @@ CREATE TABLE department_goals (
     UNIQUE (organization_id, external_id),
     FOREIGN KEY (goal_id, organization_id, plan_period_id)
         REFERENCES goals (id, organization_id, plan_period_id),
-    FOREIGN KEY (owner_unit_id, organization_id) REFERENCES units (id, organization_id),
+    FOREIGN KEY (owner_unit_id, organization_id, owner_kind) REFERENCES units (id, organization_id, kind),
     CHECK (number > 0),
     CHECK (state IN ('draft', 'adopted', 'retired'))
 );
@@ -176,6 +180,7 @@ CREATE TABLE activities (
     id TEXT PRIMARY KEY,
     organization_id TEXT NOT NULL REFERENCES organizations (id),
     team_id TEXT NOT NULL,
+    team_kind TEXT NOT NULL DEFAULT 'team' CHECK (team_kind = 'team'),
     goal_id TEXT,
     department_goal_id TEXT,
     title TEXT NOT NULL,
@@ -190,7 +195,7 @@ CREATE TABLE activities (
     updated_at TIMESTAMP NOT NULL,
     version INTEGER NOT NULL,
     UNIQUE (organization_id, external_id),
-    FOREIGN KEY (team_id, organization_id) REFERENCES units (id, organization_id),
+    FOREIGN KEY (team_id, organization_id, team_kind) REFERENCES units (id, organization_id, kind),
     FOREIGN KEY (goal_id, organization_id) REFERENCES goals (id, organization_id),
     FOREIGN KEY (department_goal_id, organization_id) REFERENCES department_goals (id, organization_id),
     CHECK ((goal_id IS NULL AND department_goal_id IS NOT NULL)
