@@ -55,6 +55,7 @@ Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; 
         (name = "goals", description = "Overarching goals (övergripande mål) and the goal tree"),
         (name = "department-goals", description = "Department goals (förvaltnings-/nämndmål)"),
         (name = "activities", description = "Activities and the work teams' activity plans"),
+        (name = "audit", description = "The append-only audit trail of every write"),
     )
 )]
 pub struct ApiDoc;
@@ -153,7 +154,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(activities::update_activity)
         .service(activities::archive_activity)
         .service(activities::unarchive_activity)
-        .service(activities::delete_activity);
+        .service(activities::delete_activity)
+        .service(audit::list_audit_entries);
 }
 
 /// The OpenAPI document the code describes.

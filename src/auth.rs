@@ -63,6 +63,10 @@ impl TokenKeys {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub subject: String,
+    /// A display name, when the token carries one.
+    pub name: Option<String>,
+    /// The request's `X-Request-Id`, for the audit trail.
+    pub request_id: Option<String>,
     pub organization_id: Id,
     pub roles: Vec<Role>,
     pub units: Vec<Id>,
@@ -88,10 +92,22 @@ impl Caller {
             })?;
         Ok(Caller {
             subject: claims.sub,
+            name: claims.name,
+            request_id: None,
             organization_id,
             roles,
             units,
         })
+    }
+
+    /// Who wrote, as the audit trail records it.
+    pub fn actor(&self) -> crate::store::audit::Actor {
+        crate::store::audit::Actor {
+            organization_id: self.organization_id.clone(),
+            subject: self.subject.clone(),
+            name: self.name.clone(),
+            request_id: self.request_id.clone(),
+        }
     }
 
     /// 403 unless one of the caller's roles allows `action`.
@@ -132,5 +148,11 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
         .ok_or_else(|| {
             AppError::Unauthorized("the Authorization header must use the Bearer scheme".into())
         })?;
-    Caller::from_claims(keys.verify(token.trim())?)
+    let mut caller = Caller::from_claims(keys.verify(token.trim())?)?;
+    caller.request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Ok(caller)
 }

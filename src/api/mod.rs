@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod activity_plan;
+pub mod audit;
 pub mod department_goals;
 pub mod extract;
 pub mod goal_tree;
@@ -27,6 +28,7 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Action;
+use crate::store::audit::{self as audit_trail, AuditAction};
 use crate::store::{PageRequest, Record, Store};
 use extract::{etag, IfMatch};
 
@@ -42,13 +44,13 @@ pub struct Page<T: ToSchema> {
     pub next_cursor: Option<String>,
 }
 
-impl<T: ToSchema + Record> Page<T> {
-    /// Makes a page from rows read with `limit + 1`.
-    pub fn from_rows(mut rows: Vec<T>, limit: i64) -> Page<T> {
+impl<T: ToSchema> Page<T> {
+    /// Makes a page from rows read with `limit + 1`, ordered by `id_of`.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> &Id) -> Page<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit.max(0) as usize);
         let next_cursor = if more {
-            rows.last().map(|r| encode_cursor(r.id()))
+            rows.last().map(|r| encode_cursor(id_of(r)))
         } else {
             None
         };
@@ -73,7 +75,7 @@ fn decode_cursor(cursor: &str) -> AppResult<Id> {
 }
 
 /// Builds the page request from the common list parameters.
-fn page_request(
+pub fn page_request(
     limit: Option<i64>,
     cursor: Option<&str>,
     include_archived: Option<bool>,
@@ -115,7 +117,7 @@ where
     let org = caller.organization_id.clone();
     let limit = page.limit;
     let rows = store.run(move |conn| query(conn, &org, &page)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit)))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, R::id)))
 }
 
 /// A JSON response for one record, with its ETag.
@@ -171,6 +173,7 @@ pub async fn create<R: Resource>(
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Write(R::KIND))?;
     let org = caller.organization_id.clone();
+    let actor = caller.actor();
     let record = store
         .transaction(move |conn| {
             if R::IN_ORGANIZATION && crate::store::organizations::find(conn, &org)?.is_none() {
@@ -181,6 +184,7 @@ pub async fn create<R: Resource>(
             let mut record = R::build(org, input, UtcTime::now())?;
             record.check(conn, None)?;
             record.insert(conn)?;
+            audit_trail::record(conn, &actor, AuditAction::Create, None, Some(&record))?;
             Ok(record)
         })
         .await?;
@@ -215,6 +219,7 @@ async fn change<R: Resource>(
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Write(R::KIND))?;
     let org = caller.organization_id.clone();
+    let actor = caller.actor();
     let record = store
         .transaction(move |conn| {
             let before =
@@ -222,7 +227,7 @@ async fn change<R: Resource>(
             if_match.check(before.version())?;
             let mut record = before.clone();
             let now = UtcTime::now();
-            let archived_at = match change {
+            let (action, archived_at) = match change {
                 Change::Patch(patch) => {
                     if before.archived_at().is_some() {
                         return Err(AppError::Conflict {
@@ -234,10 +239,10 @@ async fn change<R: Resource>(
                         });
                     }
                     record.apply(patch)?;
-                    None
+                    (AuditAction::Update, None)
                 }
-                Change::Archive(true) => before.archived_at().or(Some(now)),
-                Change::Archive(false) => None,
+                Change::Archive(true) => (AuditAction::Archive, before.archived_at().or(Some(now))),
+                Change::Archive(false) => (AuditAction::Unarchive, None),
             };
             record.check(conn, Some(&before))?;
             record.mark_changed(now, archived_at);
@@ -246,6 +251,7 @@ async fn change<R: Resource>(
                     "the record was changed by another request; read it again and retry".into(),
                 ));
             }
+            audit_trail::record(conn, &actor, action, Some(&before), Some(&record))?;
             Ok(record)
         })
         .await?;
@@ -280,6 +286,7 @@ pub async fn delete<R: Resource>(
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Write(R::KIND))?;
     let org = caller.organization_id.clone();
+    let actor = caller.actor();
     store
         .transaction(move |conn| {
             let record =
@@ -295,7 +302,8 @@ pub async fn delete<R: Resource>(
                     errors: vec![],
                 },
                 other => other,
-            })
+            })?;
+            audit_trail::record(conn, &actor, AuditAction::Delete, Some(&record), None)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

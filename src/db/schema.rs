@@ -174,3 +174,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     department_goals,
     activities,
 );
+
+diesel::table! {
+    audit_entries (id) {
+        id -> Text,
+        organization_id -> Text,
+        occurred_at -> Timestamp,
+        actor_subject -> Text,
+        actor_name -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}

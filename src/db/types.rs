@@ -211,6 +211,52 @@ where
     }
 }
 
+/// A JSON document kept as text (e.g. an audit entry's before and after), served as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub struct JsonDocument(String);
+
+impl JsonDocument {
+    pub fn of<T: Serialize>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::to_string(value).map(JsonDocument)
+    }
+}
+
+impl Serialize for JsonDocument {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let value: serde_json::Value =
+            serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        value.serialize(s)
+    }
+}
+
+impl PartialSchema for JsonDocument {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        ObjectBuilder::new().schema_type(Type::Object).into()
+    }
+}
+impl ToSchema for JsonDocument {}
+
+impl<DB> ToSql<Text, DB> for JsonDocument
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.0.as_str().to_sql(out)
+    }
+}
+
+impl<DB> FromSql<Text, DB> for JsonDocument
+where
+    DB: Backend,
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(JsonDocument(String::from_sql(bytes)?))
+    }
+}
+
 /// Declares an enum that is a snake_case string in JSON, in the spec and in the database.
 /// Each variant's text must be its name in snake_case (a test checks every enum).
 #[macro_export]

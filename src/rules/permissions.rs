@@ -30,6 +30,21 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The name in machine-readable places (the audit trail's `entity_type`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Kind::Organization => "organization",
+            Kind::Unit => "unit",
+            Kind::PlanPeriod => "plan_period",
+            Kind::ReportingPeriod => "reporting_period",
+            Kind::Vision => "vision",
+            Kind::Perspective => "perspective",
+            Kind::Goal => "goal",
+            Kind::DepartmentGoal => "department_goal",
+            Kind::Activity => "activity",
+        }
+    }
+
     pub fn noun(&self) -> &'static str {
         match self {
             Kind::Organization => "organization",
@@ -51,6 +66,8 @@ pub enum Action {
     Read,
     /// Create, change, archive or delete records of a kind.
     Write(Kind),
+    /// Read the audit trail.
+    ReadAudit,
 }
 
 impl Action {
@@ -58,6 +75,7 @@ impl Action {
         match self {
             Action::Read => "reading this organization's data".to_string(),
             Action::Write(kind) => format!("changing {}s", kind.noun()),
+            Action::ReadAudit => "reading the audit trail".to_string(),
         }
     }
 }
@@ -75,6 +93,7 @@ fn writers(kind: Kind) -> &'static [Role] {
 pub fn allows(roles: &[Role], action: Action) -> bool {
     match action {
         Action::Read => !roles.is_empty(),
+        Action::ReadAudit => roles.contains(&Role::Admin),
         Action::Write(kind) => roles
             .iter()
             .any(|role| *role == Role::Admin || writers(kind).contains(role)),

@@ -3,6 +3,7 @@
 //! insert, versioned update, delete), implemented once by `impl_record!`.
 
 pub mod activities;
+pub mod audit;
 pub mod department_goals;
 pub mod goals;
 pub mod organizations;
