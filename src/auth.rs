@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::types::Id;
 use crate::error::AppError;
-use crate::rules::permissions::{Action, Role};
+use crate::rules::permissions::{self, Action, Kind, Reach, Role};
 
 /// The claims a token carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -20,7 +20,8 @@ pub struct Claims {
     pub org: String,
     #[serde(default)]
     pub roles: Vec<String>,
-    /// Units the caller's roles apply to (empty: the whole organization).
+    /// Units the caller's scoped roles (board, manager, team_member) apply to, with every
+    /// unit below them.
     #[serde(default)]
     pub units: Vec<String>,
     pub exp: i64,
@@ -110,9 +111,19 @@ impl Caller {
         }
     }
 
+    /// How far the caller may write a kind; 403 when not at all.
+    pub fn write_reach(&self, kind: Kind) -> Result<Reach, AppError> {
+        permissions::write_reach(&self.roles, kind).ok_or_else(|| {
+            AppError::Forbidden(format!(
+                "your roles do not allow {}",
+                Action::Write(kind).describe()
+            ))
+        })
+    }
+
     /// 403 unless one of the caller's roles allows `action`.
     pub fn require(&self, action: Action) -> Result<(), AppError> {
-        if crate::rules::permissions::allows(&self.roles, action) {
+        if permissions::allows(&self.roles, action) {
             Ok(())
         } else {
             Err(AppError::Forbidden(format!(

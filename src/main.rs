@@ -51,6 +51,8 @@ enum Command {
     },
     /// Print the OpenAPI document (what `openapi/openapi.json` must hold).
     Openapi,
+    /// Print the role matrix (what `docs/permissions.md` must hold).
+    Permissions,
 }
 
 fn main() {
@@ -67,6 +69,12 @@ fn run(cli: Cli) -> Result<(), String> {
             use std::io::Write;
             // A closed pipe (`… | head`) is not an error worth a panic.
             let _ = std::io::stdout().write_all(openapi_json().as_bytes());
+            Ok(())
+        }
+        Command::Permissions => {
+            use std::io::Write;
+            let _ = std::io::stdout()
+                .write_all(malstyrning::rules::permissions::matrix_markdown().as_bytes());
             Ok(())
         }
         Command::Migrate => {

@@ -401,7 +401,7 @@ async fn list_activities_filters(app: TestApp) {
 
 async fn team_members_write_activities_viewers_do_not(app: TestApp) {
     let m = app.model().await;
-    let member = app.token(&["team_member"]);
+    let member = app.scoped_token(&["team_member"], &[&m.team]);
     let viewer = app.token(&["viewer"]);
 
     let refused = app
@@ -430,7 +430,7 @@ async fn team_members_write_activities_viewers_do_not(app: TestApp) {
     let got = app.get(&path, &viewer).await.expect(200);
     assert_eq!(got["status"], "in_progress");
 
-    let manager = app.token(&["manager"]);
+    let manager = app.scoped_token(&["manager"], &[&m.administration]);
     app.post(
         "/api/v1/activities",
         &manager,
@@ -487,7 +487,7 @@ async fn second_patch_with_the_same_if_match_fails(app: TestApp) {
         .create("/api/v1/activities", for_goal(&m, VANDRING))
         .await;
     let path = format!("/api/v1/activities/{id}");
-    let member = app.token(&["team_member"]);
+    let member = app.scoped_token(&["team_member"], &[&m.team]);
     let read = app.get(&path, &member).await;
     read.expect(200);
     let etag = read.header("etag").expect("an ETag");
@@ -521,7 +521,7 @@ async fn second_patch_with_the_same_if_match_fails(app: TestApp) {
 
 async fn simultaneous_patches_with_the_same_if_match(app: TestApp) {
     let m = app.model().await;
-    let member = app.token(&["team_member"]);
+    let member = app.scoped_token(&["team_member"], &[&m.team]);
     for round in 0..10 {
         let id = app
             .create(

@@ -9,7 +9,7 @@ use serde_json::json;
 
 async fn every_write_leaves_an_entry(app: TestApp) {
     let m = app.model().await;
-    let team_member = app.token(&["team_member"]);
+    let team_member = app.scoped_token(&["team_member"], &[&m.team]);
     let created = app
         .send(
             actix_web::http::Method::POST,

@@ -383,7 +383,7 @@ async fn council_writes_vision_perspectives_and_goals(app: TestApp) {
 
 async fn board_writes_department_goals_only(app: TestApp) {
     let model = app.model().await;
-    let board = app.token(&["board"]);
+    let board = app.scoped_token(&["board"], &[&model.board]);
     let got = statuses(&app, &board, &model).await;
     assert_eq!(status_of(&got, "/api/v1/department-goals"), 201);
     for path in [
@@ -412,7 +412,7 @@ async fn board_writes_department_goals_only(app: TestApp) {
 async fn team_member_and_manager_write_activities_only(app: TestApp) {
     let model = app.model().await;
     for role in ["team_member", "manager"] {
-        let token = app.token(&[role]);
+        let token = app.scoped_token(&[role], &[&model.administration]);
         let got = statuses(&app, &token, &model).await;
         assert_eq!(status_of(&got, "/api/v1/activities"), 201, "{role}");
         for path in [

@@ -19,6 +19,15 @@ fn committed_spec_matches_the_code() {
 }
 
 #[test]
+fn committed_role_matrix_matches_the_code() {
+    let committed = include_str!("../docs/permissions.md");
+    assert!(
+        malstyrning::rules::permissions::matrix_markdown() == committed,
+        "docs/permissions.md is out of date; regenerate it with `cargo run -- permissions > docs/permissions.md`"
+    );
+}
+
+#[test]
 fn every_operation_is_documented_and_secured() {
     let spec: serde_json::Value = serde_json::from_str(COMMITTED).expect("valid JSON");
     assert_eq!(spec["openapi"], "3.1.0");

@@ -330,7 +330,7 @@ async fn deleting_a_referenced_draft_goal_conflicts(app: TestApp) {
 async fn council_writes_goals_board_does_not(app: TestApp) {
     let m = app.model().await;
     let body = goal_body(&m, 2, "Värnamo kommun ska vara en attraktiv arbetsgivare.");
-    let board = app.token(&["board"]);
+    let board = app.scoped_token(&["board"], &[&m.board]);
     app.post("/api/v1/goals", &board, body.clone())
         .await
         .problem(403);
@@ -559,7 +559,7 @@ async fn board_writes_department_goals_council_does_not(app: TestApp) {
         .expect(200);
     assert_eq!(ids(&listed), vec![m.department_goal.clone()]);
 
-    let board = app.token(&["board"]);
+    let board = app.scoped_token(&["board"], &[&m.board]);
     let created = app
         .post("/api/v1/department-goals", &board, body)
         .await

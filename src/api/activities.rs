@@ -141,6 +141,10 @@ impl Resource for Activity {
         validate(self)
     }
 
+    fn scope_unit(&self) -> Option<&Id> {
+        Some(&self.team_id)
+    }
+
     fn check(&mut self, conn: &mut DbConnection, before: Option<&Activity>) -> AppResult<()> {
         activities::check(conn, self, before)
     }

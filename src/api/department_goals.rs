@@ -135,6 +135,10 @@ impl Resource for DepartmentGoal {
         validate(self)
     }
 
+    fn scope_unit(&self) -> Option<&Id> {
+        Some(&self.owner_unit_id)
+    }
+
     fn check(&mut self, conn: &mut DbConnection, before: Option<&DepartmentGoal>) -> AppResult<()> {
         department_goals::check(conn, self, before)
     }

@@ -27,7 +27,7 @@ use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::rules::permissions::Action;
+use crate::rules::permissions::{Action, Reach};
 use crate::store::audit::{self as audit_trail, AuditAction};
 use crate::store::{PageRequest, Record, Store};
 use extract::{etag, IfMatch};
@@ -143,6 +143,11 @@ pub trait Resource: Record {
     fn build(organization_id: Id, input: Self::Create, now: UtcTime) -> AppResult<Self>;
     fn apply(&mut self, patch: Self::Patch) -> AppResult<()>;
     fn check(&mut self, conn: &mut DbConnection, before: Option<&Self>) -> AppResult<()>;
+    /// The unit whose scope decides who may write the record (a department goal's board,
+    /// an activity's team); none where only organization-wide roles write.
+    fn scope_unit(&self) -> Option<&Id> {
+        None
+    }
     /// Whether a hard delete may go ahead; references are refused by the database.
     fn deletable(&self) -> AppResult<()> {
         Ok(())
@@ -171,9 +176,10 @@ pub async fn create<R: Resource>(
     caller: &Caller,
     input: R::Create,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Write(R::KIND))?;
+    let reach = caller.write_reach(R::KIND)?;
     let org = caller.organization_id.clone();
     let actor = caller.actor();
+    let scope = caller.units.clone();
     let record = store
         .transaction(move |conn| {
             if R::IN_ORGANIZATION && crate::store::organizations::find(conn, &org)?.is_none() {
@@ -181,7 +187,8 @@ pub async fn create<R: Resource>(
                     "the token's organization does not exist yet: create it with POST /api/v1/organizations".into(),
                 ));
             }
-            let mut record = R::build(org, input, UtcTime::now())?;
+            let mut record = R::build(org.clone(), input, UtcTime::now())?;
+            within_reach(conn, &org, reach, &scope, &[&record])?;
             record.check(conn, None)?;
             record.insert(conn)?;
             audit_trail::record(conn, &actor, AuditAction::Create, None, Some(&record))?;
@@ -204,6 +211,33 @@ pub async fn get<R: Resource>(store: &Store, caller: &Caller, id: Id) -> AppResu
     Ok(record_response(HttpResponse::Ok(), &record))
 }
 
+/// For a role that writes only within its unit scope: every record the write touches
+/// (before and after a change) must have its scope unit inside the caller's scope.
+fn within_reach<R: Resource>(
+    conn: &mut DbConnection,
+    org: &Id,
+    reach: Reach,
+    scope: &[Id],
+    records: &[&R],
+) -> AppResult<()> {
+    if reach == Reach::Organization {
+        return Ok(());
+    }
+    let in_scope = crate::store::units::scope(conn, org, scope)?;
+    for record in records {
+        match record.scope_unit() {
+            Some(unit) if in_scope.contains(unit) => {}
+            _ => {
+                return Err(AppError::Forbidden(format!(
+                    "the {} is outside the units your token is scoped to",
+                    R::KIND.noun()
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The change a write makes to a stored record.
 enum Change<P> {
     Patch(P),
@@ -217,9 +251,10 @@ async fn change<R: Resource>(
     if_match: IfMatch,
     change: Change<R::Patch>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Write(R::KIND))?;
+    let reach = caller.write_reach(R::KIND)?;
     let org = caller.organization_id.clone();
     let actor = caller.actor();
+    let scope = caller.units.clone();
     let record = store
         .transaction(move |conn| {
             let before =
@@ -244,6 +279,7 @@ async fn change<R: Resource>(
                 Change::Archive(true) => (AuditAction::Archive, before.archived_at().or(Some(now))),
                 Change::Archive(false) => (AuditAction::Unarchive, None),
             };
+            within_reach(conn, &org, reach, &scope, &[&before, &record])?;
             record.check(conn, Some(&before))?;
             record.mark_changed(now, archived_at);
             if record.update(conn, before.version())? == 0 {
@@ -284,13 +320,15 @@ pub async fn delete<R: Resource>(
     id: Id,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    caller.require(Action::Write(R::KIND))?;
+    let reach = caller.write_reach(R::KIND)?;
     let org = caller.organization_id.clone();
     let actor = caller.actor();
+    let scope = caller.units.clone();
     store
         .transaction(move |conn| {
             let record =
                 R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
+            within_reach(conn, &org, reach, &scope, &[&record])?;
             if_match.check(record.version())?;
             record.deletable()?;
             R::delete(conn, &org, &id).map_err(|e| match AppError::from(e) {

@@ -80,24 +80,104 @@ impl Action {
     }
 }
 
-/// The roles that may write each kind (admin may write everything).
-fn writers(kind: Kind) -> &'static [Role] {
+/// How far a role's right to write a kind reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Every record of the kind in the organization.
+    Organization,
+    /// Records whose unit (a department goal's board, an activity's team) lies in the
+    /// caller's unit scope: the units of its token and everything below them.
+    Scope,
+}
+
+/// The role matrix for writes: who besides admin may write each kind, and how far.
+/// Every role of the organization may read everything internal; only admin reads the
+/// audit trail. `docs/permissions.md` is rendered from this table.
+pub fn writers(kind: Kind) -> &'static [(Role, Reach)] {
     match kind {
         Kind::Organization | Kind::Unit | Kind::PlanPeriod | Kind::ReportingPeriod => &[],
-        Kind::Vision | Kind::Perspective | Kind::Goal => &[Role::Council],
-        Kind::DepartmentGoal => &[Role::Board],
-        Kind::Activity => &[Role::Manager, Role::TeamMember],
+        Kind::Vision | Kind::Perspective | Kind::Goal => &[(Role::Council, Reach::Organization)],
+        Kind::DepartmentGoal => &[(Role::Board, Reach::Scope)],
+        Kind::Activity => &[
+            (Role::Manager, Reach::Scope),
+            (Role::TeamMember, Reach::Scope),
+        ],
     }
+}
+
+/// How far the caller's roles let it write a kind: `None` is not at all.
+pub fn write_reach(roles: &[Role], kind: Kind) -> Option<Reach> {
+    if roles.contains(&Role::Admin) {
+        return Some(Reach::Organization);
+    }
+    let reaches = writers(kind)
+        .iter()
+        .filter(|(role, _)| roles.contains(role))
+        .map(|(_, reach)| *reach);
+    reaches.max_by_key(|reach| *reach == Reach::Organization)
 }
 
 pub fn allows(roles: &[Role], action: Action) -> bool {
     match action {
         Action::Read => !roles.is_empty(),
         Action::ReadAudit => roles.contains(&Role::Admin),
-        Action::Write(kind) => roles
-            .iter()
-            .any(|role| *role == Role::Admin || writers(kind).contains(role)),
+        Action::Write(kind) => write_reach(roles, kind).is_some(),
     }
+}
+
+/// Every kind, in the order the matrix lists them.
+pub const KINDS: [Kind; 9] = [
+    Kind::Organization,
+    Kind::Unit,
+    Kind::PlanPeriod,
+    Kind::ReportingPeriod,
+    Kind::Vision,
+    Kind::Perspective,
+    Kind::Goal,
+    Kind::DepartmentGoal,
+    Kind::Activity,
+];
+
+/// The role matrix as Markdown: what `docs/permissions.md` holds.
+pub fn matrix_markdown() -> String {
+    let mut out = String::from(
+        "# Who may do what\n\n\
+         Generated from `src/rules/permissions.rs` by `malstyrning permissions`; a test fails when \
+         this file differs.\n\n\
+         A token names one organization, its `roles` and the `units` they apply to. A role's \
+         **scope** is those units and every unit below them in the tree (a board's scope covers its \
+         administrations and teams). Nothing of another organization is visible: its ids answer 404.\n\n\
+         | kind | read |",
+    );
+    for role in Role::ALL {
+        out.push_str(&format!(" write: `{role}` |"));
+    }
+    out.push_str("\n|---|---|");
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for kind in KINDS {
+        out.push_str(&format!("| {} | every role |", kind.noun()));
+        for role in Role::ALL {
+            let cell = match write_reach(&[*role], kind) {
+                Some(Reach::Organization) => "yes",
+                Some(Reach::Scope) => "in scope",
+                None => "–",
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\n- **in scope**: a department goal whose owning board, or an activity whose team, is in \
+         the caller's scope; moving one out of the scope is refused too. A token with such a role \
+         and no `units` writes nothing of that kind.\n\
+         - The audit trail (`GET /api/v1/audit`) is read by `admin` only.\n\
+         - Writes are create, change (PATCH), archive, unarchive and delete; a refused write is 403 \
+         and changes nothing.\n",
+    );
+    out
 }
 
 #[cfg(test)]
@@ -114,5 +194,17 @@ mod tests {
         assert!(!allows(&[], Action::Read));
         assert!(allows(&[Role::Admin], Action::Write(Kind::Unit)));
         assert!(!allows(&[Role::Council], Action::Write(Kind::Unit)));
+        assert_eq!(
+            write_reach(&[Role::Board], Kind::DepartmentGoal),
+            Some(Reach::Scope)
+        );
+        assert_eq!(
+            write_reach(&[Role::Board, Role::Admin], Kind::DepartmentGoal),
+            Some(Reach::Organization)
+        );
+        assert_eq!(
+            write_reach(&[Role::Viewer, Role::Manager], Kind::Goal),
+            None
+        );
     }
 }

@@ -101,6 +101,22 @@ pub fn subtree_ids(conn: &mut DbConnection, org: &Id, root: &Id) -> QueryResult<
     Ok(tree::subtree(root, &edges).into_iter().collect())
 }
 
+/// A caller's unit scope: the given units and every unit below them.
+pub fn scope(
+    conn: &mut DbConnection,
+    org: &Id,
+    roots: &[Id],
+) -> QueryResult<std::collections::HashSet<Id>> {
+    if roots.is_empty() {
+        return Ok(Default::default());
+    }
+    let edges = edges(conn, org)?;
+    Ok(roots
+        .iter()
+        .flat_map(|root| tree::subtree(root, &edges))
+        .collect())
+}
+
 /// The work teams in the subtree of `root` (itself included).
 pub fn teams_below(conn: &mut DbConnection, org: &Id, root: &Id) -> QueryResult<Vec<Id>> {
     use crate::db::schema::units::dsl as t;

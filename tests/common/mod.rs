@@ -243,14 +243,23 @@ impl TestApp {
         self.token_for(&self.org, roles)
     }
 
+    /// A token for the test organization with these roles, scoped to these units.
+    pub fn scoped_token(&self, roles: &[&str], units: &[&str]) -> String {
+        self.issue(&self.org, roles, units)
+    }
+
     /// A token for any organization id.
     pub fn token_for(&self, org: &str, roles: &[&str]) -> String {
+        self.issue(org, roles, &[])
+    }
+
+    fn issue(&self, org: &str, roles: &[&str], units: &[&str]) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: "test-user".into(),
             org: org.into(),
             roles: roles.iter().map(|r| r.to_string()).collect(),
-            units: vec![],
+            units: units.iter().map(|u| u.to_string()).collect(),
             exp: now + 600,
             iat: Some(now),
             name: None,
