@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use actix_web::dev::Service;
 
 use crate::api;
-use crate::auth::TokenKeys;
+use crate::auth::Verifier;
 use crate::error::AppError;
 use crate::store::Store;
 
@@ -25,7 +25,7 @@ const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-reques
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub keys: TokenKeys,
+    pub verifier: Verifier,
     pub body_limit: usize,
     /// Origins whose browsers may call the API (`*` for any); none by default.
     pub cors_origins: Vec<String>,
@@ -188,7 +188,7 @@ pub fn build_app(
 > {
     let (app, doc) = App::new()
         .app_data(web::Data::new(state.store.clone()))
-        .app_data(web::Data::new(state.keys.clone()))
+        .app_data(web::Data::new(state.verifier.clone()))
         .app_data(web::PayloadConfig::new(state.body_limit))
         .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
         .into_utoipa_app()

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::auth::{ClaimNames, Verifier};
+
 pub const DEFAULT_DATABASE_URL: &str = "malstyrning.db";
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_POOL_SIZE: u32 = 8;
@@ -16,13 +18,14 @@ pub fn dev_secret_path() -> PathBuf {
     base.join("malstyrning").join("dev-jwt-secret")
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub database_url: String,
     pub bind_addr: String,
     pub pool_size: u32,
     pub body_limit: usize,
-    pub jwt_secret: String,
+    /// How bearer tokens are verified.
+    pub verifier: Verifier,
     pub cors_origins: Vec<String>,
     pub workers: Option<usize>,
 }
@@ -34,7 +37,7 @@ impl Config {
             bind_addr: var("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.to_string()),
             pool_size: parse_var("DB_POOL_SIZE", DEFAULT_POOL_SIZE)?,
             body_limit: parse_var("BODY_LIMIT_BYTES", DEFAULT_BODY_LIMIT)?,
-            jwt_secret: jwt_secret()?,
+            verifier: verifier()?,
             cors_origins: var("CORS_ALLOWED_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -65,6 +68,45 @@ fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> 
             .parse()
             .map_err(|_| format!("{name} must be a positive number, got `{v}`")),
     }
+}
+
+/// The token verifier: HS256 with `JWT_SECRET`, public keys from `JWT_PUBLIC_KEY_FILE` and
+/// `JWT_JWKS_FILE`, checked against `JWT_ISSUER`, `JWT_AUDIENCE` and `JWT_LEEWAY_SECONDS`, with
+/// claim names from `JWT_ORG_CLAIM`, `JWT_ROLES_CLAIM`, `JWT_UNITS_CLAIM` and `JWT_NAME_CLAIM`.
+/// With no key configured at all, the development secret.
+pub fn verifier() -> Result<Verifier, String> {
+    let mut verifier = Verifier::empty();
+    let mut public = false;
+    if let Some(path) = var("JWT_PUBLIC_KEY_FILE") {
+        let pem = std::fs::read(&path)
+            .map_err(|e| format!("cannot read JWT_PUBLIC_KEY_FILE {path}: {e}"))?;
+        verifier = verifier
+            .with_public_key_pem(&pem)
+            .map_err(|e| format!("JWT_PUBLIC_KEY_FILE {path}: {e}"))?;
+        public = true;
+    }
+    if let Some(path) = var("JWT_JWKS_FILE") {
+        let document = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read JWT_JWKS_FILE {path}: {e}"))?;
+        verifier = verifier
+            .with_jwks(&document)
+            .map_err(|e| format!("JWT_JWKS_FILE {path}: {e}"))?;
+        public = true;
+    }
+    if var("JWT_SECRET").is_some() || !public {
+        verifier = verifier.with_secret(&jwt_secret()?);
+    }
+    let defaults = ClaimNames::default();
+    Ok(verifier
+        .with_issuer(var("JWT_ISSUER"))
+        .with_audience(var("JWT_AUDIENCE"))
+        .with_leeway(parse_var("JWT_LEEWAY_SECONDS", 30)?)
+        .with_claim_names(ClaimNames {
+            organization: var("JWT_ORG_CLAIM").unwrap_or(defaults.organization),
+            roles: var("JWT_ROLES_CLAIM").unwrap_or(defaults.roles),
+            units: var("JWT_UNITS_CLAIM").unwrap_or(defaults.units),
+            name: var("JWT_NAME_CLAIM").unwrap_or(defaults.name),
+        }))
 }
 
 /// `JWT_SECRET`, or else a development secret generated once into `dev_secret_path()`

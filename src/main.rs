@@ -157,7 +157,7 @@ fn serve(demo: bool) -> Result<(), String> {
     }
     let state = AppState {
         store: Store { pool },
-        keys: TokenKeys::hs256(&config.jwt_secret),
+        verifier: config.verifier.clone(),
         body_limit: config.body_limit,
         cors_origins: config.cors_origins.clone(),
     };

@@ -17,7 +17,7 @@ use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
 
 use malstyrning::app::{build_app, AppState};
-use malstyrning::auth::{Claims, TokenKeys};
+use malstyrning::auth::{Claims, TokenKeys, Verifier};
 use malstyrning::db::{self, Backend};
 use malstyrning::store::Store;
 
@@ -202,21 +202,7 @@ impl TestApp {
         }
         let store = Store { pool };
         let keys = TokenKeys::hs256(SECRET);
-        let state = AppState {
-            store: store.clone(),
-            keys: keys.clone(),
-            body_limit: 64 * 1024,
-            cors_origins: vec!["https://front.example".into()],
-        };
-        let service = Rc::new(test::init_service(build_app(state)).await);
-        let call: Call = Box::new(move |req| {
-            let service = service.clone();
-            Box::pin(async move {
-                test::call_service(&*service, req)
-                    .await
-                    .map_into_boxed_body()
-            })
-        });
+        let call = service(&store, Verifier::hs256(SECRET)).await;
         let org = uuid::Uuid::new_v4().to_string();
         let mut app = TestApp {
             call,
@@ -236,6 +222,12 @@ impl TestApp {
         .expect(201);
         app.org = org;
         app
+    }
+
+    /// The same app and database, verifying tokens with another verifier.
+    pub async fn with_verifier(mut self, verifier: Verifier) -> TestApp {
+        self.call = service(&self.store, verifier).await;
+        self
     }
 
     /// A token for the test organization with these roles.
@@ -454,6 +446,25 @@ pub struct Model {
     pub perspective: String,
     pub goal: String,
     pub department_goal: String,
+}
+
+/// The app as `serve` builds it, over this store, behind a callable.
+async fn service(store: &Store, verifier: Verifier) -> Call {
+    let state = AppState {
+        store: store.clone(),
+        verifier,
+        body_limit: 64 * 1024,
+        cors_origins: vec!["https://front.example".into()],
+    };
+    let service = Rc::new(test::init_service(build_app(state)).await);
+    Box::new(move |req| {
+        let service = service.clone();
+        Box::pin(async move {
+            test::call_service(&*service, req)
+                .await
+                .map_into_boxed_body()
+        })
+    })
 }
 
 /// A four-digit municipality code derived from the organization id, so that test

@@ -4,14 +4,16 @@
 use std::future::{ready, Ready};
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+
+pub mod keys;
+pub use keys::{ClaimNames, TokenKeys, Verifier};
 
 use crate::db::types::Id;
 use crate::error::AppError;
 use crate::rules::permissions::{self, Action, Kind, Reach, Role};
 
-/// The claims a token carries.
+/// The claims of the tokens this service issues for local use (`malstyrning token`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     /// Who the caller is (a user or system id).
@@ -31,35 +33,6 @@ pub struct Claims {
     pub name: Option<String>,
 }
 
-/// Verifies and issues tokens.
-#[derive(Clone)]
-pub struct TokenKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-}
-
-impl TokenKeys {
-    pub fn hs256(secret: &str) -> Self {
-        TokenKeys {
-            encoding: EncodingKey::from_secret(secret.as_bytes()),
-            decoding: DecodingKey::from_secret(secret.as_bytes()),
-        }
-    }
-
-    pub fn issue(&self, claims: &Claims) -> Result<String, String> {
-        encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(|e| e.to_string())
-    }
-
-    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 30;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        decode::<Claims>(token, &self.decoding, &validation)
-            .map(|data| data.claims)
-            .map_err(|e| AppError::Unauthorized(format!("invalid bearer token: {e}")))
-    }
-}
-
 /// The authenticated caller of one request.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -74,8 +47,8 @@ pub struct Caller {
 }
 
 impl Caller {
-    fn from_claims(claims: Claims) -> Result<Caller, AppError> {
-        let organization_id = claims.org.parse().map_err(|_| {
+    fn from_claims(claims: keys::VerifiedClaims) -> Result<Caller, AppError> {
+        let organization_id = claims.organization.parse().map_err(|_| {
             AppError::Unauthorized("the token's `org` claim is not an organization id".into())
         })?;
         // Unknown role names are ignored rather than rejected, so that an identity provider
@@ -92,7 +65,7 @@ impl Caller {
                 )
             })?;
         Ok(Caller {
-            subject: claims.sub,
+            subject: claims.subject,
             name: claims.name,
             request_id: None,
             organization_id,
@@ -144,8 +117,8 @@ impl FromRequest for Caller {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
-    let keys = req
-        .app_data::<web::Data<TokenKeys>>()
+    let verifier = req
+        .app_data::<web::Data<Verifier>>()
         .ok_or_else(|| AppError::Internal("token keys are not configured".into()))?;
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         AppError::Unauthorized("this endpoint needs `Authorization: Bearer <token>`".into())
@@ -159,7 +132,7 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
         .ok_or_else(|| {
             AppError::Unauthorized("the Authorization header must use the Bearer scheme".into())
         })?;
-    let mut caller = Caller::from_claims(keys.verify(token.trim())?)?;
+    let mut caller = Caller::from_claims(verifier.verify(token.trim())?)?;
     caller.request_id = req
         .headers()
         .get("x-request-id")

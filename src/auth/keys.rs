@@ -1,0 +1,284 @@
+//! Token keys: verifying the JWTs municipalities issue (HS256 with a shared secret, RS/PS/ES
+//! with public keys from a PEM file or a JWKS document) and issuing HS256 tokens for local use.
+//!
+//! Each key carries its own algorithm allow-list: the shared secret verifies only HS256, a
+//! public key only the algorithms of its type, so `alg: none` and HS/RS confusion (a token
+//! "signed" with a public key as HMAC secret) are refused by construction.
+
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
+use serde_json::{Map, Value};
+
+use crate::error::AppError;
+
+/// Which claims carry the organization, roles, units and display name.
+#[derive(Debug, Clone)]
+pub struct ClaimNames {
+    pub organization: String,
+    pub roles: String,
+    pub units: String,
+    pub name: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        ClaimNames {
+            organization: "org".into(),
+            roles: "roles".into(),
+            units: "units".into(),
+            name: "name".into(),
+        }
+    }
+}
+
+/// One verification key and the algorithms it may verify.
+#[derive(Clone)]
+struct Key {
+    kid: Option<String>,
+    key: DecodingKey,
+    algorithms: Vec<Algorithm>,
+}
+
+/// What a verified token says, in our terms.
+#[derive(Debug, Clone)]
+pub struct VerifiedClaims {
+    pub subject: String,
+    pub organization: String,
+    pub roles: Vec<String>,
+    pub units: Vec<String>,
+    pub name: Option<String>,
+}
+
+/// Verifies bearer tokens against the configured keys and rules.
+#[derive(Clone)]
+pub struct Verifier {
+    secret: Option<DecodingKey>,
+    public_keys: Vec<Key>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    leeway: u64,
+    claims: ClaimNames,
+}
+
+const RSA_ALGORITHMS: [Algorithm; 6] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+];
+
+impl Verifier {
+    /// A verifier for HS256 tokens signed with `secret` only.
+    pub fn hs256(secret: &str) -> Verifier {
+        Verifier {
+            secret: Some(DecodingKey::from_secret(secret.as_bytes())),
+            public_keys: Vec::new(),
+            issuer: None,
+            audience: None,
+            leeway: 30,
+            claims: ClaimNames::default(),
+        }
+    }
+
+    /// A verifier with no keys yet; add them with the `with_*` methods.
+    pub fn empty() -> Verifier {
+        Verifier {
+            secret: None,
+            ..Verifier::hs256("")
+        }
+    }
+
+    pub fn with_secret(mut self, secret: &str) -> Verifier {
+        self.secret = Some(DecodingKey::from_secret(secret.as_bytes()));
+        self
+    }
+
+    /// Adds the public key of a PEM file (RSA, EC or Ed25519).
+    pub fn with_public_key_pem(mut self, pem: &[u8]) -> Result<Verifier, String> {
+        let key = if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
+            Key {
+                kid: None,
+                key,
+                algorithms: RSA_ALGORITHMS.to_vec(),
+            }
+        } else if let Ok(key) = DecodingKey::from_ec_pem(pem) {
+            Key {
+                kid: None,
+                key,
+                algorithms: vec![Algorithm::ES256, Algorithm::ES384],
+            }
+        } else if let Ok(key) = DecodingKey::from_ed_pem(pem) {
+            Key {
+                kid: None,
+                key,
+                algorithms: vec![Algorithm::EdDSA],
+            }
+        } else {
+            return Err("the PEM file holds no RSA, EC or Ed25519 public key".into());
+        };
+        self.public_keys.push(key);
+        Ok(self)
+    }
+
+    /// Adds every signing key of a JWKS document (as Azure AD, Keycloak and other OpenID
+    /// Connect providers publish at their `jwks_uri`).
+    pub fn with_jwks(mut self, document: &str) -> Result<Verifier, String> {
+        let set: JwkSet =
+            serde_json::from_str(document).map_err(|e| format!("not a JWKS document: {e}"))?;
+        for jwk in &set.keys {
+            let algorithms = match (&jwk.common.key_algorithm, &jwk.algorithm) {
+                (Some(alg), _) => match alg.to_string().parse::<Algorithm>() {
+                    Ok(alg) => vec![alg],
+                    Err(_) => continue, // an encryption key, not for signatures
+                },
+                (None, AlgorithmParameters::RSA(_)) => RSA_ALGORITHMS.to_vec(),
+                (None, AlgorithmParameters::EllipticCurve(ec)) => match ec.curve {
+                    EllipticCurve::P256 => vec![Algorithm::ES256],
+                    EllipticCurve::P384 => vec![Algorithm::ES384],
+                    _ => vec![Algorithm::EdDSA],
+                },
+                (None, AlgorithmParameters::OctetKeyPair(_)) => vec![Algorithm::EdDSA],
+                // Symmetric keys are never taken from a key set, nor kinds we do not know.
+                (None, _) => continue,
+            };
+            if algorithms
+                .iter()
+                .any(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
+            {
+                continue;
+            }
+            let key = DecodingKey::from_jwk(jwk)
+                .map_err(|e| format!("a key of the JWKS document is unusable: {e}"))?;
+            self.public_keys.push(Key {
+                kid: jwk.common.key_id.clone(),
+                key,
+                algorithms,
+            });
+        }
+        Ok(self)
+    }
+
+    pub fn with_issuer(mut self, issuer: Option<String>) -> Verifier {
+        self.issuer = issuer;
+        self
+    }
+
+    pub fn with_audience(mut self, audience: Option<String>) -> Verifier {
+        self.audience = audience;
+        self
+    }
+
+    pub fn with_leeway(mut self, seconds: u64) -> Verifier {
+        self.leeway = seconds;
+        self
+    }
+
+    pub fn with_claim_names(mut self, names: ClaimNames) -> Verifier {
+        self.claims = names;
+        self
+    }
+
+    /// Verifies a token: its key and algorithm, signature, `exp`, `nbf`, and `iss` and
+    /// `aud` when configured; then reads our claims out of it.
+    pub fn verify(&self, token: &str) -> Result<VerifiedClaims, AppError> {
+        let invalid = |why: String| AppError::Unauthorized(format!("invalid bearer token: {why}"));
+        let header = decode_header(token).map_err(|e| invalid(e.to_string()))?;
+        let alg = header.alg;
+        let key = if matches!(alg, Algorithm::HS256) {
+            self.secret
+                .as_ref()
+                .ok_or_else(|| invalid("HS256 tokens are not accepted here".into()))?
+        } else {
+            let candidates = self
+                .public_keys
+                .iter()
+                .filter(|k| k.algorithms.contains(&alg))
+                .filter(|k| header.kid.is_none() || k.kid.is_none() || k.kid == header.kid);
+            let mut candidates: Vec<&Key> = candidates.collect();
+            if let Some(kid) = &header.kid {
+                // A key named by its id wins over unnamed ones.
+                if candidates.iter().any(|k| k.kid.as_deref() == Some(kid)) {
+                    candidates.retain(|k| k.kid.as_deref() == Some(kid));
+                }
+            }
+            match candidates.first() {
+                Some(key) => &key.key,
+                None => {
+                    return Err(invalid(match header.kid {
+                        Some(kid) => format!("no {alg:?} key with id `{kid}` is configured"),
+                        None => format!("no {alg:?} key is configured"),
+                    }))
+                }
+            }
+        };
+        let mut validation = Validation::new(alg);
+        validation.leeway = self.leeway;
+        validation.validate_nbf = true;
+        let mut required = vec!["exp", "sub"];
+        if let Some(issuer) = &self.issuer {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
+        }
+        match &self.audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&required);
+        let data = decode::<Map<String, Value>>(token, key, &validation)
+            .map_err(|e| invalid(e.to_string()))?;
+        self.read_claims(&data.claims).map_err(invalid)
+    }
+
+    fn read_claims(&self, claims: &Map<String, Value>) -> Result<VerifiedClaims, String> {
+        let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_string);
+        let list = |name: &str| match claims.get(name) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            // One role as a string, or several separated by spaces (as OAuth scopes are).
+            Some(Value::String(one)) => Ok(one.split_whitespace().map(str::to_string).collect()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .ok_or(format!("the `{name}` claim must hold strings"))
+                })
+                .collect(),
+            Some(_) => Err(format!("the `{name}` claim must be a list of strings")),
+        };
+        Ok(VerifiedClaims {
+            subject: text("sub").ok_or("the `sub` claim must be a string")?,
+            organization: text(&self.claims.organization).ok_or(format!(
+                "the token has no `{}` claim naming the organization",
+                self.claims.organization
+            ))?,
+            roles: list(&self.claims.roles)?,
+            units: list(&self.claims.units)?,
+            name: text(&self.claims.name),
+        })
+    }
+}
+
+/// Issues HS256 tokens (the `token` command and tests).
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+}
+
+impl TokenKeys {
+    pub fn hs256(secret: &str) -> Self {
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+        }
+    }
+
+    pub fn issue<T: serde::Serialize>(&self, claims: &T) -> Result<String, String> {
+        encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,1015 @@
+//! The permission matrix over HTTP, cell by cell: every role against every kind of record
+//! and every operation, in and out of the role's unit scope and from another organization.
+//! The expectations are the literal table `MATRIX` below, written from the rules (never
+//! derived from the service's code); the driver runs every cell and reports every mismatch
+//! at once.
+
+#[macro_use]
+mod common;
+
+use std::cell::Cell;
+
+use actix_web::http::Method;
+use common::{ids, Resp, TestApp};
+use malstyrning::auth::{Claims, TokenKeys};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Organization,
+    Unit,
+    PlanPeriod,
+    ReportingPeriod,
+    Vision,
+    Perspective,
+    Goal,
+    DepartmentGoal,
+    Activity,
+}
+
+const KINDS: [Kind; 9] = [
+    Kind::Organization,
+    Kind::Unit,
+    Kind::PlanPeriod,
+    Kind::ReportingPeriod,
+    Kind::Vision,
+    Kind::Perspective,
+    Kind::Goal,
+    Kind::DepartmentGoal,
+    Kind::Activity,
+];
+
+impl Kind {
+    fn path(self) -> &'static str {
+        match self {
+            Kind::Organization => "/api/v1/organizations",
+            Kind::Unit => "/api/v1/units",
+            Kind::PlanPeriod => "/api/v1/plan-periods",
+            Kind::ReportingPeriod => "/api/v1/reporting-periods",
+            Kind::Vision => "/api/v1/visions",
+            Kind::Perspective => "/api/v1/perspectives",
+            Kind::Goal => "/api/v1/goals",
+            Kind::DepartmentGoal => "/api/v1/department-goals",
+            Kind::Activity => "/api/v1/activities",
+        }
+    }
+
+    /// A text field a PATCH may change.
+    fn text_field(self) -> &'static str {
+        match self {
+            Kind::Organization
+            | Kind::Unit
+            | Kind::PlanPeriod
+            | Kind::ReportingPeriod
+            | Kind::Perspective => "name",
+            Kind::Vision => "purpose",
+            Kind::Goal | Kind::DepartmentGoal | Kind::Activity => "title",
+        }
+    }
+
+    fn item(self, id: &str) -> String {
+        format!("{}/{id}", self.path())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Admin,
+    Council,
+    Board,
+    Manager,
+    TeamMember,
+    Viewer,
+}
+
+const ROLES: [Role; 6] = [
+    Role::Admin,
+    Role::Council,
+    Role::Board,
+    Role::Manager,
+    Role::TeamMember,
+    Role::Viewer,
+];
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Council => "council",
+            Role::Board => "board",
+            Role::Manager => "manager",
+            Role::TeamMember => "team_member",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// The record's unit (a department goal's board, an activity's team) lies in the
+    /// caller's scope: department goal DA of board A, activities of team A1.
+    InScope,
+    /// It does not: department goal DB of board B, activities of team B1.
+    OutOfScope,
+    /// The caller is the same role in another organization; the records are this one's.
+    OtherOrganization,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Create,
+    Get,
+    List,
+    Update,
+    Archive,
+    Unarchive,
+    Delete,
+}
+
+const OPS: [Op; 7] = [
+    Op::Create,
+    Op::Get,
+    Op::List,
+    Op::Update,
+    Op::Archive,
+    Op::Unarchive,
+    Op::Delete,
+];
+
+/// What a cell expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exp {
+    /// Success: create 201, delete 204, everything else 200.
+    Done,
+    /// 403 problem+json, and nothing changes.
+    Forbidden,
+    /// 404 problem+json, and nothing changes.
+    NotFound,
+}
+
+const OK: Exp = Exp::Done;
+const NO: Exp = Exp::Forbidden;
+const NF: Exp = Exp::NotFound;
+
+/// The role matrix: (kind, role, reads (get and list), writes in scope, writes out of
+/// scope, writes from the same role in another organization). Writes are create, update,
+/// archive, unarchive and delete. Kinds without a scope unit expect the same in and out of
+/// scope. From another organization, a role that may write the kind at all gets 404 for
+/// this organization's ids; a role that may never write it gets 403 (the role check comes
+/// first). Its GET of one of this organization's ids is `OTHER_ORGANIZATION_GET`; its
+/// list shows only its own rows.
+#[rustfmt::skip]
+const MATRIX: [(Kind, Role, Exp, Exp, Exp, Exp); 54] = [
+    // kind                    role              read in   out other org
+    (Kind::Organization,    Role::Admin,      OK, OK, OK, NF),
+    (Kind::Organization,    Role::Council,    OK, NO, NO, NO),
+    (Kind::Organization,    Role::Board,      OK, NO, NO, NO),
+    (Kind::Organization,    Role::Manager,    OK, NO, NO, NO),
+    (Kind::Organization,    Role::TeamMember, OK, NO, NO, NO),
+    (Kind::Organization,    Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::Unit,            Role::Admin,      OK, OK, OK, NF),
+    (Kind::Unit,            Role::Council,    OK, NO, NO, NO),
+    (Kind::Unit,            Role::Board,      OK, NO, NO, NO),
+    (Kind::Unit,            Role::Manager,    OK, NO, NO, NO),
+    (Kind::Unit,            Role::TeamMember, OK, NO, NO, NO),
+    (Kind::Unit,            Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::PlanPeriod,      Role::Admin,      OK, OK, OK, NF),
+    (Kind::PlanPeriod,      Role::Council,    OK, NO, NO, NO),
+    (Kind::PlanPeriod,      Role::Board,      OK, NO, NO, NO),
+    (Kind::PlanPeriod,      Role::Manager,    OK, NO, NO, NO),
+    (Kind::PlanPeriod,      Role::TeamMember, OK, NO, NO, NO),
+    (Kind::PlanPeriod,      Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::ReportingPeriod, Role::Admin,      OK, OK, OK, NF),
+    (Kind::ReportingPeriod, Role::Council,    OK, NO, NO, NO),
+    (Kind::ReportingPeriod, Role::Board,      OK, NO, NO, NO),
+    (Kind::ReportingPeriod, Role::Manager,    OK, NO, NO, NO),
+    (Kind::ReportingPeriod, Role::TeamMember, OK, NO, NO, NO),
+    (Kind::ReportingPeriod, Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::Vision,          Role::Admin,      OK, OK, OK, NF),
+    (Kind::Vision,          Role::Council,    OK, OK, OK, NF),
+    (Kind::Vision,          Role::Board,      OK, NO, NO, NO),
+    (Kind::Vision,          Role::Manager,    OK, NO, NO, NO),
+    (Kind::Vision,          Role::TeamMember, OK, NO, NO, NO),
+    (Kind::Vision,          Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::Perspective,     Role::Admin,      OK, OK, OK, NF),
+    (Kind::Perspective,     Role::Council,    OK, OK, OK, NF),
+    (Kind::Perspective,     Role::Board,      OK, NO, NO, NO),
+    (Kind::Perspective,     Role::Manager,    OK, NO, NO, NO),
+    (Kind::Perspective,     Role::TeamMember, OK, NO, NO, NO),
+    (Kind::Perspective,     Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::Goal,            Role::Admin,      OK, OK, OK, NF),
+    (Kind::Goal,            Role::Council,    OK, OK, OK, NF),
+    (Kind::Goal,            Role::Board,      OK, NO, NO, NO),
+    (Kind::Goal,            Role::Manager,    OK, NO, NO, NO),
+    (Kind::Goal,            Role::TeamMember, OK, NO, NO, NO),
+    (Kind::Goal,            Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::DepartmentGoal,  Role::Admin,      OK, OK, OK, NF),
+    (Kind::DepartmentGoal,  Role::Council,    OK, NO, NO, NO),
+    (Kind::DepartmentGoal,  Role::Board,      OK, OK, NO, NF),
+    (Kind::DepartmentGoal,  Role::Manager,    OK, NO, NO, NO),
+    (Kind::DepartmentGoal,  Role::TeamMember, OK, NO, NO, NO),
+    (Kind::DepartmentGoal,  Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::Activity,        Role::Admin,      OK, OK, OK, NF),
+    (Kind::Activity,        Role::Council,    OK, NO, NO, NO),
+    (Kind::Activity,        Role::Board,      OK, NO, NO, NO),
+    (Kind::Activity,        Role::Manager,    OK, OK, NO, NF),
+    (Kind::Activity,        Role::TeamMember, OK, OK, NO, NF),
+    (Kind::Activity,        Role::Viewer,     OK, NO, NO, NO),
+];
+
+/// Another organization's GET of one of this organization's ids, for every role.
+const OTHER_ORGANIZATION_GET: Exp = NF;
+
+fn expected(kind: Kind, role: Role, case: Case, op: Op) -> Exp {
+    let rows: Vec<_> = MATRIX
+        .iter()
+        .filter(|row| row.0 == kind && row.1 == role)
+        .collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "the matrix has one row for {kind:?} {role:?}"
+    );
+    let &(_, _, read, in_scope, out_of_scope, other) = rows[0];
+    match (case, op) {
+        (Case::OtherOrganization, Op::Get) => OTHER_ORGANIZATION_GET,
+        (_, Op::Get | Op::List) => read,
+        (Case::InScope, _) => in_scope,
+        (Case::OutOfScope, _) => out_of_scope,
+        (Case::OtherOrganization, _) => other,
+    }
+}
+
+fn status_of(op: Op, exp: Exp) -> u16 {
+    match (exp, op) {
+        (Exp::Done, Op::Create) => 201,
+        (Exp::Done, Op::Delete) => 204,
+        (Exp::Done, _) => 200,
+        (Exp::Forbidden, _) => 403,
+        (Exp::NotFound, _) => 404,
+    }
+}
+
+/// A token for any organization with one role, scoped to these units.
+fn token_in(org: &str, role: Role, units: &[String]) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims {
+        sub: format!("permissions-{}", role.name()),
+        org: org.into(),
+        roles: vec![role.name().to_string()],
+        units: units.to_vec(),
+        exp: now + 600,
+        iat: Some(now),
+        name: None,
+    };
+    TokenKeys::hs256(common::SECRET)
+        .issue(&claims)
+        .expect("a token")
+}
+
+/// A token for the test organization with one role, scoped to these units.
+fn scoped(app: &TestApp, role: Role, units: &[String]) -> String {
+    token_in(&app.org, role, units)
+}
+
+/// POSTs as the given (admin) token, asserting 201; returns the id.
+async fn made(app: &TestApp, token: &str, path: &str, body: Value) -> String {
+    let response = app.post(path, token, body).await;
+    assert_eq!(
+        response.status,
+        201,
+        "setting up POST {path}: {}",
+        response.text()
+    );
+    response.id()
+}
+
+/// The records every organization of a test holds.
+struct Fixture {
+    council: String,
+    board_a: String,
+    administration_a: String,
+    team_a1: String,
+    board_b: String,
+    administration_b: String,
+    team_b1: String,
+    plan_period: String,
+    perspective: String,
+    goal: String,
+    reporting_period: String,
+    vision: String,
+    department_goal_a: String,
+    department_goal_b: String,
+    activity_a1: String,
+    activity_b1: String,
+}
+
+impl Fixture {
+    async fn build(app: &TestApp, admin: &str) -> Fixture {
+        let unit = |body: Value| made(app, admin, "/api/v1/units", body);
+        let council =
+            unit(json!({"kind": "council", "name": "Kommunfullmäktige", "short_code": "KF"})).await;
+        let board_a = unit(
+            json!({"kind": "board", "name": "Barn- och utbildningsnämnden", "short_code": "BUN"}),
+        )
+        .await;
+        let administration_a = unit(json!({"kind": "administration",
+            "name": "Barn- och utbildningsförvaltningen", "parent_id": board_a}))
+        .await;
+        let team_a1 = unit(
+            json!({"kind": "team", "name": "Arbetslag Blå", "short_code": "A1",
+            "parent_id": administration_a}),
+        )
+        .await;
+        let board_b =
+            unit(json!({"kind": "board", "name": "Omsorgsnämnden", "short_code": "ON"})).await;
+        let administration_b = unit(json!({"kind": "administration",
+            "name": "Omsorgsförvaltningen", "parent_id": board_b}))
+        .await;
+        let team_b1 = unit(
+            json!({"kind": "team", "name": "Hemtjänst Norr", "short_code": "B1",
+            "parent_id": administration_b}),
+        )
+        .await;
+        let plan_period = made(
+            app,
+            admin,
+            "/api/v1/plan-periods",
+            json!({"name": "Mandatperioden 2011–2014", "start_date": "2011-01-01",
+                   "end_date": "2014-12-31"}),
+        )
+        .await;
+        let perspective = made(
+            app,
+            admin,
+            "/api/v1/perspectives",
+            json!({"plan_period_id": plan_period, "name": "Medborgar/kundmål",
+                   "focus": "external", "position": 1}),
+        )
+        .await;
+        let goal = made(
+            app,
+            admin,
+            "/api/v1/goals",
+            json!({"plan_period_id": plan_period, "perspective_id": perspective,
+                   "owner_unit_id": council, "number": 1, "state": "adopted",
+                   "title": "Invånarna i Värnamo kommun ska känna sig trygga."}),
+        )
+        .await;
+        let reporting_period = made(
+            app,
+            admin,
+            "/api/v1/reporting-periods",
+            json!({"plan_period_id": plan_period, "kind": "tertial", "name": "Tertial 1 2011",
+                   "start_date": "2011-01-01", "end_date": "2011-04-30"}),
+        )
+        .await;
+        let vision = made(
+            app,
+            admin,
+            "/api/v1/visions",
+            json!({"plan_period_id": plan_period,
+                   "vision": "Värnamo – den mänskliga tillväxtkommunen.",
+                   "purpose": "Service med god kvalitet."}),
+        )
+        .await;
+        let department_goal_a = made(
+            app,
+            admin,
+            "/api/v1/department-goals",
+            json!({"goal_id": goal, "owner_unit_id": board_a, "number": 1,
+                   "title": "Alla elever ska känna sig trygga i skolan."}),
+        )
+        .await;
+        let department_goal_b = made(
+            app,
+            admin,
+            "/api/v1/department-goals",
+            json!({"goal_id": goal, "owner_unit_id": board_b, "number": 1,
+                   "title": "Alla brukare ska känna sig trygga i hemtjänsten."}),
+        )
+        .await;
+        let activity_a1 = made(
+            app,
+            admin,
+            "/api/v1/activities",
+            json!({"team_id": team_a1, "goal_id": goal, "title": "Trygghetsvandring med eleverna"}),
+        )
+        .await;
+        let activity_b1 = made(
+            app,
+            admin,
+            "/api/v1/activities",
+            json!({"team_id": team_b1, "goal_id": goal, "title": "Trygghetsbesök hos brukarna"}),
+        )
+        .await;
+        Fixture {
+            council,
+            board_a,
+            administration_a,
+            team_a1,
+            board_b,
+            administration_b,
+            team_b1,
+            plan_period,
+            perspective,
+            goal,
+            reporting_period,
+            vision,
+            department_goal_a,
+            department_goal_b,
+            activity_a1,
+            activity_b1,
+        }
+    }
+
+    /// The `units` claim of each role's token.
+    fn scope(&self, role: Role) -> Vec<String> {
+        match role {
+            Role::Admin | Role::Council | Role::Viewer => vec![],
+            Role::Board => vec![self.board_a.clone()],
+            Role::Manager => vec![self.administration_a.clone()],
+            Role::TeamMember => vec![self.team_a1.clone()],
+        }
+    }
+
+    /// Every record of a kind this fixture holds, in creation order.
+    fn all(&self, kind: Kind) -> Vec<String> {
+        match kind {
+            Kind::Organization => vec![],
+            Kind::Unit => vec![
+                self.council.clone(),
+                self.board_a.clone(),
+                self.administration_a.clone(),
+                self.team_a1.clone(),
+                self.board_b.clone(),
+                self.administration_b.clone(),
+                self.team_b1.clone(),
+            ],
+            Kind::PlanPeriod => vec![self.plan_period.clone()],
+            Kind::ReportingPeriod => vec![self.reporting_period.clone()],
+            Kind::Vision => vec![self.vision.clone()],
+            Kind::Perspective => vec![self.perspective.clone()],
+            Kind::Goal => vec![self.goal.clone()],
+            Kind::DepartmentGoal => {
+                vec![
+                    self.department_goal_a.clone(),
+                    self.department_goal_b.clone(),
+                ]
+            }
+            Kind::Activity => vec![self.activity_a1.clone(), self.activity_b1.clone()],
+        }
+    }
+}
+
+/// A record a cell acts on, and the organization it belongs to.
+struct Rec {
+    id: String,
+    org: String,
+}
+
+/// Runs cells and collects every mismatch.
+struct Matrix<'a> {
+    app: &'a TestApp,
+    fx: Fixture,
+    /// Another organization with the same fixture, for `Case::OtherOrganization`.
+    other: Option<(String, Fixture)>,
+    seq: Cell<i32>,
+    next_code: Cell<u32>,
+    cells: usize,
+    mismatches: Vec<String>,
+}
+
+impl<'a> Matrix<'a> {
+    async fn new(app: &'a TestApp) -> Matrix<'a> {
+        let fx = Fixture::build(app, &app.admin()).await;
+        Matrix {
+            app,
+            fx,
+            other: None,
+            seq: Cell::new(100),
+            next_code: Cell::new(9000),
+            cells: 0,
+            mismatches: Vec::new(),
+        }
+    }
+
+    async fn with_other_organization(mut self) -> Matrix<'a> {
+        let org = self.app.another_organization().await;
+        let fx = Fixture::build(self.app, &token_in(&org, Role::Admin, &[])).await;
+        self.other = Some((org, fx));
+        self
+    }
+
+    fn next(&self) -> i32 {
+        let n = self.seq.get();
+        self.seq.set(n + 1);
+        n
+    }
+
+    fn admin_of(&self, org: &str) -> String {
+        token_in(org, Role::Admin, &[])
+    }
+
+    /// A body that creates a record of the kind in (or out of) the board A / team A1 scope,
+    /// creating what it needs (a vision needs a plan period of its own) as admin.
+    async fn create_body(&self, kind: Kind, case: Case) -> Value {
+        let fx = &self.fx;
+        let n = self.next();
+        let in_scope = case != Case::OutOfScope;
+        match kind {
+            Kind::Organization => unreachable!("organizations are registered, not created"),
+            Kind::Unit => {
+                let parent = if in_scope {
+                    &fx.administration_a
+                } else {
+                    &fx.administration_b
+                };
+                json!({"kind": "unit", "name": format!("Enhet {n}"), "parent_id": parent})
+            }
+            Kind::PlanPeriod => json!({"name": format!("Planperiod {n}"),
+                "start_date": "2015-01-01", "end_date": "2018-12-31"}),
+            Kind::ReportingPeriod => json!({"plan_period_id": fx.plan_period, "kind": "month",
+                "name": format!("Månad {n}"), "start_date": "2012-03-01", "end_date": "2012-03-31"}),
+            Kind::Vision => {
+                let period = made(
+                    self.app,
+                    &self.app.admin(),
+                    "/api/v1/plan-periods",
+                    json!({"name": format!("Planperiod för vision {n}"),
+                           "start_date": "2019-01-01", "end_date": "2022-12-31"}),
+                )
+                .await;
+                json!({"plan_period_id": period, "vision": format!("Vision {n}"),
+                       "purpose": "Service med god kvalitet."})
+            }
+            Kind::Perspective => json!({"plan_period_id": fx.plan_period,
+                "name": format!("Perspektiv {n}"), "focus": "internal", "position": n}),
+            Kind::Goal => json!({"plan_period_id": fx.plan_period,
+                "perspective_id": fx.perspective, "owner_unit_id": fx.council, "number": n,
+                "title": format!("Övergripande mål {n}")}),
+            Kind::DepartmentGoal => {
+                let board = if in_scope { &fx.board_a } else { &fx.board_b };
+                json!({"goal_id": fx.goal, "owner_unit_id": board, "number": n,
+                       "title": format!("Nämndmål {n}")})
+            }
+            Kind::Activity => {
+                let team = if in_scope { &fx.team_a1 } else { &fx.team_b1 };
+                json!({"team_id": team, "goal_id": fx.goal, "title": format!("Aktivitet {n}")})
+            }
+        }
+    }
+
+    /// Registers a new, empty organization; returns its id.
+    async fn fresh_organization(&self) -> String {
+        let mine = common::code_for(&self.app.org);
+        let mut code = self.next_code.get();
+        if format!("{code:04}") == mine {
+            code += 1;
+        }
+        self.next_code.set(code + 1);
+        let org = uuid::Uuid::new_v4().to_string();
+        let created = self
+            .app
+            .post(
+                "/api/v1/organizations",
+                &self.admin_of(&org),
+                json!({"name": format!("Kommun {code}"), "municipality_code": format!("{code:04}")}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(created["id"], json!(org));
+        org
+    }
+
+    /// The record a cell acts on, made fresh by admin (archived first for unarchive).
+    /// Organizations: this one, except that admin's writes go to a freshly registered one.
+    async fn record(&self, kind: Kind, role: Role, case: Case, op: Op) -> Rec {
+        let app = self.app;
+        let rec = if kind == Kind::Organization {
+            let writes = matches!(op, Op::Update | Op::Archive | Op::Unarchive | Op::Delete);
+            if role == Role::Admin && case != Case::OtherOrganization && writes {
+                let org = self.fresh_organization().await;
+                Rec {
+                    id: org.clone(),
+                    org,
+                }
+            } else {
+                Rec {
+                    id: app.org.clone(),
+                    org: app.org.clone(),
+                }
+            }
+        } else {
+            let case = if case == Case::OutOfScope {
+                Case::OutOfScope
+            } else {
+                Case::InScope
+            };
+            let body = self.create_body(kind, case).await;
+            Rec {
+                id: made(app, &app.admin(), kind.path(), body).await,
+                org: app.org.clone(),
+            }
+        };
+        if op == Op::Unarchive {
+            self.post_action(kind, &rec.id, "archive", &self.admin_of(&rec.org))
+                .await
+                .expect(200);
+        }
+        rec
+    }
+
+    /// The acting token: the role with its scope, in this organization, the freshly
+    /// registered one, or the other organization.
+    fn token(&self, role: Role, case: Case, rec_org: &str) -> String {
+        match (case, &self.other) {
+            (Case::OtherOrganization, Some((org, fx))) => token_in(org, role, &fx.scope(role)),
+            (Case::OtherOrganization, None) => panic!("no other organization set up"),
+            _ if rec_org != self.app.org => token_in(rec_org, role, &[]),
+            _ => scoped(self.app, role, &self.fx.scope(role)),
+        }
+    }
+
+    async fn post_action(&self, kind: Kind, id: &str, action: &str, token: &str) -> Resp {
+        self.app
+            .send(
+                Method::POST,
+                &format!("{}/{action}", kind.item(id)),
+                Some(token),
+                None,
+                &[],
+            )
+            .await
+    }
+
+    /// The record as admin of its organization sees it (Null when not 200).
+    async fn admin_view(&self, kind: Kind, rec: &Rec) -> (u16, Value) {
+        let response = self
+            .app
+            .get(&kind.item(&rec.id), &self.admin_of(&rec.org))
+            .await;
+        let body = if response.status == 200 {
+            response.json()
+        } else {
+            Value::Null
+        };
+        (response.status, body)
+    }
+
+    /// How many records of a kind this organization holds, archived included.
+    async fn count(&self, kind: Kind) -> usize {
+        let listed = self
+            .app
+            .get(
+                &format!("{}?limit=500&include_archived=true", kind.path()),
+                &self.app.admin(),
+            )
+            .await
+            .expect(200);
+        ids(&listed).len()
+    }
+
+    /// Records a mismatch when the status is not the one wanted, a refusal is not
+    /// problem+json, or what a later GET shows does not fit the response.
+    fn judge(&mut self, label: String, want: u16, response: &Resp, effect: Option<String>) {
+        self.cells += 1;
+        let mut body = response.text();
+        if body.len() > 300 {
+            let mut end = 300;
+            while !body.is_char_boundary(end) {
+                end -= 1;
+            }
+            body.truncate(end);
+        }
+        if response.status != want {
+            self.mismatches.push(format!(
+                "{label}: expected {want}, got {}: {body}",
+                response.status
+            ));
+        } else if response.status >= 400 && response.content_type() != "application/problem+json" {
+            self.mismatches.push(format!(
+                "{label}: {} is not problem+json ({}): {body}",
+                response.status,
+                response.content_type()
+            ));
+        }
+        if let Some(effect) = effect {
+            self.mismatches.push(format!("{label}: {effect}"));
+        }
+    }
+
+    /// Runs one cell of the matrix.
+    async fn cell(&mut self, kind: Kind, role: Role, case: Case, op: Op) {
+        let want = status_of(op, expected(kind, role, case, op));
+        let label = format!("{kind:?} / {} / {case:?} / {op:?}", role.name());
+        let app = self.app;
+        let (response, effect) = match op {
+            Op::Create => {
+                let body = self.create_body(kind, case).await;
+                let before = self.count(kind).await;
+                let token = self.token(role, case, &app.org);
+                let response = app.post(kind.path(), &token, body).await;
+                let effect = if response.status == 201 {
+                    let id = response.json()["id"].as_str().unwrap_or("-").to_string();
+                    let (seen, _) = self
+                        .admin_view(
+                            kind,
+                            &Rec {
+                                id,
+                                org: app.org.clone(),
+                            },
+                        )
+                        .await;
+                    (seen != 200).then(|| format!("created, but admin's GET gives {seen}"))
+                } else {
+                    let after = self.count(kind).await;
+                    (after != before).then(|| {
+                        format!("refused, but the collection went from {before} to {after} records")
+                    })
+                };
+                (response, effect)
+            }
+            Op::Get => {
+                let rec = self.record(kind, role, case, op).await;
+                let token = self.token(role, case, &rec.org);
+                let response = app.get(&kind.item(&rec.id), &token).await;
+                let effect = (response.status == 200 && response.json()["id"] != json!(rec.id))
+                    .then(|| format!("GET answered another record than {}", rec.id));
+                (response, effect)
+            }
+            Op::List => {
+                let rec = self.record(kind, role, case, op).await;
+                let token = self.token(role, case, &rec.org);
+                let response = app.get(&format!("{}?limit=500", kind.path()), &token).await;
+                let effect = if response.status != 200 {
+                    None
+                } else if let Some((org, fx)) = self
+                    .other
+                    .as_ref()
+                    .filter(|_| case == Case::OtherOrganization)
+                {
+                    let mut want_ids = if kind == Kind::Organization {
+                        vec![org.clone()]
+                    } else {
+                        fx.all(kind)
+                    };
+                    let mut got_ids = ids(&response.json());
+                    want_ids.sort();
+                    got_ids.sort();
+                    (got_ids != want_ids).then(|| {
+                        format!(
+                            "the other organization lists {got_ids:?}, not its own {want_ids:?}"
+                        )
+                    })
+                } else {
+                    let listed = ids(&response.json());
+                    (!listed.contains(&rec.id))
+                        .then(|| format!("the list does not show {}", rec.id))
+                };
+                (response, effect)
+            }
+            Op::Update => {
+                let rec = self.record(kind, role, case, op).await;
+                let token = self.token(role, case, &rec.org);
+                let field = kind.text_field();
+                let value = format!("Ändrad {}", self.next());
+                let (_, before) = self.admin_view(kind, &rec).await;
+                let response = app
+                    .patch(&kind.item(&rec.id), &token, json!({ field: value }))
+                    .await;
+                let (_, after) = self.admin_view(kind, &rec).await;
+                let effect = if response.status == 200 {
+                    (after[field] != json!(value))
+                        .then(|| format!("updated, but admin's GET shows {field} {}", after[field]))
+                } else {
+                    (after != before).then(|| format!("refused, but the record changed: {after}"))
+                };
+                (response, effect)
+            }
+            Op::Archive | Op::Unarchive => {
+                let rec = self.record(kind, role, case, op).await;
+                let token = self.token(role, case, &rec.org);
+                let action = if op == Op::Archive {
+                    "archive"
+                } else {
+                    "unarchive"
+                };
+                let response = self.post_action(kind, &rec.id, action, &token).await;
+                let (_, after) = self.admin_view(kind, &rec).await;
+                let archived = !after["archived_at"].is_null();
+                let should_be_archived = (op == Op::Archive) == (response.status == 200);
+                let effect = (archived != should_be_archived).then(|| {
+                    format!(
+                        "{action} answered {}, but admin's GET shows archived_at {}",
+                        response.status, after["archived_at"]
+                    )
+                });
+                if archived && rec.id == app.org {
+                    // This organization was archived for the cell: restore it.
+                    self.post_action(kind, &rec.id, "unarchive", &app.admin())
+                        .await
+                        .expect(200);
+                }
+                (response, effect)
+            }
+            Op::Delete => {
+                let rec = self.record(kind, role, case, op).await;
+                let token = self.token(role, case, &rec.org);
+                let response = app.delete(&kind.item(&rec.id), &token).await;
+                let (seen, _) = self.admin_view(kind, &rec).await;
+                let effect = if response.status == 204 {
+                    (seen != 404).then(|| format!("deleted, but admin's GET gives {seen}"))
+                } else {
+                    (seen != 200).then(|| format!("refused, but admin's GET gives {seen}"))
+                };
+                (response, effect)
+            }
+        };
+        self.judge(label, want, &response, effect);
+    }
+
+    /// Runs every cell of the matrix for a case.
+    async fn run_case(&mut self, case: Case) {
+        for kind in KINDS {
+            for role in ROLES {
+                for op in OPS {
+                    let skipped = op == Op::Create
+                        && (kind == Kind::Organization || case == Case::OtherOrganization);
+                    if !skipped {
+                        self.cell(kind, role, case, op).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Asserts that no cell mismatched, printing every mismatch.
+    fn finish(self, name: &str) {
+        eprintln!(
+            "{name} ({}): {} cells run, {} mismatches",
+            self.app.backend,
+            self.cells,
+            self.mismatches.len()
+        );
+        assert!(
+            self.mismatches.is_empty(),
+            "{name} ({}): {} of {} cells do not match the permission matrix:\n{}",
+            self.app.backend,
+            self.mismatches.len(),
+            self.cells,
+            self.mismatches.join("\n")
+        );
+    }
+}
+
+/// Every role on records whose unit is in its scope (board A, administration A, team A1).
+async fn in_scope(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await;
+    matrix.run_case(Case::InScope).await;
+    matrix.finish("in_scope");
+}
+
+/// Every role on records whose unit is outside its scope (board B, team B1).
+async fn out_of_scope(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await;
+    matrix.run_case(Case::OutOfScope).await;
+    matrix.finish("out_of_scope");
+}
+
+/// Every role of another organization on this organization's records.
+async fn other_organization(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await.with_other_organization().await;
+    matrix.run_case(Case::OtherOrganization).await;
+    matrix.finish("other_organization");
+}
+
+/// Moving a record out of the caller's scope is refused and changes nothing; a scoped role
+/// whose token has no units writes nothing of its kind.
+async fn moves_and_missing_scope(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await;
+    let fx = &matrix.fx;
+    let (board_a, board_b) = (fx.board_a.clone(), fx.board_b.clone());
+    let (team_a1, team_b1) = (fx.team_a1.clone(), fx.team_b1.clone());
+
+    // (role, its units claim, kind of a fresh in-scope record, field moved, to, expected)
+    let moves = [
+        (
+            Role::Board,
+            "board A",
+            vec![board_a],
+            Kind::DepartmentGoal,
+            "owner_unit_id",
+            ("board B", &board_b),
+            403,
+        ),
+        (
+            Role::TeamMember,
+            "team A1",
+            vec![team_a1],
+            Kind::Activity,
+            "team_id",
+            ("team B1", &team_b1),
+            403,
+        ),
+        // The same moves are valid requests: admin makes them.
+        (
+            Role::Admin,
+            "no units",
+            vec![],
+            Kind::DepartmentGoal,
+            "owner_unit_id",
+            ("board B", &board_b),
+            200,
+        ),
+        (
+            Role::Admin,
+            "no units",
+            vec![],
+            Kind::Activity,
+            "team_id",
+            ("team B1", &team_b1),
+            200,
+        ),
+    ];
+    for (role, scope, units, kind, field, (target, to), want) in moves {
+        let body = matrix.create_body(kind, Case::InScope).await;
+        let rec = Rec {
+            id: made(&app, &app.admin(), kind.path(), body).await,
+            org: app.org.clone(),
+        };
+        let (_, before) = matrix.admin_view(kind, &rec).await;
+        let response = app
+            .patch(
+                &kind.item(&rec.id),
+                &scoped(&app, role, &units),
+                json!({ field: to }),
+            )
+            .await;
+        let (_, after) = matrix.admin_view(kind, &rec).await;
+        let effect = if response.status == 200 {
+            (after[field] != json!(to)).then(|| format!("moved, but admin's GET shows {after}"))
+        } else {
+            (after != before).then(|| format!("refused, but the record changed: {after}"))
+        };
+        let label = format!(
+            "{kind:?} / {} ({scope}) / move {field} to {target}",
+            role.name()
+        );
+        matrix.judge(label, want, &response, effect);
+    }
+
+    // (role with no units claim, kind, where the new record goes, expected)
+    let unscoped = [
+        (
+            Role::Board,
+            Kind::DepartmentGoal,
+            (Case::InScope, "owned by board A"),
+            403,
+        ),
+        (
+            Role::Board,
+            Kind::DepartmentGoal,
+            (Case::OutOfScope, "owned by board B"),
+            403,
+        ),
+        (
+            Role::TeamMember,
+            Kind::Activity,
+            (Case::InScope, "on team A1"),
+            403,
+        ),
+        (
+            Role::TeamMember,
+            Kind::Activity,
+            (Case::OutOfScope, "on team B1"),
+            403,
+        ),
+    ];
+    for (role, kind, (case, place), want) in unscoped {
+        let body = matrix.create_body(kind, case).await;
+        let before = matrix.count(kind).await;
+        let response = app.post(kind.path(), &scoped(&app, role, &[]), body).await;
+        let after = matrix.count(kind).await;
+        let effect = (response.status != 201 && after != before)
+            .then(|| format!("refused, but the collection went from {before} to {after}"));
+        let label = format!("{kind:?} / {} (no units) / create {place}", role.name());
+        matrix.judge(label, want, &response, effect);
+    }
+    matrix.finish("moves_and_missing_scope");
+}
+
+backend_tests!(
+    in_scope,
+    out_of_scope,
+    other_organization,
+    moves_and_missing_scope
+);

@@ -1,0 +1,267 @@
+//! Tokens as municipalities issue them: HS256 with a shared secret, ES256 with keys from a
+//! JWKS document or a PEM file, checked for expiry, not-before, issuer and audience; and each
+//! of the well-known attacks refused (RFC 8725). These run on SQLite: verification happens
+//! before any database work.
+
+#[macro_use]
+mod common;
+
+use base64::Engine;
+use common::TestApp;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use malstyrning::auth::{ClaimNames, Verifier};
+use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use serde_json::{json, Value};
+
+const ISSUER: &str = "https://login.kommun.example/realms/personal";
+const AUDIENCE: &str = "malstyrning";
+
+/// A fresh P-256 key pair: (private key PEM, public key PEM, public JWK).
+fn key_pair() -> (String, String, Value) {
+    let bytes = [
+        uuid::Uuid::new_v4().into_bytes(),
+        uuid::Uuid::new_v4().into_bytes(),
+    ]
+    .concat();
+    let secret = p256::SecretKey::from_slice(&bytes).expect("32 random bytes make a key");
+    let private = secret
+        .to_pkcs8_pem(LineEnding::LF)
+        .expect("PEM")
+        .to_string();
+    let public = secret
+        .public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .expect("PEM");
+    let jwk: Value = serde_json::from_str(&secret.public_key().to_jwk_string()).expect("a JWK");
+    (private, public, jwk)
+}
+
+fn jwks(keys: &[(&str, &Value)]) -> String {
+    let keys: Vec<Value> = keys
+        .iter()
+        .map(|(kid, jwk)| {
+            let mut jwk = (*jwk).clone();
+            jwk["kid"] = json!(kid);
+            jwk["use"] = json!("sig");
+            jwk["alg"] = json!("ES256");
+            jwk
+        })
+        .collect();
+    json!({ "keys": keys }).to_string()
+}
+
+fn claims(app: &TestApp, seconds_to_expiry: i64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"sub": "handlaggare-17", "org": app.org, "roles": ["admin"], "iss": ISSUER, "aud": AUDIENCE,
+           "iat": now, "exp": now + seconds_to_expiry})
+}
+
+fn es256(private_pem: &str, kid: Option<&str>, claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = kid.map(str::to_string);
+    let key = EncodingKey::from_ec_pem(private_pem.as_bytes()).expect("an EC key");
+    encode(&header, claims, &key).expect("a token")
+}
+
+fn hs256(secret: &[u8], kid: Option<&str>, claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = kid.map(str::to_string);
+    encode(&header, claims, &EncodingKey::from_secret(secret)).expect("a token")
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// An app that accepts ES256 tokens of the key "k1" from a JWKS document and HS256 tokens
+/// of the shared secret, with issuer and audience checked.
+async fn idp_app() -> (TestApp, String, String) {
+    let (private, public, jwk) = key_pair();
+    let verifier = Verifier::empty()
+        .with_secret(common::SECRET)
+        .with_jwks(&jwks(&[("k1", &jwk)]))
+        .expect("a JWKS document")
+        .with_issuer(Some(ISSUER.into()))
+        .with_audience(Some(AUDIENCE.into()))
+        .with_leeway(5);
+    let app = TestApp::sqlite().await.with_verifier(verifier).await;
+    (app, private, public)
+}
+
+async fn status(app: &TestApp, token: &str) -> u16 {
+    let response = app.get("/api/v1/units", token).await;
+    if response.status == 401 {
+        response.problem(401);
+        assert!(response
+            .header("www-authenticate")
+            .is_some_and(|h| h.starts_with("Bearer")));
+    }
+    response.status
+}
+
+#[actix_rt::test]
+async fn tokens_from_a_jwks_document_and_the_shared_secret_both_work() {
+    let (app, private, _) = idp_app().await;
+    assert_eq!(
+        status(&app, &es256(&private, Some("k1"), &claims(&app, 300))).await,
+        200
+    );
+    assert_eq!(
+        status(
+            &app,
+            &hs256(common::SECRET.as_bytes(), None, &claims(&app, 300))
+        )
+        .await,
+        200
+    );
+}
+
+#[actix_rt::test]
+async fn each_bad_token_is_refused() {
+    let (app, private, public) = idp_app().await;
+    let (other_private, _, _) = key_pair();
+    let now = chrono::Utc::now().timestamp();
+    let with = |changes: Value| {
+        let mut c = claims(&app, 300);
+        for (k, v) in changes.as_object().expect("an object") {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let good = es256(&private, Some("k1"), &claims(&app, 300));
+    let parts: Vec<&str> = good.split('.').collect();
+    let mut tampered_payload = claims(&app, 300);
+    tampered_payload["roles"] = json!(["admin", "council"]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(tampered_payload.to_string().as_bytes()),
+        parts[2]
+    );
+    let unsigned = format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        b64(claims(&app, 300).to_string().as_bytes())
+    );
+
+    let attacks: Vec<(&str, String)> = vec![
+        (
+            "expired",
+            es256(&private, Some("k1"), &with(json!({"exp": now - 3600}))),
+        ),
+        (
+            "not yet valid",
+            es256(&private, Some("k1"), &with(json!({"nbf": now + 3600}))),
+        ),
+        (
+            "wrong issuer",
+            es256(
+                &private,
+                Some("k1"),
+                &with(json!({"iss": "https://evil.example"})),
+            ),
+        ),
+        (
+            "wrong audience",
+            es256(
+                &private,
+                Some("k1"),
+                &with(json!({"aud": "another-service"})),
+            ),
+        ),
+        (
+            "no issuer",
+            es256(&private, Some("k1"), &with(json!({"iss": null}))),
+        ),
+        ("alg none", unsigned),
+        (
+            "HS256 signed with the public key",
+            hs256(public.as_bytes(), Some("k1"), &claims(&app, 300)),
+        ),
+        ("tampered payload", tampered),
+        (
+            "unknown kid",
+            es256(&private, Some("k2"), &claims(&app, 300)),
+        ),
+        (
+            "another key under a known kid",
+            es256(&other_private, Some("k1"), &claims(&app, 300)),
+        ),
+        (
+            "HS256 with another secret",
+            hs256(
+                b"another-secret-that-is-long-enough-0123",
+                None,
+                &claims(&app, 300),
+            ),
+        ),
+    ];
+    let mut accepted = Vec::new();
+    for (name, token) in &attacks {
+        let got = status(&app, token).await;
+        if got != 401 {
+            accepted.push(format!("{name}: {got}"));
+        }
+    }
+    eprintln!("{} attacks tried", attacks.len());
+    assert!(accepted.is_empty(), "tokens not refused: {accepted:?}");
+}
+
+#[actix_rt::test]
+async fn a_pem_public_key_verifies_tokens_without_a_kid() {
+    let (private, public, _) = key_pair();
+    let verifier = Verifier::empty()
+        .with_public_key_pem(public.as_bytes())
+        .expect("a PEM key");
+    let app = TestApp::sqlite().await.with_verifier(verifier).await;
+    let mut c = claims(&app, 300);
+    c.as_object_mut().map(|o| o.remove("iss"));
+    assert_eq!(status(&app, &es256(&private, None, &c)).await, 200);
+    // No shared secret is configured, so HS256 tokens are refused outright.
+    assert_eq!(
+        status(&app, &hs256(common::SECRET.as_bytes(), None, &c)).await,
+        401
+    );
+}
+
+#[actix_rt::test]
+async fn claim_names_follow_the_identity_provider() {
+    let (private, _, jwk) = key_pair();
+    let verifier = Verifier::empty()
+        .with_jwks(&jwks(&[("k1", &jwk)]))
+        .expect("a JWKS document")
+        .with_claim_names(ClaimNames {
+            organization: "kommun_id".into(),
+            roles: "groups".into(),
+            units: "enheter".into(),
+            name: "preferred_username".into(),
+        });
+    let app = TestApp::sqlite().await.with_verifier(verifier).await;
+    let now = chrono::Utc::now().timestamp();
+    let token = es256(
+        &private,
+        Some("k1"),
+        &json!({"sub": "handlaggare-17", "kommun_id": app.org, "groups": "viewer admin", "enheter": [],
+                "preferred_username": "Handläggare 17", "exp": now + 300}),
+    );
+    let created = app
+        .post(
+            "/api/v1/units",
+            &token,
+            json!({"kind": "board", "name": "Kulturnämnden"}),
+        )
+        .await;
+    created.expect(201);
+    let trail = app
+        .get("/api/v1/audit?entity_type=unit", &token)
+        .await
+        .expect(200);
+    assert_eq!(trail["items"][0]["actor_name"], "Handläggare 17");
+    // Our own claim name means nothing to this provider's configuration.
+    let ours = es256(
+        &private,
+        Some("k1"),
+        &json!({"sub": "x", "org": app.org, "roles": ["admin"], "exp": now + 300}),
+    );
+    assert_eq!(status(&app, &ours).await, 401);
+}
