@@ -70,8 +70,8 @@ fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> 
     }
 }
 
-/// The token verifier: HS256 with `JWT_SECRET`, public keys from `JWT_PUBLIC_KEY_FILE` and
-/// `JWT_JWKS_FILE`, checked against `JWT_ISSUER`, `JWT_AUDIENCE` and `JWT_LEEWAY_SECONDS`, with
+/// The token verifier: HS256 with `JWT_SECRET`, public keys from `JWT_PUBLIC_KEY_FILE`,
+/// `JWT_JWKS_FILE` and `JWT_JWKS_URL`, checked against `JWT_ISSUER`, `JWT_AUDIENCE` and `JWT_LEEWAY_SECONDS`, with
 /// claim names from `JWT_ORG_CLAIM`, `JWT_ROLES_CLAIM`, `JWT_UNITS_CLAIM` and `JWT_NAME_CLAIM`.
 /// With no key configured at all, the development secret.
 pub fn verifier() -> Result<Verifier, String> {
@@ -91,6 +91,11 @@ pub fn verifier() -> Result<Verifier, String> {
         verifier = verifier
             .with_jwks(&document)
             .map_err(|e| format!("JWT_JWKS_FILE {path}: {e}"))?;
+        public = true;
+    }
+    if let Some(url) = var("JWT_JWKS_URL") {
+        let max_age = std::time::Duration::from_secs(parse_var("JWT_JWKS_MAX_AGE_SECONDS", 3600)?);
+        verifier = verifier.with_jwks_url(url, max_age, std::time::Duration::from_secs(30));
         public = true;
     }
     if var("JWT_SECRET").is_some() || !public {

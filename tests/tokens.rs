@@ -265,3 +265,109 @@ async fn claim_names_follow_the_identity_provider() {
     );
     assert_eq!(status(&app, &ours).await, 401);
 }
+
+/// A provider's `jwks_uri` on 127.0.0.1: serves whatever document it is given, counts fetches.
+struct Provider {
+    url: String,
+    document: std::sync::Arc<std::sync::Mutex<String>>,
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Provider {
+    fn start(document: String) -> Provider {
+        use actix_web::{web, App, HttpResponse, HttpServer};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+        let shared = Arc::new(Mutex::new(document));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let (served, counted) = (shared.clone(), fetches.clone());
+        let server = HttpServer::new(move || {
+            let (served, counted) = (served.clone(), counted.clone());
+            App::new().route(
+                "/certs",
+                web::get().to(move || {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let body = served.lock().map(|d| d.clone()).unwrap_or_default();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(body)
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .expect("a free port on 127.0.0.1");
+        let port = server.addrs()[0].port();
+        actix_rt::spawn(server.run());
+        Provider {
+            url: format!("http://127.0.0.1:{port}/certs"),
+            document: shared,
+            fetches,
+        }
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn serve(&self, document: String) {
+        if let Ok(mut served) = self.document.lock() {
+            *served = document;
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn keys_are_fetched_from_the_provider_and_again_when_it_rotates_them() {
+    use std::time::Duration;
+    let (k1_private, _, k1) = key_pair();
+    let (k2_private, _, k2) = key_pair();
+    let provider = Provider::start(jwks(&[("k1", &k1)]));
+    let verifier = Verifier::empty().with_jwks_url(
+        provider.url.clone(),
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    );
+    let app = TestApp::sqlite().await.with_verifier(verifier).await;
+    let mut c = claims(&app, 300);
+    c.as_object_mut().map(|o| {
+        o.remove("iss");
+        o.remove("aud")
+    });
+
+    assert_eq!(status(&app, &es256(&k1_private, Some("k1"), &c)).await, 200);
+    assert_eq!(status(&app, &es256(&k1_private, Some("k1"), &c)).await, 200);
+    assert_eq!(provider.fetches(), 1, "the key set is cached");
+
+    // The provider rotates to k2: a token naming k2 makes us fetch again.
+    provider.serve(jwks(&[("k2", &k2)]));
+    assert_eq!(status(&app, &es256(&k2_private, Some("k2"), &c)).await, 200);
+    assert_eq!(provider.fetches(), 2);
+    // k1 is gone from the provider, so from us too.
+    assert_eq!(status(&app, &es256(&k1_private, Some("k1"), &c)).await, 401);
+}
+
+#[actix_rt::test]
+async fn made_up_key_ids_do_not_make_us_hammer_the_provider() {
+    use std::time::Duration;
+    let (private, _, k1) = key_pair();
+    let provider = Provider::start(jwks(&[("k1", &k1)]));
+    let verifier = Verifier::empty().with_jwks_url(
+        provider.url.clone(),
+        Duration::from_secs(3600),
+        Duration::from_secs(30),
+    );
+    let app = TestApp::sqlite().await.with_verifier(verifier).await;
+    let mut c = claims(&app, 300);
+    c.as_object_mut().map(|o| {
+        o.remove("iss");
+        o.remove("aud")
+    });
+    assert_eq!(status(&app, &es256(&private, Some("k1"), &c)).await, 200);
+    for kid in ["x1", "x2", "x3", "x4", "x5"] {
+        assert_eq!(status(&app, &es256(&private, Some(kid), &c)).await, 401);
+    }
+    assert_eq!(provider.fetches(), 1);
+}

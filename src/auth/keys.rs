@@ -10,6 +10,8 @@ use jsonwebtoken::{
     decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use serde_json::{Map, Value};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::error::AppError;
 
@@ -56,6 +58,7 @@ pub struct VerifiedClaims {
 pub struct Verifier {
     secret: Option<DecodingKey>,
     public_keys: Vec<Key>,
+    remote: Option<Arc<RemoteKeys>>,
     issuer: Option<String>,
     audience: Option<String>,
     leeway: u64,
@@ -77,6 +80,7 @@ impl Verifier {
         Verifier {
             secret: Some(DecodingKey::from_secret(secret.as_bytes())),
             public_keys: Vec::new(),
+            remote: None,
             issuer: None,
             audience: None,
             leeway: 30,
@@ -127,39 +131,74 @@ impl Verifier {
     /// Adds every signing key of a JWKS document (as Azure AD, Keycloak and other OpenID
     /// Connect providers publish at their `jwks_uri`).
     pub fn with_jwks(mut self, document: &str) -> Result<Verifier, String> {
-        let set: JwkSet =
-            serde_json::from_str(document).map_err(|e| format!("not a JWKS document: {e}"))?;
-        for jwk in &set.keys {
-            let algorithms = match (&jwk.common.key_algorithm, &jwk.algorithm) {
-                (Some(alg), _) => match alg.to_string().parse::<Algorithm>() {
-                    Ok(alg) => vec![alg],
-                    Err(_) => continue, // an encryption key, not for signatures
-                },
-                (None, AlgorithmParameters::RSA(_)) => RSA_ALGORITHMS.to_vec(),
-                (None, AlgorithmParameters::EllipticCurve(ec)) => match ec.curve {
-                    EllipticCurve::P256 => vec![Algorithm::ES256],
-                    EllipticCurve::P384 => vec![Algorithm::ES384],
-                    _ => vec![Algorithm::EdDSA],
-                },
-                (None, AlgorithmParameters::OctetKeyPair(_)) => vec![Algorithm::EdDSA],
-                // Symmetric keys are never taken from a key set, nor kinds we do not know.
-                (None, _) => continue,
-            };
-            if algorithms
-                .iter()
-                .any(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
-            {
-                continue;
-            }
-            let key = DecodingKey::from_jwk(jwk)
-                .map_err(|e| format!("a key of the JWKS document is unusable: {e}"))?;
-            self.public_keys.push(Key {
-                kid: jwk.common.key_id.clone(),
-                key,
-                algorithms,
-            });
-        }
+        self.public_keys.extend(keys_from_jwks(document)?);
         Ok(self)
+    }
+
+    /// Also takes keys from a JWKS document at `url`, fetched on first use, again when a
+    /// token names a key id not yet known (at most once per `min_refetch`, so that made-up
+    /// key ids cannot make us hammer the provider), and when the copy is older than `max_age`.
+    pub fn with_jwks_url(
+        mut self,
+        url: String,
+        max_age: Duration,
+        min_refetch: Duration,
+    ) -> Verifier {
+        let state = RwLock::new(RemoteState::default());
+        self.remote = Some(Arc::new(RemoteKeys {
+            url,
+            max_age,
+            min_refetch,
+            state,
+        }));
+        self
+    }
+
+    /// Fetches the remote key set if it is due (never fetched, stale, or `unknown_kid` and
+    /// not fetched within `min_refetch`). Errors are logged; the old keys stay in use.
+    pub async fn refresh_if_due(&self, unknown_kid: bool) {
+        let Some(remote) = &self.remote else { return };
+        let due = {
+            let state = remote
+                .state
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match state.fetched_at {
+                None => true,
+                Some(at) => {
+                    at.elapsed() > remote.max_age
+                        || (unknown_kid && at.elapsed() >= remote.min_refetch)
+                }
+            }
+        };
+        if !due {
+            return;
+        }
+        let fetched = fetch_jwks(&remote.url).await;
+        let mut state = remote
+            .state
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.fetched_at = Some(Instant::now());
+        match fetched {
+            Ok(keys) => {
+                log::info!("fetched {} signing key(s) from {}", keys.len(), remote.url);
+                state.keys = keys;
+            }
+            Err(error) => log::warn!("cannot fetch the JWKS document {}: {error}", remote.url),
+        }
+    }
+
+    /// Whether verifying this token needs a key this verifier does not hold (yet).
+    pub fn lacks_key_for(&self, token: &str) -> bool {
+        let Ok(header) = decode_header(token) else {
+            return false;
+        };
+        if matches!(header.alg, Algorithm::HS256) || self.remote.is_none() {
+            return false;
+        }
+        self.candidates(header.alg, header.kid.as_deref())
+            .is_empty()
     }
 
     pub fn with_issuer(mut self, issuer: Option<String>) -> Verifier {
@@ -188,24 +227,14 @@ impl Verifier {
         let invalid = |why: String| AppError::Unauthorized(format!("invalid bearer token: {why}"));
         let header = decode_header(token).map_err(|e| invalid(e.to_string()))?;
         let alg = header.alg;
+        let remote_keys;
         let key = if matches!(alg, Algorithm::HS256) {
             self.secret
                 .as_ref()
                 .ok_or_else(|| invalid("HS256 tokens are not accepted here".into()))?
         } else {
-            let candidates = self
-                .public_keys
-                .iter()
-                .filter(|k| k.algorithms.contains(&alg))
-                .filter(|k| header.kid.is_none() || k.kid.is_none() || k.kid == header.kid);
-            let mut candidates: Vec<&Key> = candidates.collect();
-            if let Some(kid) = &header.kid {
-                // A key named by its id wins over unnamed ones.
-                if candidates.iter().any(|k| k.kid.as_deref() == Some(kid)) {
-                    candidates.retain(|k| k.kid.as_deref() == Some(kid));
-                }
-            }
-            match candidates.first() {
+            remote_keys = self.candidates(alg, header.kid.as_deref());
+            match remote_keys.first() {
                 Some(key) => &key.key,
                 None => {
                     return Err(invalid(match header.kid {
@@ -236,6 +265,34 @@ impl Verifier {
         self.read_claims(&data.claims).map_err(invalid)
     }
 
+    /// The keys that may verify a token of `alg` naming `kid`: a key with that id wins over
+    /// keys without one.
+    fn candidates(&self, alg: Algorithm, kid: Option<&str>) -> Vec<Key> {
+        let remote = self.remote.as_ref().map(|remote| {
+            remote
+                .state
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .keys
+                .clone()
+        });
+        let all = self
+            .public_keys
+            .iter()
+            .cloned()
+            .chain(remote.into_iter().flatten());
+        let mut found: Vec<Key> = all
+            .filter(|k| k.algorithms.contains(&alg))
+            .filter(|k| kid.is_none() || k.kid.is_none() || k.kid.as_deref() == kid)
+            .collect();
+        if let Some(kid) = kid {
+            if found.iter().any(|k| k.kid.as_deref() == Some(kid)) {
+                found.retain(|k| k.kid.as_deref() == Some(kid));
+            }
+        }
+        found
+    }
+
     fn read_claims(&self, claims: &Map<String, Value>) -> Result<VerifiedClaims, String> {
         let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_string);
         let list = |name: &str| match claims.get(name) {
@@ -263,6 +320,74 @@ impl Verifier {
             name: text(&self.claims.name),
         })
     }
+}
+
+/// The signing keys of a JWKS document, each with the algorithms it may verify.
+fn keys_from_jwks(document: &str) -> Result<Vec<Key>, String> {
+    let set: JwkSet =
+        serde_json::from_str(document).map_err(|e| format!("not a JWKS document: {e}"))?;
+    let mut keys = Vec::new();
+    for jwk in &set.keys {
+        let algorithms = match (&jwk.common.key_algorithm, &jwk.algorithm) {
+            (Some(alg), _) => match alg.to_string().parse::<Algorithm>() {
+                Ok(alg) => vec![alg],
+                Err(_) => continue, // an encryption key, not for signatures
+            },
+            (None, AlgorithmParameters::RSA(_)) => RSA_ALGORITHMS.to_vec(),
+            (None, AlgorithmParameters::EllipticCurve(ec)) => match ec.curve {
+                EllipticCurve::P256 => vec![Algorithm::ES256],
+                EllipticCurve::P384 => vec![Algorithm::ES384],
+                _ => vec![Algorithm::EdDSA],
+            },
+            (None, AlgorithmParameters::OctetKeyPair(_)) => vec![Algorithm::EdDSA],
+            // Symmetric keys are never taken from a key set, nor kinds we do not know.
+            (None, _) => continue,
+        };
+        if algorithms
+            .iter()
+            .any(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
+        {
+            continue;
+        }
+        let key = DecodingKey::from_jwk(jwk)
+            .map_err(|e| format!("a key of the JWKS document is unusable: {e}"))?;
+        keys.push(Key {
+            kid: jwk.common.key_id.clone(),
+            key,
+            algorithms,
+        });
+    }
+    Ok(keys)
+}
+
+/// A key set published at a URL, and the copy fetched last.
+struct RemoteKeys {
+    url: String,
+    max_age: Duration,
+    min_refetch: Duration,
+    state: RwLock<RemoteState>,
+}
+
+#[derive(Default)]
+struct RemoteState {
+    keys: Vec<Key>,
+    fetched_at: Option<Instant>,
+}
+
+async fn fetch_jwks(url: &str) -> Result<Vec<Key>, String> {
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    let mut response = client.get(url).send().await.map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    let body = response
+        .body()
+        .limit(1024 * 1024)
+        .await
+        .map_err(|e| e.to_string())?;
+    keys_from_jwks(&String::from_utf8_lossy(&body))
 }
 
 /// Issues HS256 tokens (the `token` command and tests).

@@ -1,7 +1,7 @@
 //! The caller: a verified JWT naming one organization, its roles and the units it is
 //! scoped to. Handlers take `Caller` as an extractor and never see another organization.
 
-use std::future::{ready, Ready};
+use futures_util::future::LocalBoxFuture;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
@@ -109,16 +109,31 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = AppError;
-    type Future = Ready<Result<Caller, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Caller, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let read = read_request(req);
+        Box::pin(async move {
+            let (verifier, token, request_id) = read?;
+            // Keys published at a URL are fetched when due, or when the token names a key
+            // not yet known (the provider rotated its keys).
+            verifier
+                .refresh_if_due(verifier.lacks_key_for(&token))
+                .await;
+            let mut caller = Caller::from_claims(verifier.verify(&token)?)?;
+            caller.request_id = request_id;
+            Ok(caller)
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
+/// The verifier, the bearer token and the request id of a request.
+fn read_request(
+    req: &HttpRequest,
+) -> Result<(web::Data<Verifier>, String, Option<String>), AppError> {
     let verifier = req
         .app_data::<web::Data<Verifier>>()
+        .cloned()
         .ok_or_else(|| AppError::Internal("token keys are not configured".into()))?;
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         AppError::Unauthorized("this endpoint needs `Authorization: Bearer <token>`".into())
@@ -132,11 +147,10 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
         .ok_or_else(|| {
             AppError::Unauthorized("the Authorization header must use the Bearer scheme".into())
         })?;
-    let mut caller = Caller::from_claims(verifier.verify(token.trim())?)?;
-    caller.request_id = req
+    let request_id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    Ok(caller)
+    Ok((verifier, token.trim().to_string(), request_id))
 }
