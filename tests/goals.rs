@@ -925,7 +925,40 @@ async fn goal_tree_of_an_unknown_plan_period_is_404(app: TestApp) {
     .problem(404);
 }
 
+/// JSON Schema's `integer` admits `2.0`; so does the API. Fractions and text do not pass.
+async fn goal_numbers_are_whole_numbers(app: TestApp) {
+    let m = app.model().await;
+    let admin = app.admin();
+    let mut body = goal_body(
+        &m,
+        0,
+        "Medborgarna ska uppleva att Värnamo är en attraktiv kommun att leva och bo i.",
+    );
+    body["number"] = json!(2.0);
+    assert_eq!(
+        app.post("/api/v1/goals", &admin, body.clone())
+            .await
+            .expect(201)["number"],
+        2
+    );
+    for bad in [json!(3.5), json!("tre"), json!(4_294_967_296u64)] {
+        body["number"] = bad;
+        let refused = app.post("/api/v1/goals", &admin, body.clone()).await;
+        refused.problem(422);
+        assert_eq!(refused.error_fields(), vec!["number"]);
+    }
+    let patched = app
+        .patch(
+            &format!("/api/v1/goals/{}", m.goal),
+            &admin,
+            json!({"number": 9.0}),
+        )
+        .await;
+    assert_eq!(patched.expect(200)["number"], 9);
+}
+
 backend_tests!(
+    goal_numbers_are_whole_numbers,
     create_goal_round_trips_footnotes_and_defaults_to_draft,
     goal_numbers_are_unique_per_plan_period,
     goal_perspective_must_belong_to_its_plan_period,

@@ -24,6 +24,7 @@ pub struct CreateDepartmentGoal {
     pub owner_unit_id: Id,
     /// Unique among the board's goals in the plan period, from 1.
     #[schema(example = 1)]
+    #[serde(deserialize_with = "crate::api::whole_number")]
     pub number: i32,
     #[schema(example = "Alla elever ska känna sig trygga i skolan.")]
     #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
@@ -47,6 +48,7 @@ pub struct CreateDepartmentGoal {
 pub struct UpdateDepartmentGoal {
     pub goal_id: Option<Id>,
     pub owner_unit_id: Option<Id>,
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     pub number: Option<i32>,
     #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: Option<String>,

@@ -22,6 +22,7 @@ pub struct CreateGoal {
     pub owner_unit_id: Id,
     /// Unique within the plan period, from 1.
     #[schema(example = 7)]
+    #[serde(deserialize_with = "crate::api::whole_number")]
     pub number: i32,
     #[schema(
         example = "Värnamo kommun som geografiskt område ska reducera utsläppen av växthusgaser med minst 40% till år 2020 jämfört med 1990 års nivå."
@@ -48,6 +49,7 @@ pub struct CreateGoal {
 pub struct UpdateGoal {
     pub perspective_id: Option<Id>,
     pub owner_unit_id: Option<Id>,
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     pub number: Option<i32>,
     #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: Option<String>,

@@ -572,6 +572,32 @@ macro_rules! list_endpoint {
     };
 }
 
+/// Deserializes a 32-bit whole number, also when written as `7.0` (JSON Schema's `integer`
+/// admits that; serde alone would not).
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
+    let value = serde_json::Number::deserialize(deserializer)?;
+    let whole = value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+            .map(|f| f as i64)
+    });
+    whole.and_then(|n| i32::try_from(n).ok()).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "{value} is not a whole number between -2147483648 and 2147483647"
+        ))
+    })
+}
+
+/// `whole_number` for an optional field.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i32>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i32);
+    Ok(Option::<Whole>::deserialize(deserializer)?.map(|Whole(n)| n))
+}
+
 /// Deserializes a PATCH field that may be absent (no change), null (clear) or a value.
 pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where

@@ -24,6 +24,7 @@ pub struct CreatePerspective {
     pub focus: Focus,
     /// Order among the plan period's perspectives, from 1.
     #[schema(example = 1)]
+    #[serde(deserialize_with = "crate::api::whole_number")]
     pub position: i32,
     #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
@@ -39,6 +40,7 @@ pub struct UpdatePerspective {
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     pub focus: Option<Focus>,
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     pub position: Option<i32>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
