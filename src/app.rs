@@ -37,7 +37,8 @@ pub struct AppState {
         title = "malstyrning",
         description = "Goal management (målstyrning) for Swedish municipalities: vision, perspectives, \
 overarching goals, department goals and the work teams' activity plans.\n\n\
-Every endpoint except health, docs and this document needs `Authorization: Bearer <JWT>`. \
+Every endpoint except health, docs, this document and the public view (`/api/v1/public/…`) \
+needs `Authorization: Bearer <JWT>`. \
 Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; send it back in \
 `If-Match` to make a write fail with 412 instead of overwriting someone else's change.",
         license(name = "MIT", identifier = "MIT")
@@ -56,6 +57,7 @@ Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; 
         (name = "department-goals", description = "Department goals (förvaltnings-/nämndmål)"),
         (name = "activities", description = "Activities and the work teams' activity plans"),
         (name = "audit", description = "The append-only audit trail of every write"),
+        (name = "public", description = "The adopted goal model as anyone may read it, without a token"),
     )
 )]
 pub struct ApiDoc;
@@ -155,7 +157,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(activities::archive_activity)
         .service(activities::unarchive_activity)
         .service(activities::delete_activity)
-        .service(audit::list_audit_entries);
+        .service(audit::list_audit_entries)
+        .service(public::get_public_organization)
+        .service(public::get_public_goal_tree)
+        .service(public::list_public_goals)
+        .service(public::get_public_goal);
 }
 
 /// The OpenAPI document the code describes.
@@ -248,6 +254,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
             header::ACCEPT,
             REQUEST_ID,
         ])

@@ -41,7 +41,22 @@ fn every_operation_is_documented_and_secured() {
             let summary = operation["summary"].as_str().unwrap_or("");
             assert!(!summary.is_empty(), "{method} {path} has no summary");
             let responses = operation["responses"].as_object().expect("responses");
-            if path.starts_with("/api/v1/") {
+            if path.starts_with("/api/v1/public/") {
+                // The public view: no token, so nothing to be unauthorized about.
+                assert_eq!(
+                    operation["security"],
+                    serde_json::json!([{}]),
+                    "{method} {path} is public"
+                );
+                assert!(
+                    !responses.contains_key("401"),
+                    "{method} {path} is public but documents 401"
+                );
+                assert!(
+                    responses.contains_key("304"),
+                    "{method} {path} does not document 304"
+                );
+            } else if path.starts_with("/api/v1/") {
                 assert!(
                     operation["security"].is_array(),
                     "{method} {path} names no security requirement"

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use diesel::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use common::TestApp;
 use malstyrning::db::schema;
@@ -49,36 +49,12 @@ fn counts(app: &TestApp) -> Counts {
     }
 }
 
-fn load(app: &TestApp) -> String {
-    let mut conn = app.store.pool.get().expect("a connection");
-    malstyrning::demo::load(&mut conn).expect("the demo loads")
-}
-
-/// The test organization's code is derived from its id; should it happen to be the demo's,
-/// move it aside so that the demo gets an organization of its own.
-async fn make_room_for_the_demo(app: &TestApp) {
-    if common::code_for(&app.org) == malstyrning::demo::MUNICIPALITY_CODE {
-        app.patch(
-            &format!("/api/v1/organizations/{}", app.org),
-            &app.admin(),
-            json!({"municipality_code": "0684"}),
-        )
-        .await
-        .expect(200);
-    }
-}
-
 /// Loads the demo and returns an admin token for it.
 async fn demo_admin(app: &TestApp) -> (String, String) {
-    make_room_for_the_demo(app).await;
-    let message = load(app);
+    app.make_room_for_the_demo().await;
+    let message = app.load_demo();
     assert!(message.starts_with("loaded the demo"), "{message}");
-    let org = {
-        let mut conn = app.store.pool.get().expect("a connection");
-        malstyrning::store::organizations::find_by_code(&mut conn, "0683")
-            .expect("a query")
-            .expect("the demo organization")
-    };
+    let org = app.demo_organization();
     assert_eq!(org.name, "Värnamo kommun");
     let org = org.id.to_string();
     assert!(message.contains(&org), "{message}");
@@ -100,12 +76,12 @@ fn texts<'a>(rows: &'a [Value], field: &str) -> Vec<&'a str> {
 }
 
 async fn loading_the_demo_twice_changes_nothing(app: TestApp) {
-    make_room_for_the_demo(&app).await;
+    app.make_room_for_the_demo().await;
     let empty = counts(&app);
     assert_eq!(empty.organizations, 1, "only the test organization");
     assert_eq!(empty.goals, 0);
 
-    let first = load(&app);
+    let first = app.load_demo();
     assert!(first.starts_with("loaded the demo"), "{first}");
     assert!(first.contains("0683"), "{first}");
     let after_first = counts(&app);
@@ -115,17 +91,12 @@ async fn loading_the_demo_twice_changes_nothing(app: TestApp) {
     assert!(after_first.department_goals > 0, "{after_first:?}");
     assert!(after_first.activities > 0, "{after_first:?}");
 
-    let second = load(&app);
+    let second = app.load_demo();
     assert!(second.contains("already loaded"), "{second}");
     assert_eq!(counts(&app), after_first, "the second load wrote nothing");
 
     // Through the API as well: the demo organization holds the same records.
-    let org = {
-        let mut conn = app.store.pool.get().expect("a connection");
-        malstyrning::store::organizations::find_by_code(&mut conn, "0683")
-            .expect("a query")
-            .expect("the demo organization")
-    };
+    let org = app.demo_organization();
     assert!(second.contains(&org.id.to_string()), "{second}");
     let token = app.token_for(&org.id.to_string(), &["admin"]);
     assert_eq!(items(&app, "/api/v1/goals", &token).await.len(), 7);

@@ -37,39 +37,6 @@ fn goal_body(m: &Model, number: i32, title: &str) -> Value {
     })
 }
 
-/// Another organization (created through the API) with its own overarching goal; returns
-/// the goal's id.
-async fn goal_of_another_organization(app: &TestApp) -> String {
-    let other = app.another_organization().await;
-    let admin = app.token_for(&other, &["admin"]);
-    let create = |path: &'static str, body: Value| {
-        let admin = admin.clone();
-        async move { app.post(path, &admin, body).await.expect(201)["id"].clone() }
-    };
-    let council = create(
-        "/api/v1/units",
-        json!({"kind": "council", "name": "Kommunfullmäktige", "short_code": "KF"}),
-    )
-    .await;
-    let plan_period = create(
-        "/api/v1/plan-periods",
-        json!({"name": "Mandatperioden 2011–2014", "start_date": "2011-01-01", "end_date": "2014-12-31"}),
-    )
-    .await;
-    let perspective = create(
-        "/api/v1/perspectives",
-        json!({"plan_period_id": plan_period, "name": "Medborgar/kundmål", "focus": "external", "position": 1}),
-    )
-    .await;
-    let goal = create(
-        "/api/v1/goals",
-        json!({"plan_period_id": plan_period, "perspective_id": perspective, "owner_unit_id": council,
-               "number": 1, "title": "Gislaved ska vara en trygg kommun att leva i.", "state": "adopted"}),
-    )
-    .await;
-    goal.as_str().expect("an id").to_string()
-}
-
 // ---------------------------------------------------------------- overarching goals
 
 async fn create_goal_round_trips_footnotes_and_defaults_to_draft(app: TestApp) {
@@ -400,7 +367,7 @@ async fn department_goal_owner_must_be_a_board(app: TestApp) {
 
 async fn department_goal_of_another_organizations_goal_is_rejected(app: TestApp) {
     let m = app.model().await;
-    let foreign = goal_of_another_organization(&app).await;
+    let foreign = app.goal_of_another_organization().await;
     let refused = app
         .post(
             "/api/v1/department-goals",

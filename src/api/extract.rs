@@ -1,5 +1,5 @@
 //! Request extractors whose failures are problem+json with the field that is wrong:
-//! JSON bodies, query strings, path ids and `If-Match`.
+//! JSON bodies, query strings, path ids, `If-Match` and `If-None-Match`.
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
@@ -195,16 +195,46 @@ impl FromRequest for IfMatch {
                 "is not readable text",
             )));
         };
-        let tags = text
-            .split(',')
-            .map(|t| {
-                t.trim()
-                    .trim_start_matches("W/")
-                    .trim_matches('"')
-                    .to_string()
-            })
-            .filter(|t| !t.is_empty())
+        ready(Ok(IfMatch(Some(entity_tags(text)))))
+    }
+}
+
+/// The tags of an `If-Match` or `If-None-Match` list, without quotes and `W/`.
+fn entity_tags(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(|t| {
+            t.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .to_string()
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The `If-None-Match` condition of a read: the ETags the client holds (or `*`). One it
+/// cannot read is ignored, so the client gets the full answer.
+pub struct IfNoneMatch(Vec<String>);
+
+impl IfNoneMatch {
+    /// Whether the client already holds the representation with this ETag (quoted).
+    pub fn matches(&self, etag: &str) -> bool {
+        let etag = etag.trim_matches('"');
+        self.0.iter().any(|t| t == "*" || t == etag)
+    }
+}
+
+impl FromRequest for IfNoneMatch {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let tags = req
+            .headers()
+            .get_all(header::IF_NONE_MATCH)
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(entity_tags)
             .collect();
-        ready(Ok(IfMatch(Some(tags))))
+        ready(Ok(IfNoneMatch(tags)))
     }
 }

@@ -18,7 +18,7 @@ use crate::store::goals::{self, Goal};
 use crate::store::perspectives::{self, Perspective};
 use crate::store::plan_periods::PlanPeriod;
 use crate::store::visions::{self, Vision};
-use crate::store::{PageRequest, Record, Store};
+use crate::store::{Record, Store};
 
 /// Activities counted by status; `overdue` counts open ones past their due date.
 #[derive(Debug, Default, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
@@ -122,14 +122,7 @@ pub async fn get_goal_tree(
                 .ok_or_else(|| AppError::not_found("plan period"))?;
             let vision = visions::for_plan_period(conn, &org, &plan_period_id)?
                 .filter(|v| v.archived_at.is_none());
-            let all = PageRequest {
-                after: None,
-                limit: 10_000,
-                include_archived: false,
-            };
-            let mut perspective_rows =
-                perspectives::list(conn, &org, Some(&plan_period_id), None, &all)?;
-            perspective_rows.sort_by_key(|p| (p.position, p.id.clone()));
+            let perspective_rows = perspectives::of_plan_period(conn, &org, &plan_period_id)?;
             let goal_rows = goals::of_plan_period(conn, &org, &plan_period_id, false)?;
             let department_rows =
                 department_goals::of_plan_period(conn, &org, &plan_period_id, false)?;

@@ -12,6 +12,7 @@ pub mod health;
 pub mod organizations;
 pub mod perspectives;
 pub mod plan_periods;
+pub mod public;
 pub mod reporting_periods;
 pub mod units;
 pub mod visions;

@@ -11,7 +11,7 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::permissions::Action;
-use crate::rules::validate::{clean, Checks, MAX_NAME};
+use crate::rules::validate::{clean, is_municipality_code, Checks, MAX_NAME};
 use crate::store::organizations::{self, Organization};
 use crate::store::Store;
 
@@ -98,9 +98,7 @@ fn validate(org: &mut Organization) -> AppResult<()> {
     org.municipality_code = org.municipality_code.trim().to_string();
     let mut checks = Checks::new();
     checks.text("name", &org.name, MAX_NAME);
-    if org.municipality_code.len() != 4
-        || !org.municipality_code.chars().all(|c| c.is_ascii_digit())
-    {
+    if !is_municipality_code(&org.municipality_code) {
         checks.fail("municipality_code", "must be four digits, e.g. 0683");
     }
     checks.optional_text("external_id", org.external_id.as_ref(), MAX_NAME);

@@ -77,3 +77,8 @@ pub fn clean(value: Option<String>) -> Option<String> {
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
 }
+
+/// A municipality code (kommunkod) as in Kolada: four digits, e.g. 0683.
+pub fn is_municipality_code(code: &str) -> bool {
+    code.len() == 4 && code.chars().all(|c| c.is_ascii_digit())
+}

@@ -67,6 +67,21 @@ pub fn list(
     paged!(query, t, page).load(conn)
 }
 
+/// The perspectives of a plan period that are not archived, in their order.
+pub fn of_plan_period(
+    conn: &mut DbConnection,
+    org: &Id,
+    plan_period: &Id,
+) -> QueryResult<Vec<Perspective>> {
+    use crate::db::schema::perspectives::dsl as t;
+    t::perspectives
+        .filter(t::organization_id.eq(org))
+        .filter(t::plan_period_id.eq(plan_period))
+        .filter(t::archived_at.is_null())
+        .order((t::position.asc(), t::id.asc()))
+        .load(conn)
+}
+
 pub fn check(
     conn: &mut DbConnection,
     perspective: &Perspective,

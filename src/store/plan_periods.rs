@@ -9,6 +9,7 @@ use crate::db::schema::plan_periods;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::rules::permissions::Kind;
+use crate::store::goals::GoalState;
 use crate::store::PageRequest;
 use crate::{impl_record, paged};
 
@@ -39,4 +40,35 @@ pub fn list(conn: &mut DbConnection, org: &Id, page: &PageRequest) -> QueryResul
         .filter(t::organization_id.eq(org))
         .into_boxed();
     paged!(query, t, page).load(conn)
+}
+
+/// The plan periods the public sees, by start date: not archived, with a vision or an
+/// adopted overarching goal that is not archived.
+pub fn public(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<PlanPeriod>> {
+    use crate::db::schema::goals::dsl as g;
+    use crate::db::schema::plan_periods::dsl as t;
+    use crate::db::schema::visions::dsl as v;
+    let mut adopted: Vec<Id> = g::goals
+        .filter(g::organization_id.eq(org))
+        .filter(g::state.eq(GoalState::Adopted))
+        .filter(g::archived_at.is_null())
+        .select(g::plan_period_id)
+        .distinct()
+        .load(conn)?;
+    adopted.extend(
+        v::visions
+            .filter(v::organization_id.eq(org))
+            .filter(v::archived_at.is_null())
+            .select(v::plan_period_id)
+            .load::<Id>(conn)?,
+    );
+    let periods: Vec<PlanPeriod> = t::plan_periods
+        .filter(t::organization_id.eq(org))
+        .filter(t::archived_at.is_null())
+        .order((t::start_date.asc(), t::id.asc()))
+        .load(conn)?;
+    Ok(periods
+        .into_iter()
+        .filter(|p| adopted.contains(&p.id))
+        .collect())
 }

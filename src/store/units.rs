@@ -83,6 +83,15 @@ pub fn list(
     paged!(query, t, page).load(conn)
 }
 
+/// The units of an organization with these ids (archived ones included).
+pub fn by_ids(conn: &mut DbConnection, org: &Id, ids: &[Id]) -> QueryResult<Vec<Unit>> {
+    use crate::db::schema::units::dsl as t;
+    t::units
+        .filter(t::organization_id.eq(org))
+        .filter(t::id.eq_any(ids))
+        .load(conn)
+}
+
 /// Every (unit, parent) pair of an organization, archived ones included.
 pub fn edges(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<(Id, Option<Id>)>> {
     use crate::db::schema::units::dsl as t;

@@ -380,6 +380,70 @@ impl TestApp {
         other
     }
 
+    /// Another organization (created through the API) with its own adopted overarching
+    /// goal; returns the goal's id.
+    pub async fn goal_of_another_organization(&self) -> String {
+        let other = self.another_organization().await;
+        let admin = self.token_for(&other, &["admin"]);
+        let create = |path: &'static str, body: Value| {
+            let admin = admin.clone();
+            async move { self.post(path, &admin, body).await.expect(201)["id"].clone() }
+        };
+        let council = create(
+            "/api/v1/units",
+            json!({"kind": "council", "name": "Kommunfullmäktige", "short_code": "KF"}),
+        )
+        .await;
+        let plan_period = create(
+            "/api/v1/plan-periods",
+            json!({"name": "Mandatperioden 2011–2014", "start_date": "2011-01-01", "end_date": "2014-12-31"}),
+        )
+        .await;
+        let perspective = create(
+            "/api/v1/perspectives",
+            json!({"plan_period_id": plan_period, "name": "Medborgar/kundmål", "focus": "external", "position": 1}),
+        )
+        .await;
+        let goal = create(
+            "/api/v1/goals",
+            json!({"plan_period_id": plan_period, "perspective_id": perspective, "owner_unit_id": council,
+                   "number": 1, "title": "Gislaved ska vara en trygg kommun att leva i.", "state": "adopted"}),
+        )
+        .await;
+        goal.as_str().expect("an id").to_string()
+    }
+
+    /// The test organization's code is derived from its id; should it happen to be the
+    /// demo's, move it aside so that the demo gets an organization of its own.
+    pub async fn make_room_for_the_demo(&self) {
+        if code_for(&self.org) == malstyrning::demo::MUNICIPALITY_CODE {
+            self.patch(
+                &format!("/api/v1/organizations/{}", self.org),
+                &self.admin(),
+                json!({"municipality_code": "0684"}),
+            )
+            .await
+            .expect(200);
+        }
+    }
+
+    /// Loads the demo organisation into this app's database; returns what the loader says.
+    pub fn load_demo(&self) -> String {
+        let mut conn = self.store.pool.get().expect("a connection");
+        malstyrning::demo::load(&mut conn).expect("the demo loads")
+    }
+
+    /// The demo organisation, once loaded.
+    pub fn demo_organization(&self) -> malstyrning::store::organizations::Organization {
+        let mut conn = self.store.pool.get().expect("a connection");
+        malstyrning::store::organizations::find_by_code(
+            &mut conn,
+            malstyrning::demo::MUNICIPALITY_CODE,
+        )
+        .expect("a query")
+        .expect("the demo organization")
+    }
+
     /// A small goal model: council, board, administration, team, plan period,
     /// perspective, overarching goal 1 and a department goal.
     pub async fn model(&self) -> Model {
