@@ -56,6 +56,7 @@ Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; 
         (name = "goals", description = "Overarching goals (övergripande mål) and the goal tree"),
         (name = "department-goals", description = "Department goals (förvaltnings-/nämndmål)"),
         (name = "activities", description = "Activities and the work teams' activity plans"),
+        (name = "contacts", description = "Key persons (nyckelpersoner) of the administrations and the steering group (styrgrupp); internal"),
         (name = "audit", description = "The append-only audit trail of every write"),
         (name = "public", description = "The adopted goal model as anyone may read it, without a token"),
     )
@@ -157,6 +158,13 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(activities::archive_activity)
         .service(activities::unarchive_activity)
         .service(activities::delete_activity)
+        .service(contacts::list_contacts)
+        .service(contacts::create_contact)
+        .service(contacts::get_contact)
+        .service(contacts::update_contact)
+        .service(contacts::archive_contact)
+        .service(contacts::unarchive_contact)
+        .service(contacts::delete_contact)
         .service(audit::list_audit_entries)
         .service(public::get_public_organization)
         .service(public::get_public_goal_tree)

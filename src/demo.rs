@@ -1,8 +1,9 @@
 //! The demo organisation, built from Värnamo kommun's goal-management model as the source
 //! document (a 2011 introduction for all staff) describes it: vision and purpose, three
 //! perspectives, seven overarching goals, the boards and administrations that had key
-//! persons, a few work teams with activity plans. No personal names: responsibility is
-//! given as a role, as a team would write it on its sheet.
+//! persons, a few work teams with activity plans. No real personal names: responsibility is
+//! given as a role, as a team would write it on its sheet, and the key persons and the
+//! steering group have invented names.
 
 use chrono::NaiveDate;
 use diesel::Connection;
@@ -11,6 +12,7 @@ use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::store::activities::{Activity, ActivityStatus};
+use crate::store::contacts::{Contact, ContactRole};
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::{Goal, GoalState};
 use crate::store::organizations::{self, Organization};
@@ -587,6 +589,92 @@ impl Demo {
                 status,
                 done_on,
                 external_id: Some(format!("demo-activity-{}", index + 1)),
+                archived_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            }
+            .insert(conn)?;
+        }
+
+        // The key persons of the administrations and the steering group: a lead and a
+        // responsible per perspective, with their job titles. The names are invented; the
+        // municipality enters the real ones. Phone numbers are from the range set aside
+        // for fiction.
+        let key_person = |name, administration| {
+            (
+                ContactRole::KeyPerson,
+                name,
+                None,
+                Some(administration),
+                None,
+            )
+        };
+        let steering_group =
+            |role, name, title, perspective| (role, name, Some(title), None, perspective);
+        let contacts = [
+            key_person("Anna Exempelsson", &buf),
+            key_person("Erik Prov", &buf),
+            key_person("Karin Testberg", &rtj),
+            key_person("Lars Påhittad", &oms),
+            key_person("Maria Fiktiv", &tkt),
+            key_person("Olof Exempel", &medb),
+            steering_group(
+                ContactRole::SteeringGroupLead,
+                "Sara Demo",
+                "Kvalitets- och utvecklingsansvarig",
+                None,
+            ),
+            steering_group(
+                ContactRole::SteeringGroupMember,
+                "Sara Demo",
+                "Kvalitets- och utvecklingsansvarig",
+                Some(0),
+            ),
+            steering_group(
+                ContactRole::SteeringGroupMember,
+                "Per Påhitt",
+                "Ekonomichef",
+                Some(1),
+            ),
+            steering_group(
+                ContactRole::SteeringGroupMember,
+                "Eva Exempeldotter",
+                "Personalchef",
+                Some(1),
+            ),
+            steering_group(
+                ContactRole::SteeringGroupMember,
+                "Jonas Prov",
+                "Miljöstrateg",
+                Some(2),
+            ),
+        ];
+        // One person may hold two roles (the lead answers for a perspective too): one phone.
+        let mut people: Vec<&str> = Vec::new();
+        for (index, (role, name, title, unit, perspective_index)) in
+            contacts.into_iter().enumerate()
+        {
+            let person = people.iter().position(|p| *p == name).unwrap_or_else(|| {
+                people.push(name);
+                people.len() - 1
+            });
+            let address = name
+                .to_lowercase()
+                .replace(' ', ".")
+                .replace(['å', 'ä'], "a")
+                .replace('ö', "o");
+            Contact {
+                id: Id::new(),
+                organization_id: org.clone(),
+                role,
+                name: name.into(),
+                title: title.map(str::to_string),
+                email: Some(format!("{address}@varnamo.example")),
+                phone: Some(format!("070-174 06 {:02}", person + 5)),
+                unit_id: unit.cloned(),
+                perspective_id: perspective_index.map(perspective).transpose()?,
+                external_id: Some(format!("demo-contact-{}", index + 1)),
                 archived_at: None,
                 created_at: now,
                 updated_at: now,

@@ -20,6 +20,7 @@ struct Counts {
     goals: i64,
     department_goals: i64,
     activities: i64,
+    contacts: i64,
 }
 
 fn counts(app: &TestApp) -> Counts {
@@ -43,6 +44,10 @@ fn counts(app: &TestApp) -> Counts {
             .get_result(conn)
             .expect("count"),
         activities: schema::activities::table
+            .count()
+            .get_result(conn)
+            .expect("count"),
+        contacts: schema::contacts::table
             .count()
             .get_result(conn)
             .expect("count"),
@@ -90,6 +95,7 @@ async fn loading_the_demo_twice_changes_nothing(app: TestApp) {
     assert!(after_first.units > 10, "{after_first:?}");
     assert!(after_first.department_goals > 0, "{after_first:?}");
     assert!(after_first.activities > 0, "{after_first:?}");
+    assert!(after_first.contacts > 0, "{after_first:?}");
 
     let second = app.load_demo();
     assert!(second.contains("already loaded"), "{second}");
@@ -414,10 +420,63 @@ async fn demo_team_activity_plan_csv_is_not_empty(app: TestApp) {
     assert_eq!(lines, own.len());
 }
 
+async fn demo_key_persons_and_steering_group(app: TestApp) {
+    let (token, _) = demo_admin(&app).await;
+    let units = items(&app, "/api/v1/units", &token).await;
+    let perspectives = items(&app, "/api/v1/perspectives", &token).await;
+
+    // Key persons serve administrations: Barn- och utbildningsförvaltningen has two.
+    let key_persons = items(&app, "/api/v1/contacts?role=key_person", &token).await;
+    assert!(key_persons.len() >= 4, "{key_persons:?}");
+    for person in &key_persons {
+        let unit = units
+            .iter()
+            .find(|u| u["id"] == person["unit_id"])
+            .expect("the unit is one of the organization's");
+        assert_eq!(unit["kind"], "administration", "{person}");
+    }
+    let buf = units
+        .iter()
+        .find(|u| u["short_code"] == "Buf")
+        .expect("Buf");
+    let buf_id = buf["id"].as_str().expect("an id");
+    let of_buf = items(&app, &format!("/api/v1/contacts?unit_id={buf_id}"), &token).await;
+    assert_eq!(of_buf.len(), 2, "{of_buf:?}");
+
+    // The steering group: one lead, and someone answering for every perspective.
+    let leads = items(&app, "/api/v1/contacts?role=steering_group_lead", &token).await;
+    assert_eq!(leads.len(), 1, "{leads:?}");
+    let members = items(&app, "/api/v1/contacts?role=steering_group_member", &token).await;
+    for perspective in &perspectives {
+        assert!(
+            members
+                .iter()
+                .any(|m| m["perspective_id"] == perspective["id"]),
+            "no one answers for {}",
+            perspective["name"]
+        );
+    }
+    let titles = texts(&members, "title");
+    for title in ["Ekonomichef", "Personalchef", "Miljöstrateg"] {
+        assert!(titles.contains(&title), "{title} in {titles:?}");
+    }
+
+    // Every contact has a name and a well-formed address on a reserved domain.
+    for contact in key_persons.iter().chain(&leads).chain(&members) {
+        assert!(contact["name"].as_str().is_some_and(|n| !n.is_empty()));
+        let email = contact["email"].as_str().unwrap_or_default();
+        assert!(
+            email.ends_with(".example") && email.contains('@'),
+            "{email}"
+        );
+    }
+}
+
 backend_tests!(
     loading_the_demo_twice_changes_nothing,
     demo_goals_perspectives_and_vision,
     demo_units_department_goals_and_activities,
     demo_goal_tree_holds_everything,
     demo_team_activity_plan_csv_is_not_empty,
+    demo_key_persons_and_steering_group,
 );

@@ -25,9 +25,10 @@ enum Kind {
     Goal,
     DepartmentGoal,
     Activity,
+    Contact,
 }
 
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 10] = [
     Kind::Organization,
     Kind::Unit,
     Kind::PlanPeriod,
@@ -37,6 +38,7 @@ const KINDS: [Kind; 9] = [
     Kind::Goal,
     Kind::DepartmentGoal,
     Kind::Activity,
+    Kind::Contact,
 ];
 
 impl Kind {
@@ -51,6 +53,7 @@ impl Kind {
             Kind::Goal => "/api/v1/goals",
             Kind::DepartmentGoal => "/api/v1/department-goals",
             Kind::Activity => "/api/v1/activities",
+            Kind::Contact => "/api/v1/contacts",
         }
     }
 
@@ -61,7 +64,8 @@ impl Kind {
             | Kind::Unit
             | Kind::PlanPeriod
             | Kind::ReportingPeriod
-            | Kind::Perspective => "name",
+            | Kind::Perspective
+            | Kind::Contact => "name",
             Kind::Vision => "purpose",
             Kind::Goal | Kind::DepartmentGoal | Kind::Activity => "title",
         }
@@ -159,7 +163,7 @@ const NF: Exp = Exp::NotFound;
 /// first). Its GET of one of this organization's ids is `OTHER_ORGANIZATION_GET`; its
 /// list shows only its own rows.
 #[rustfmt::skip]
-const MATRIX: [(Kind, Role, Exp, Exp, Exp, Exp); 54] = [
+const MATRIX: [(Kind, Role, Exp, Exp, Exp, Exp); 60] = [
     // kind                    role              read in   out other org
     (Kind::Organization,    Role::Admin,      OK, OK, OK, NF),
     (Kind::Organization,    Role::Council,    OK, NO, NO, NO),
@@ -223,6 +227,13 @@ const MATRIX: [(Kind, Role, Exp, Exp, Exp, Exp); 54] = [
     (Kind::Activity,        Role::Manager,    OK, OK, NO, NF),
     (Kind::Activity,        Role::TeamMember, OK, OK, NO, NF),
     (Kind::Activity,        Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::Contact,         Role::Admin,      OK, OK, OK, NF),
+    (Kind::Contact,         Role::Council,    OK, NO, NO, NO),
+    (Kind::Contact,         Role::Board,      OK, NO, NO, NO),
+    (Kind::Contact,         Role::Manager,    OK, NO, NO, NO),
+    (Kind::Contact,         Role::TeamMember, OK, NO, NO, NO),
+    (Kind::Contact,         Role::Viewer,     OK, NO, NO, NO),
 ];
 
 /// Another organization's GET of one of this organization's ids, for every role.
@@ -466,6 +477,7 @@ impl Fixture {
                 ]
             }
             Kind::Activity => vec![self.activity_a1.clone(), self.activity_b1.clone()],
+            Kind::Contact => vec![],
         }
     }
 }
@@ -564,6 +576,15 @@ impl<'a> Matrix<'a> {
             Kind::Activity => {
                 let team = if in_scope { &fx.team_a1 } else { &fx.team_b1 };
                 json!({"team_id": team, "goal_id": fx.goal, "title": format!("Aktivitet {n}")})
+            }
+            Kind::Contact => {
+                let administration = if in_scope {
+                    &fx.administration_a
+                } else {
+                    &fx.administration_b
+                };
+                json!({"role": "key_person", "name": format!("Kontakt {n}"),
+                       "unit_id": administration})
             }
         }
     }

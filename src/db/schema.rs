@@ -163,6 +163,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        organization_id -> Text,
+        role -> Text,
+        name -> Text,
+        title -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        unit_id -> Nullable<Text>,
+        perspective_id -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     units,
@@ -173,6 +192,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     goals,
     department_goals,
     activities,
+    contacts,
 );
 
 diesel::table! {

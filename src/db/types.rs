@@ -321,6 +321,7 @@ mod tests {
     use crate::api::activity_plan::PlanFormat;
     use crate::rules::permissions::Role;
     use crate::store::activities::ActivityStatus;
+    use crate::store::contacts::ContactRole;
     use crate::store::goals::GoalState;
     use crate::store::perspectives::Focus;
     use crate::store::reporting_periods::{ReportingPeriodKind, ReportingPeriodStatus};
@@ -345,5 +346,6 @@ mod tests {
         same_in_json_and_database(ReportingPeriodStatus::ALL);
         same_in_json_and_database(Role::ALL);
         same_in_json_and_database(PlanFormat::ALL);
+        same_in_json_and_database(ContactRole::ALL);
     }
 }

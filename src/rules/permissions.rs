@@ -27,6 +27,7 @@ pub enum Kind {
     Goal,
     DepartmentGoal,
     Activity,
+    Contact,
 }
 
 impl Kind {
@@ -42,6 +43,7 @@ impl Kind {
             Kind::Goal => "goal",
             Kind::DepartmentGoal => "department_goal",
             Kind::Activity => "activity",
+            Kind::Contact => "contact",
         }
     }
 
@@ -56,6 +58,7 @@ impl Kind {
             Kind::Goal => "goal",
             Kind::DepartmentGoal => "department goal",
             Kind::Activity => "activity",
+            Kind::Contact => "contact",
         }
     }
 }
@@ -95,7 +98,11 @@ pub enum Reach {
 /// audit trail. `docs/permissions.md` is rendered from this table.
 pub fn writers(kind: Kind) -> &'static [(Role, Reach)] {
     match kind {
-        Kind::Organization | Kind::Unit | Kind::PlanPeriod | Kind::ReportingPeriod => &[],
+        Kind::Organization
+        | Kind::Unit
+        | Kind::PlanPeriod
+        | Kind::ReportingPeriod
+        | Kind::Contact => &[],
         Kind::Vision | Kind::Perspective | Kind::Goal => &[(Role::Council, Reach::Organization)],
         Kind::DepartmentGoal => &[(Role::Board, Reach::Scope)],
         Kind::Activity => &[
@@ -126,7 +133,7 @@ pub fn allows(roles: &[Role], action: Action) -> bool {
 }
 
 /// Every kind, in the order the matrix lists them.
-pub const KINDS: [Kind; 9] = [
+pub const KINDS: [Kind; 10] = [
     Kind::Organization,
     Kind::Unit,
     Kind::PlanPeriod,
@@ -136,6 +143,7 @@ pub const KINDS: [Kind; 9] = [
     Kind::Goal,
     Kind::DepartmentGoal,
     Kind::Activity,
+    Kind::Contact,
 ];
 
 /// The role matrix as Markdown: what `docs/permissions.md` holds.
@@ -194,6 +202,8 @@ mod tests {
         assert!(!allows(&[], Action::Read));
         assert!(allows(&[Role::Admin], Action::Write(Kind::Unit)));
         assert!(!allows(&[Role::Council], Action::Write(Kind::Unit)));
+        assert!(allows(&[Role::Admin], Action::Write(Kind::Contact)));
+        assert!(!allows(&[Role::Manager], Action::Write(Kind::Contact)));
         assert_eq!(
             write_reach(&[Role::Board], Kind::DepartmentGoal),
             Some(Reach::Scope)

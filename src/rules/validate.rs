@@ -42,6 +42,31 @@ impl Checks {
         }
     }
 
+    /// An optional e-mail address, checked loosely: one `@`, something before it and a
+    /// dot with something on both sides after it, no white space.
+    pub fn optional_email(&mut self, field: &str, value: Option<&String>, max: usize) {
+        let Some(value) = value else { return };
+        let errors = self.errors.len();
+        self.text(field, value, max);
+        if self.errors.len() > errors {
+            return;
+        }
+        let looks_like_an_address = match value.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && !value.chars().any(char::is_whitespace)
+                    && domain
+                        .char_indices()
+                        .any(|(i, c)| c == '.' && i > 0 && i + 1 < domain.len())
+            }
+            None => false,
+        };
+        if !looks_like_an_address {
+            self.fail(field, "must be an e-mail address such as namn@kommun.se");
+        }
+    }
+
     pub fn positive(&mut self, field: &str, value: i32) {
         if value < 1 {
             self.fail(field, "must be 1 or more");
@@ -81,4 +106,40 @@ pub fn clean(value: Option<String>) -> Option<String> {
 /// A municipality code (kommunkod) as in Kolada: four digits, e.g. 0683.
 pub fn is_municipality_code(code: &str) -> bool {
     code.len() == 4 && code.chars().all(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email_ok(value: &str) -> bool {
+        let mut checks = Checks::new();
+        checks.optional_email("email", Some(&value.to_string()), MAX_NAME);
+        checks.finish().is_ok()
+    }
+
+    #[test]
+    fn e_mail_addresses_are_checked_loosely() {
+        for good in [
+            "anna.exempelsson@kommun.example",
+            "a@b.se",
+            "x+y@sub.domain.example",
+        ] {
+            assert!(email_ok(good), "{good}");
+        }
+        for bad in [
+            "anna",
+            "anna@",
+            "@kommun.se",
+            "anna@kommun",
+            "anna@@kommun.se",
+            "a@b@c.se",
+            "anna@.se",
+            "anna@kommun.",
+            "anna exempelsson@kommun.se",
+            "",
+        ] {
+            assert!(!email_ok(bad), "{bad}");
+        }
+    }
 }

@@ -46,7 +46,7 @@ pub struct AuditEntry {
     pub actor_name: Option<String>,
     pub action: AuditAction,
     /// `organization`, `unit`, `plan_period`, `reporting_period`, `vision`, `perspective`,
-    /// `goal`, `department_goal` or `activity`.
+    /// `goal`, `department_goal`, `activity` or `contact`.
     #[schema(example = "goal")]
     pub entity_type: String,
     pub entity_id: Id,

@@ -10,7 +10,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
 use crate::rules::tree;
-use crate::store::{is_new, referenced, PageRequest};
+use crate::store::{contacts, is_new, referenced, PageRequest};
 use crate::{impl_record, paged, text_enum};
 
 text_enum! {
@@ -147,7 +147,8 @@ pub fn teams_below(conn: &mut DbConnection, org: &Id, root: &Id) -> QueryResult<
 
 /// The tree rules: the parent exists in this organization, is not archived when newly
 /// chosen, and is not the unit itself or one of its descendants. A board that owns
-/// department goals, or a team that has activities, keeps its kind.
+/// department goals, a team that has activities, or a unit that contacts serve keeps its
+/// kind (or, for the last, one contacts may serve).
 pub fn check(conn: &mut DbConnection, unit: &Unit, before: Option<&Unit>) -> AppResult<()> {
     let org = &unit.organization_id;
     if let Some(parent) = &unit.parent_id {
@@ -184,6 +185,14 @@ pub fn check(conn: &mut DbConnection, unit: &Unit, before: Option<&Unit>) -> App
                 planned.map(|_| "it has activities")
             }
             _ => None,
+        };
+        let in_use = match in_use {
+            None if !contacts::UNIT_KINDS.contains(&unit.kind)
+                && contacts::serve_unit(conn, &unit.id)? =>
+            {
+                Some("contacts serve it")
+            }
+            other => other,
         };
         if let Some(reason) = in_use {
             return Err(AppError::conflict(

@@ -1,0 +1,2 @@
+DROP TABLE contacts;
+DROP INDEX perspectives_by_id_and_organization;
