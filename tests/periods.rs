@@ -743,7 +743,47 @@ async fn perspectives_create_validate_and_filter(app: TestApp) {
     .problem(403);
 }
 
+async fn a_plan_period_keeps_its_reporting_periods_inside(app: TestApp) {
+    let admin = app.admin();
+    let plan_period = mandatperiod(&app).await;
+    let report = app
+        .create("/api/v1/reporting-periods", delarsrapport(&plan_period))
+        .await;
+    let path = format!("/api/v1/plan-periods/{plan_period}");
+    for dates in [
+        json!({"start_date": "2011-06-01"}),
+        json!({"end_date": "2011-06-30"}),
+    ] {
+        let refused = app.patch(&path, &admin, dates).await;
+        refused.problem(409);
+        assert!(
+            refused.text().contains("Delårsrapport 2011"),
+            "{}",
+            refused.text()
+        );
+    }
+    let kept = app.get(&path, &admin).await.expect(200);
+    assert_eq!(
+        (kept["start_date"].as_str(), kept["end_date"].as_str()),
+        (Some("2011-01-01"), Some("2014-12-31"))
+    );
+    // Widening is fine, and the reporting period can still be archived and restored.
+    app.patch(&path, &admin, json!({"end_date": "2015-12-31"}))
+        .await
+        .expect(200);
+    post_action(&app, &format!("/api/v1/reporting-periods/{report}/archive"))
+        .await
+        .expect(200);
+    post_action(
+        &app,
+        &format!("/api/v1/reporting-periods/{report}/unarchive"),
+    )
+    .await
+    .expect(200);
+}
+
 backend_tests!(
+    a_plan_period_keeps_its_reporting_periods_inside,
     plan_period_create_get_list_and_patch,
     plan_period_end_before_start_is_422,
     deleting_a_referenced_plan_period_conflicts,

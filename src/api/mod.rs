@@ -282,7 +282,11 @@ async fn change<R: Resource>(
                 Change::Archive(false) => (AuditAction::Unarchive, None),
             };
             within_reach(conn, &org, reach, &scope, &[&before, &record])?;
-            record.check(conn, Some(&before))?;
+            // Archiving and restoring change only visibility, so the integrity rules, which
+            // are about content and references, are checked for patches alone.
+            if action == AuditAction::Update {
+                record.check(conn, Some(&before))?;
+            }
             record.mark_changed(now, archived_at);
             if record.update(conn, before.version())? == 0 {
                 return Err(AppError::PreconditionFailed(

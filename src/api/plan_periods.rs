@@ -79,8 +79,8 @@ impl Resource for PlanPeriod {
         validate(self)
     }
 
-    fn check(&mut self, _conn: &mut DbConnection, _before: Option<&PlanPeriod>) -> AppResult<()> {
-        Ok(())
+    fn check(&mut self, conn: &mut DbConnection, before: Option<&PlanPeriod>) -> AppResult<()> {
+        plan_periods::check(conn, self, before)
     }
 }
 

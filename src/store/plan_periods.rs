@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::db::schema::plan_periods;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
+use crate::error::{AppError, AppResult, FieldError};
 use crate::rules::permissions::Kind;
 use crate::store::goals::GoalState;
 use crate::store::PageRequest;
@@ -71,4 +72,46 @@ pub fn public(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<PlanPeriod>>
         .into_iter()
         .filter(|p| adopted.contains(&p.id))
         .collect())
+}
+
+/// A plan period that changes its dates still holds every reporting period of it.
+pub fn check(
+    conn: &mut DbConnection,
+    period: &PlanPeriod,
+    before: Option<&PlanPeriod>,
+) -> AppResult<()> {
+    let moved =
+        before.is_some_and(|b| b.start_date != period.start_date || b.end_date != period.end_date);
+    if !moved {
+        return Ok(());
+    }
+    use crate::db::schema::reporting_periods::dsl as r;
+    let outside: Option<String> = r::reporting_periods
+        .filter(r::plan_period_id.eq(&period.id))
+        .filter(
+            r::start_date
+                .lt(period.start_date)
+                .or(r::end_date.gt(period.end_date)),
+        )
+        .select(r::name)
+        .first(conn)
+        .optional()?;
+    match outside {
+        Some(name) => Err(AppError::Conflict {
+            detail: format!(
+                "the reporting period {name} would fall outside the plan period's new dates"
+            ),
+            errors: vec![
+                FieldError::new(
+                    "start_date",
+                    "must not be after the start of any of its reporting periods",
+                ),
+                FieldError::new(
+                    "end_date",
+                    "must not be before the end of any of its reporting periods",
+                ),
+            ],
+        }),
+        None => Ok(()),
+    }
 }
