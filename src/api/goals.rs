@@ -1,16 +1,21 @@
 //! `/api/v1/goals`: the overarching goals (övergripande mål) the council adopts.
 
-use actix_web::{delete, get, patch, post};
+use actix_web::{delete, get, patch, post, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::revisions::{self, check_life_cycle, AsOfParams, Governed, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
+use crate::auth::Caller;
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::audit::Actor;
 use crate::store::goals::{self, Goal, GoalFilter, GoalState};
+use crate::store::units::UnitKind;
+use crate::store::Store;
 
 /// A new overarching goal.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,6 +42,8 @@ pub struct CreateGoal {
     #[schema(pattern = "^[^\\u0000]*$")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
+    /// The deciding body; required (with the reference and date) to create it adopted.
+    pub decided_by_unit_id: Option<Id>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
     #[schema(pattern = "^[^\\u0000]*$")]
@@ -63,7 +70,14 @@ pub struct UpdateGoal {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub decided_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Id>)]
+    pub decided_by_unit_id: Option<Option<Id>>,
+    /// Adopting needs the decision fields; retiring needs `revision`.
     pub state: Option<GoalState>,
+    /// The decision behind changing an adopted goal's content or retiring it; its decision
+    /// becomes the goal's.
+    pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
@@ -88,6 +102,7 @@ impl Resource for Goal {
             footnotes: TextList::new(input.footnotes),
             decision_reference: clean(input.decision_reference),
             decided_on: input.decided_on,
+            decided_by_unit_id: input.decided_by_unit_id,
             state: input.state.unwrap_or(GoalState::Draft),
             external_id: clean(input.external_id),
             archived_at: None,
@@ -124,8 +139,22 @@ impl Resource for Goal {
         if let Some(decided_on) = patch.decided_on {
             self.decided_on = decided_on;
         }
+        if let Some(body) = patch.decided_by_unit_id {
+            self.decided_by_unit_id = body;
+        }
         if let Some(state) = patch.state {
             self.state = state;
+        }
+        if let Some(note) = patch.revision {
+            if let Some(reference) = clean(note.decision_reference) {
+                self.decision_reference = Some(reference);
+            }
+            if let Some(decided_on) = note.decided_on {
+                self.decided_on = Some(decided_on);
+            }
+            if let Some(body) = note.decided_by_unit_id {
+                self.decided_by_unit_id = Some(body);
+            }
         }
         if let Some(external_id) = patch.external_id {
             self.external_id = clean(external_id);
@@ -134,7 +163,22 @@ impl Resource for Goal {
     }
 
     fn check(&mut self, conn: &mut DbConnection, before: Option<&Goal>) -> AppResult<()> {
-        goals::check(conn, self, before)
+        goals::check(conn, self, before)?;
+        check_life_cycle(conn, self, before)
+    }
+
+    fn revision_note(patch: &Self::Patch) -> Option<RevisionNote> {
+        patch.revision.clone()
+    }
+
+    fn record_history(
+        &self,
+        conn: &mut DbConnection,
+        actor: &Actor,
+        before: Option<&Self>,
+        note: Option<RevisionNote>,
+    ) -> AppResult<()> {
+        revisions::record_history(conn, actor, self, before, note)
     }
 
     fn deletable(&self) -> AppResult<()> {
@@ -173,6 +217,41 @@ pub fn check_goal_fields(
     checks.texts("footnotes", footnotes.items(), MAX_TEXT);
     checks.optional_text("decision_reference", decision_reference, MAX_NAME);
     checks.optional_text("external_id", external_id, MAX_NAME);
+}
+
+impl Governed for Goal {
+    const ENTITY: &'static str = "goal";
+    const BODIES: &'static [UnitKind] = &[UnitKind::Council, UnitKind::Municipality];
+
+    fn organization(&self) -> &Id {
+        &self.organization_id
+    }
+
+    fn state(&self) -> GoalState {
+        self.state
+    }
+
+    fn decision(&self) -> (Option<&String>, Option<NaiveDate>, Option<&Id>) {
+        (
+            self.decision_reference.as_ref(),
+            self.decided_on,
+            self.decided_by_unit_id.as_ref(),
+        )
+    }
+
+    fn content(&self) -> serde_json::Map<String, serde_json::Value> {
+        [
+            ("number", serde_json::json!(self.number)),
+            ("title", serde_json::json!(self.title)),
+            ("description", serde_json::json!(self.description)),
+            ("footnotes", serde_json::json!(self.footnotes)),
+            ("perspective_id", serde_json::json!(self.perspective_id)),
+            ("owner_unit_id", serde_json::json!(self.owner_unit_id)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
 }
 
 fn validate(goal: &mut Goal) -> AppResult<()> {
@@ -227,9 +306,57 @@ crate::crud_endpoints! {
     collection: "/goals",
     item: "/goals/{id}",
     create: create_goal(CreateGoal) "Create an overarching goal (council).",
-    get: get_goal "Get one overarching goal.",
     update: update_goal(UpdateGoal) "Change an overarching goal (council).",
     archive: archive_goal "/goals/{id}/archive" "Archive an overarching goal: nothing new can be linked to it.",
     unarchive: unarchive_goal "/goals/{id}/unarchive" "Restore an archived overarching goal.",
     delete: delete_goal "Delete a draft goal that nothing references (otherwise archive it).",
+}
+
+/// Get one overarching goal; with `as_of`, the version in force on that day.
+#[utoipa::path(
+    tag = "goals",
+    params(("id" = uuid::Uuid, Path, description = "The record's id"), AsOfParams),
+    responses(
+        (status = 200, description = "The record (with `as_of`: the snapshot in force that day, with `revision`, `valid_from` and `valid_to`)", body = Goal,
+            headers(("ETag" = String, description = "The record's version (without `as_of`)"), ("Content-Location" = String, description = "With `as_of`: the revision answered"))),
+        (status = 400, description = "The id is not a UUID, or a bad `as_of`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record in the caller's organization, or none in force on `as_of`", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/goals/{id}")]
+pub async fn get_goal(
+    store: web::Data<Store>,
+    caller: Caller,
+    id: web::Path<Id>,
+    params: crate::api::extract::QueryParams<AsOfParams>,
+) -> AppResult<actix_web::HttpResponse> {
+    revisions::get_as_of::<Goal>(&store, &caller, id.into_inner(), params.0.as_of).await
+}
+
+/// The revisions of an adopted overarching goal, oldest first: each decision, what it changed and
+/// when it was in force.
+#[utoipa::path(
+    tag = "goals",
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses(
+        (status = 200, description = "The revisions (none for a draft)", body = revisions::RevisionList),
+        (status = 400, description = "The id is not a UUID", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/goals/{id}/revisions")]
+pub async fn list_goal_revisions(
+    store: web::Data<Store>,
+    caller: Caller,
+    id: web::Path<Id>,
+) -> AppResult<actix_web::HttpResponse> {
+    revisions::list::<Goal>(&store, &caller, id.into_inner()).await
 }
