@@ -1,14 +1,13 @@
 //! `/api/v1/department-goals`: the boards' breakdown of the overarching goals.
 
-use actix_web::{delete, get, patch, post, web};
+use actix_web::{delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::goals::{check_goal_fields, only_drafts};
-use crate::api::revisions::{self, check_life_cycle, AsOfParams, Governed, RevisionNote};
+use crate::api::revisions::{self, check_life_cycle, Governed, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
-use crate::auth::Caller;
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
@@ -17,7 +16,6 @@ use crate::store::audit::Actor;
 use crate::store::department_goals::{self, DepartmentGoal, DepartmentGoalFilter};
 use crate::store::goals::GoalState;
 use crate::store::units::UnitKind;
-use crate::store::Store;
 
 /// A new department goal; its plan period is the overarching goal's.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -150,15 +148,11 @@ impl Resource for DepartmentGoal {
             self.state = state;
         }
         if let Some(note) = patch.revision {
-            if let Some(reference) = clean(note.decision_reference) {
-                self.decision_reference = Some(reference);
-            }
-            if let Some(decided_on) = note.decided_on {
-                self.decided_on = Some(decided_on);
-            }
-            if let Some(body) = note.decided_by_unit_id {
-                self.decided_by_unit_id = Some(body);
-            }
+            note.decide(
+                &mut self.decision_reference,
+                &mut self.decided_on,
+                &mut self.decided_by_unit_id,
+            );
         }
         if let Some(external_id) = patch.external_id {
             self.external_id = clean(external_id);
@@ -289,51 +283,11 @@ crate::crud_endpoints! {
     delete: delete_department_goal "Delete a draft department goal that nothing references (otherwise archive it).",
 }
 
-/// Get one department goal; with `as_of`, the version in force on that day.
-#[utoipa::path(
-    tag = "department-goals",
-    params(("id" = uuid::Uuid, Path, description = "The record's id"), AsOfParams),
-    responses(
-        (status = 200, description = "The record (with `as_of`: the snapshot in force that day, with `revision`, `valid_from` and `valid_to`)", body = DepartmentGoal,
-            headers(("ETag" = String, description = "The record's version (without `as_of`)"), ("Content-Location" = String, description = "With `as_of`: the revision answered"))),
-        (status = 400, description = "The id is not a UUID, or a bad `as_of`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such record in the caller's organization, or none in force on `as_of`", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/department-goals/{id}")]
-pub async fn get_department_goal(
-    store: web::Data<Store>,
-    caller: Caller,
-    id: web::Path<Id>,
-    params: crate::api::extract::QueryParams<AsOfParams>,
-) -> AppResult<actix_web::HttpResponse> {
-    revisions::get_as_of::<DepartmentGoal>(&store, &caller, id.into_inner(), params.0.as_of).await
-}
-
-/// The revisions of an adopted department goal, oldest first: each decision, what it changed and
-/// when it was in force.
-#[utoipa::path(
-    tag = "department-goals",
-    params(("id" = uuid::Uuid, Path, description = "The record's id")),
-    responses(
-        (status = 200, description = "The revisions (none for a draft)", body = revisions::RevisionList),
-        (status = 400, description = "The id is not a UUID", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such record in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/department-goals/{id}/revisions")]
-pub async fn list_department_goal_revisions(
-    store: web::Data<Store>,
-    caller: Caller,
-    id: web::Path<Id>,
-) -> AppResult<actix_web::HttpResponse> {
-    revisions::list::<DepartmentGoal>(&store, &caller, id.into_inner()).await
+crate::governed_endpoints! {
+    record: DepartmentGoal,
+    tag: "department-goals",
+    item: "/department-goals/{id}",
+    revisions: "/department-goals/{id}/revisions",
+    get: get_department_goal "Get one department goal; with `as_of`, the version in force on that day.",
+    list: list_department_goal_revisions "The revisions of an adopted department goal, oldest first: each decision, what it changed and when it was in force.",
 }

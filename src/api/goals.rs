@@ -1,13 +1,12 @@
 //! `/api/v1/goals`: the overarching goals (övergripande mål) the council adopts.
 
-use actix_web::{delete, get, patch, post, web};
+use actix_web::{delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::revisions::{self, check_life_cycle, AsOfParams, Governed, RevisionNote};
+use crate::api::revisions::{self, check_life_cycle, Governed, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
-use crate::auth::Caller;
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -15,7 +14,6 @@ use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use crate::store::goals::{self, Goal, GoalFilter, GoalState};
 use crate::store::units::UnitKind;
-use crate::store::Store;
 
 /// A new overarching goal.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -146,15 +144,11 @@ impl Resource for Goal {
             self.state = state;
         }
         if let Some(note) = patch.revision {
-            if let Some(reference) = clean(note.decision_reference) {
-                self.decision_reference = Some(reference);
-            }
-            if let Some(decided_on) = note.decided_on {
-                self.decided_on = Some(decided_on);
-            }
-            if let Some(body) = note.decided_by_unit_id {
-                self.decided_by_unit_id = Some(body);
-            }
+            note.decide(
+                &mut self.decision_reference,
+                &mut self.decided_on,
+                &mut self.decided_by_unit_id,
+            );
         }
         if let Some(external_id) = patch.external_id {
             self.external_id = clean(external_id);
@@ -312,51 +306,11 @@ crate::crud_endpoints! {
     delete: delete_goal "Delete a draft goal that nothing references (otherwise archive it).",
 }
 
-/// Get one overarching goal; with `as_of`, the version in force on that day.
-#[utoipa::path(
-    tag = "goals",
-    params(("id" = uuid::Uuid, Path, description = "The record's id"), AsOfParams),
-    responses(
-        (status = 200, description = "The record (with `as_of`: the snapshot in force that day, with `revision`, `valid_from` and `valid_to`)", body = Goal,
-            headers(("ETag" = String, description = "The record's version (without `as_of`)"), ("Content-Location" = String, description = "With `as_of`: the revision answered"))),
-        (status = 400, description = "The id is not a UUID, or a bad `as_of`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such record in the caller's organization, or none in force on `as_of`", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/goals/{id}")]
-pub async fn get_goal(
-    store: web::Data<Store>,
-    caller: Caller,
-    id: web::Path<Id>,
-    params: crate::api::extract::QueryParams<AsOfParams>,
-) -> AppResult<actix_web::HttpResponse> {
-    revisions::get_as_of::<Goal>(&store, &caller, id.into_inner(), params.0.as_of).await
-}
-
-/// The revisions of an adopted overarching goal, oldest first: each decision, what it changed and
-/// when it was in force.
-#[utoipa::path(
-    tag = "goals",
-    params(("id" = uuid::Uuid, Path, description = "The record's id")),
-    responses(
-        (status = 200, description = "The revisions (none for a draft)", body = revisions::RevisionList),
-        (status = 400, description = "The id is not a UUID", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such record in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/goals/{id}/revisions")]
-pub async fn list_goal_revisions(
-    store: web::Data<Store>,
-    caller: Caller,
-    id: web::Path<Id>,
-) -> AppResult<actix_web::HttpResponse> {
-    revisions::list::<Goal>(&store, &caller, id.into_inner()).await
+crate::governed_endpoints! {
+    record: Goal,
+    tag: "goals",
+    item: "/goals/{id}",
+    revisions: "/goals/{id}/revisions",
+    get: get_goal "Get one overarching goal; with `as_of`, the version in force on that day.",
+    list: list_goal_revisions "The revisions of an adopted overarching goal, oldest first: each decision, what it changed and when it was in force.",
 }

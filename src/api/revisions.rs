@@ -34,6 +34,26 @@ pub struct RevisionNote {
     pub decided_by_unit_id: Option<Id>,
 }
 
+impl RevisionNote {
+    /// Makes the note's decision the record's (what it leaves out stays).
+    pub fn decide(
+        self,
+        reference: &mut Option<String>,
+        decided_on: &mut Option<NaiveDate>,
+        decided_by: &mut Option<Id>,
+    ) {
+        if let Some(r) = crate::rules::validate::clean(self.decision_reference) {
+            *reference = Some(r);
+        }
+        if let Some(on) = self.decided_on {
+            *decided_on = Some(on);
+        }
+        if let Some(body) = self.decided_by_unit_id {
+            *decided_by = Some(body);
+        }
+    }
+}
+
 /// A goal or department goal: adopted by a decision, revised by later ones.
 pub trait Governed: Resource + Serialize {
     /// `goal` or `department_goal`.
@@ -359,4 +379,66 @@ pub async fn list<R: Governed>(store: &Store, caller: &Caller, id: Id) -> AppRes
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevisionList {
     pub items: Vec<Revision>,
+}
+
+/// Generates the `GET /{id}` (with `?as_of=`) and `GET /{id}/revisions` handlers of a goal
+/// resource, documented in the OpenAPI spec. The invoking module imports `get` from actix_web.
+#[macro_export]
+macro_rules! governed_endpoints {
+    (
+        record: $record:ty,
+        tag: $tag:literal,
+        item: $item:literal,
+        revisions: $revisions:literal,
+        get: $get_fn:ident $get_doc:literal,
+        list: $list_fn:ident $list_doc:literal $(,)?
+    ) => {
+        #[doc = $get_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = "The record's id"), $crate::api::revisions::AsOfParams),
+            responses(
+                (status = 200, description = "The record (with `as_of`: the snapshot in force that day, with `revision`, `valid_from` and `valid_to`)", body = $record,
+                    headers(("ETag" = String, description = "The record's version (without `as_of`)"), ("Content-Location" = String, description = "With `as_of`: the revision answered"))),
+                (status = 400, description = "The id is not a UUID, or a bad `as_of`", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record in the caller's organization, or none in force on `as_of`", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[get($item)]
+        pub async fn $get_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            id: actix_web::web::Path<$crate::db::types::Id>,
+            params: $crate::api::extract::QueryParams<$crate::api::revisions::AsOfParams>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::revisions::get_as_of::<$record>(&store, &caller, id.into_inner(), params.0.as_of).await
+        }
+
+        #[doc = $list_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = "The record's id")),
+            responses(
+                (status = 200, description = "The revisions, oldest first (none for a draft)", body = $crate::api::revisions::RevisionList),
+                (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[get($revisions)]
+        pub async fn $list_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            id: actix_web::web::Path<$crate::db::types::Id>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::revisions::list::<$record>(&store, &caller, id.into_inner()).await
+        }
+    };
 }
