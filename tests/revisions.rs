@@ -335,6 +335,63 @@ async fn another_organizations_revisions_are_404(app: TestApp) {
     .problem(404);
 }
 
+async fn the_goal_tree_as_of_a_day(app: TestApp) {
+    let m = app.model().await;
+    let admin = app.admin();
+    let path = format!("/api/v1/goals/{}", m.goal);
+    app.patch(
+        &path,
+        &admin,
+        json!({"title": NEW_TITLE, "revision": revision(&m.council, "2012-06-14")}),
+    )
+    .await
+    .expect(200);
+    // A second adopted goal, and a draft that never was in force.
+    app.create(
+        "/api/v1/goals",
+        adopted(goal_body(&m, 2, "Ett senare mål."), &m.council),
+    )
+    .await;
+    app.create("/api/v1/goals", goal_body(&m, 3, "Ett utkast."))
+        .await;
+    let tree = |day: &str| {
+        let path = format!(
+            "/api/v1/plan-periods/{}/goal-tree?as_of={day}",
+            m.plan_period
+        );
+        let app = &app;
+        let admin = admin.clone();
+        async move { app.get(&path, &admin).await.expect(200) }
+    };
+    let titles = |tree: &Value| -> Vec<String> {
+        tree["perspectives"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p["goals"].as_array().cloned().unwrap_or_default())
+            .filter_map(|g| g["goal"]["title"].as_str().map(str::to_string))
+            .collect()
+    };
+    let early = tree("2011-01-01").await;
+    assert_eq!(titles(&early), vec![OLD_TITLE, "Ett senare mål."]);
+    assert_eq!(early["as_of"], "2011-01-01");
+    // The model's department goal is a draft: left out.
+    let department_goals = early["perspectives"][0]["goals"][0]["department_goals"].clone();
+    assert_eq!(department_goals, json!([]));
+    let later = tree("2013-01-01").await;
+    assert_eq!(titles(&later), vec![NEW_TITLE, "Ett senare mål."]);
+    assert_eq!(titles(&tree("2009-01-01").await), Vec::<String>::new());
+    // Without as_of, every goal as it is now, drafts too.
+    let now = app
+        .get(
+            &format!("/api/v1/plan-periods/{}/goal-tree", m.plan_period),
+            &admin,
+        )
+        .await
+        .expect(200);
+    assert_eq!(titles(&now).len(), 3);
+}
+
 backend_tests!(
     only_draft_adopted_retired_in_that_order,
     adopting_needs_reference_date_and_deciding_body,
@@ -343,4 +400,5 @@ backend_tests!(
     retiring_ends_validity,
     drafts_change_freely_without_revisions,
     another_organizations_revisions_are_404,
+    the_goal_tree_as_of_a_day,
 );

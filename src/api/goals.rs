@@ -246,6 +246,31 @@ impl Governed for Goal {
         .map(|(k, v)| (k.to_string(), v))
         .collect()
     }
+
+    fn restore(&mut self, snapshot: &serde_json::Value) {
+        if let Some(link) = revisions::field(snapshot, "perspective_id") {
+            self.perspective_id = link;
+        }
+        if let Some(number) = revisions::field(snapshot, "number") {
+            self.number = number;
+        }
+        if let Some(title) = revisions::field(snapshot, "title") {
+            self.title = title;
+        }
+        self.description = revisions::field(snapshot, "description");
+        if let Some(footnotes) = revisions::field::<Vec<String>>(snapshot, "footnotes") {
+            self.footnotes = TextList::new(footnotes);
+        }
+        if let Some(owner) = revisions::field(snapshot, "owner_unit_id") {
+            self.owner_unit_id = owner;
+        }
+        if let Some(state) = revisions::field(snapshot, "state") {
+            self.state = state;
+        }
+        self.decision_reference = revisions::field(snapshot, "decision_reference");
+        self.decided_on = revisions::field(snapshot, "decided_on");
+        self.decided_by_unit_id = revisions::field(snapshot, "decided_by_unit_id");
+    }
 }
 
 fn validate(goal: &mut Goal) -> AppResult<()> {

@@ -65,6 +65,41 @@ pub trait Governed: Resource + Serialize {
     fn decision(&self) -> (Option<&String>, Option<NaiveDate>, Option<&Id>);
     /// The content fields a revision tracks, by name.
     fn content(&self) -> serde_json::Map<String, serde_json::Value>;
+    /// Puts back the content, state and decision of a revision's snapshot.
+    fn restore(&mut self, snapshot: &serde_json::Value);
+}
+
+/// Reads one field of a snapshot; None when absent or of another shape.
+pub fn field<T: serde::de::DeserializeOwned>(
+    snapshot: &serde_json::Value,
+    name: &str,
+) -> Option<T> {
+    snapshot
+        .get(name)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
+/// The records as they were in force on `day`: those with no revision in force are left out,
+/// the others carry that revision's content.
+pub fn as_in_force<R: Governed>(
+    conn: &mut DbConnection,
+    org: &Id,
+    rows: Vec<R>,
+    day: NaiveDate,
+) -> AppResult<Vec<R>> {
+    let mut in_force: std::collections::HashMap<Id, Revision> =
+        revisions::all_in_force(conn, org, R::ENTITY, day)?
+            .into_iter()
+            .map(|r| (r.entity_id.clone(), r))
+            .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|mut row| {
+            let revision = in_force.remove(row.id())?;
+            row.restore(&revision.snapshot.value());
+            Some(row)
+        })
+        .collect())
 }
 
 /// Only draft → adopted → retired (or staying put); adopted and retired goals carry their

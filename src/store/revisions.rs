@@ -82,6 +82,23 @@ pub fn in_force(
         .optional()
 }
 
+/// Every revision of a kind of record in force on `day`, by record.
+pub fn all_in_force(
+    conn: &mut DbConnection,
+    org: &Id,
+    entity_type: &str,
+    day: NaiveDate,
+) -> QueryResult<Vec<Revision>> {
+    use crate::db::schema::revisions::dsl as t;
+    t::revisions
+        .filter(t::organization_id.eq(org))
+        .filter(t::entity_type.eq(entity_type))
+        .filter(t::valid_from.le(day))
+        .filter(t::valid_to.is_null().or(t::valid_to.gt(day)))
+        .order(t::number.asc())
+        .load(conn)
+}
+
 pub fn insert(conn: &mut DbConnection, revision: &Revision) -> QueryResult<usize> {
     diesel::insert_into(revisions::table)
         .values(revision)
