@@ -252,6 +252,25 @@ async fn changing_an_adopted_goal_without_a_decision_changes_nothing(app: TestAp
         .await
         .expect(200);
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+    // The decision in force changes only with a revision of the content.
+    let refused = app
+        .patch(
+            &path,
+            &admin,
+            json!({"decision_reference": "KF 2011-01-01 § 1"}),
+        )
+        .await;
+    refused.problem(422);
+    assert_eq!(refused.error_fields(), vec!["decision_reference"]);
+    let refused = app
+        .patch(
+            &path,
+            &admin,
+            json!({"external_id": "HG-1", "revision": revision(&m.council, "2012-06-14")}),
+        )
+        .await;
+    refused.problem(422);
+    assert_eq!(refused.error_fields(), vec!["revision"]);
     // Fields outside the content (external_id) change without a decision.
     app.patch(&path, &admin, json!({"external_id": "HG-1"}))
         .await

@@ -310,7 +310,29 @@ pub fn record_history<R: Governed>(
         Vec::new()
     };
     if to == GoalState::Adopted && changes.is_empty() {
-        return Ok(());
+        // The decision in force is the latest revision's: it changes only with content.
+        if note.is_some() {
+            return Err(AppError::invalid(
+                "revision",
+                "the patch changes nothing in the goal's content, so there is nothing to revise",
+            ));
+        }
+        let (old, new) = (before.decision(), record.decision());
+        let changed: Vec<FieldError> = [
+            ("decision_reference", old.0 != new.0),
+            ("decided_on", old.1 != new.1),
+            ("decided_by_unit_id", old.2 != new.2),
+        ]
+        .into_iter()
+        .filter(|(_, changed)| *changed)
+        .map(|(field, _)| {
+            FieldError::new(
+                field,
+                "an adopted goal's decision changes only with a `revision` of its content",
+            )
+        })
+        .collect();
+        return AppError::check_fields(changed);
     }
     let why = if to == GoalState::Retired {
         "retiring an adopted goal needs the decision: {reason, decision_reference, decided_on, decided_by_unit_id}"
