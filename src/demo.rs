@@ -8,10 +8,12 @@
 use chrono::NaiveDate;
 use diesel::Connection;
 
+use crate::api::revisions;
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::store::activities::{Activity, ActivityStatus};
+use crate::store::audit::Actor;
 use crate::store::contacts::{Contact, ContactRole};
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::{Goal, GoalState};
@@ -385,6 +387,13 @@ impl Demo {
             (2, "Kommunens medborgare och kommunens egna anställda* ska vara nöjda med kommunens miljöarbete i sin helhet.", &["* Anställda avser kommunens egna medarbetare i alla förvaltningar."]),
             (2, "Värnamo kommun som geografiskt område ska reducera utsläppen av växthusgaser med minst 40% till år 2020 jämfört med 1990 års nivå.", &[]),
         ];
+        // The decisions that adopted them become each goal's first revision.
+        let actor = Actor {
+            organization_id: org.clone(),
+            subject: "demo".into(),
+            name: Some("Demodata".into()),
+            request_id: None,
+        };
         let mut goals = Vec::new();
         for (index, (perspective_index, title, footnotes)) in goal_texts.into_iter().enumerate() {
             let goal = Goal {
@@ -397,8 +406,9 @@ impl Demo {
                 title: title.into(),
                 description: None,
                 footnotes: TextList::new(footnotes.iter().map(|f| f.to_string()).collect()),
-                decision_reference: Some("KS/KF: övergripande mål 2011–2014".into()),
-                decided_on: None,
+                decision_reference: Some("KF 2010-11-25 § 123".into()),
+                decided_on: Some(date(2010, 11, 25)),
+                decided_by_unit_id: Some(kf.clone()),
                 state: GoalState::Adopted,
                 external_id: Some(format!("demo-goal-{}", index + 1)),
                 archived_at: None,
@@ -407,6 +417,7 @@ impl Demo {
                 version: 1,
             };
             goal.insert(conn)?;
+            revisions::record_history(conn, &actor, &goal, None, None)?;
             goals.push(goal.id);
         }
         let goal = |number: usize| {
@@ -425,6 +436,7 @@ impl Demo {
             (&rn, 1, 1, "Antalet bränder i bostäder ska minska.", GoalState::Adopted, "rn-1"),
             (&tn, 7, 1, "Kommunens egna fordon ska drivas med förnybara drivmedel.", GoalState::Draft, "tn-1"),
         ] {
+            let adopted = state == GoalState::Adopted;
             let department_goal = DepartmentGoal {
                 id: Id::new(),
                 organization_id: org.clone(),
@@ -435,8 +447,11 @@ impl Demo {
                 title: title.into(),
                 description: None,
                 footnotes: TextList::default(),
-                decision_reference: None,
-                decided_on: None,
+                decision_reference: adopted.then(|| {
+                    format!("{} 2011-02-15 § {}", key.split('-').next().unwrap_or("BN").to_uppercase(), 10 + number)
+                }),
+                decided_on: adopted.then(|| date(2011, 2, 15)),
+                decided_by_unit_id: adopted.then(|| board.clone()),
                 state,
                 external_id: Some(format!("demo-department-goal-{key}")),
                 archived_at: None,
@@ -445,6 +460,7 @@ impl Demo {
                 version: 1,
             };
             department_goal.insert(conn)?;
+            revisions::record_history(conn, &actor, &department_goal, None, None)?;
             department_goals.push(department_goal.id);
         }
         let department_goal = |i: usize| {

@@ -560,7 +560,7 @@ async fn plan_fixture(app: &TestApp, m: &Model) -> (String, String) {
         .create(
             "/api/v1/goals",
             json!({"plan_period_id": m.plan_period, "perspective_id": m.perspective, "owner_unit_id": m.council,
-                   "number": 2, "title": "Invånarna ska ha god tillgång till kultur och fritid.", "state": "adopted"}),
+                   "number": 2, "title": "Invånarna ska ha god tillgång till kultur och fritid.", "state": "adopted", "decision_reference": "KF 2010-11-25 § 123", "decided_on": "2010-11-25", "decided_by_unit_id": m.council}),
         )
         .await;
     let department2 = app

@@ -6,7 +6,7 @@ mod common;
 
 use actix_web::http::Method;
 use common::ids;
-use common::{Model, Resp, TestApp};
+use common::{revision, Model, Resp, TestApp};
 use malstyrning::auth::{Claims, TokenKeys};
 use serde_json::{json, Value};
 
@@ -372,7 +372,8 @@ async fn council_writes_vision_perspectives_and_goals(app: TestApp) {
     app.patch(
         &format!("/api/v1/goals/{}", model.goal),
         &council,
-        json!({"description": "Trygghet i hela kommunen."}),
+        json!({"description": "Trygghet i hela kommunen.",
+               "revision": revision(&model.council, "2012-06-14")}),
     )
     .await
     .expect(200);

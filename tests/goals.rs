@@ -4,7 +4,7 @@
 mod common;
 
 use common::ids;
-use common::{Model, TestApp};
+use common::{adopted, revision, Model, TestApp};
 use serde_json::{json, Value};
 
 const TRYGGA: &str = "Invånarna i Värnamo kommun ska känna sig trygga.";
@@ -160,7 +160,7 @@ async fn list_goals_filters(app: TestApp) {
         .create(
             "/api/v1/goals",
             json!({"plan_period_id": next_period, "perspective_id": next_perspective, "owner_unit_id": m.council,
-                   "number": 1, "title": TRYGGA, "state": "adopted"}),
+                   "number": 1, "title": TRYGGA, "state": "adopted", "decision_reference": "KF 2010-11-25 § 123", "decided_on": "2010-11-25", "decided_by_unit_id": m.council}),
         )
         .await;
     let admin = app.admin();
@@ -211,7 +211,12 @@ async fn patch_goal_title_with_if_match(app: TestApp) {
     assert_eq!(etag, "\"1\"");
     let title = "Invånarna i Värnamo kommun ska känna sig trygga i hela kommunen.";
     let changed = app
-        .patch_if_match(&path, &app.admin(), &etag, json!({"title": title}))
+        .patch_if_match(
+            &path,
+            &app.admin(),
+            &etag,
+            json!({"title": title, "revision": revision(&m.council, "2012-06-14")}),
+        )
         .await;
     let body = changed.expect(200);
     assert_eq!(body["title"], title);
@@ -252,9 +257,10 @@ async fn deleting_an_adopted_goal_conflicts(app: TestApp) {
     let m = app.model().await;
     let adopted = app
         .create("/api/v1/goals", {
-            let mut body = goal_body(&m, 2, "Värnamo kommun ska vara en attraktiv arbetsgivare.");
-            body["state"] = json!("adopted");
-            body
+            adopted(
+                goal_body(&m, 2, "Värnamo kommun ska vara en attraktiv arbetsgivare."),
+                &m.council,
+            )
         })
         .await;
     let path = format!("/api/v1/goals/{adopted}");
@@ -450,9 +456,10 @@ async fn list_department_goals_filters(app: TestApp) {
         .await;
     let employer = app
         .create("/api/v1/goals", {
-            let mut body = goal_body(&m, 2, "Värnamo kommun ska vara en attraktiv arbetsgivare.");
-            body["state"] = json!("adopted");
-            body
+            adopted(
+                goal_body(&m, 2, "Värnamo kommun ska vara en attraktiv arbetsgivare."),
+                &m.council,
+            )
         })
         .await;
     let social = app
@@ -918,7 +925,7 @@ async fn goal_numbers_are_whole_numbers(app: TestApp) {
         .patch(
             &format!("/api/v1/goals/{}", m.goal),
             &admin,
-            json!({"number": 9.0}),
+            json!({"number": 9.0, "revision": revision(&m.council, "2012-06-14")}),
         )
         .await;
     assert_eq!(patched.expect(200)["number"], 9);

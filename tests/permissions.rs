@@ -371,7 +371,7 @@ impl Fixture {
             admin,
             "/api/v1/goals",
             json!({"plan_period_id": plan_period, "perspective_id": perspective,
-                   "owner_unit_id": council, "number": 1, "state": "adopted",
+                   "owner_unit_id": council, "number": 1, "state": "adopted", "decision_reference": "KF 2010-11-25 § 123", "decided_on": "2010-11-25", "decided_by_unit_id": council,
                    "title": "Invånarna i Värnamo kommun ska känna sig trygga."}),
         )
         .await;

@@ -7,7 +7,7 @@ mod common;
 use actix_web::http::Method;
 use serde_json::{json, Value};
 
-use common::{code_for, Model, Resp, TestApp};
+use common::{adopted, code_for, revision, Model, Resp, TestApp};
 
 /// The test organization's public base path.
 fn base(app: &TestApp) -> String {
@@ -100,12 +100,27 @@ fn tree_goals(tree: &Value) -> Vec<Value> {
 
 /// An overarching goal of the model's plan period and perspective; returns its id.
 async fn goal(app: &TestApp, m: &Model, number: i32, title: &str, state: &str) -> String {
-    app.create(
-        "/api/v1/goals",
-        json!({"plan_period_id": m.plan_period, "perspective_id": m.perspective,
-               "owner_unit_id": m.council, "number": number, "title": title, "state": state}),
-    )
-    .await
+    let body = json!({"plan_period_id": m.plan_period, "perspective_id": m.perspective,
+                      "owner_unit_id": m.council, "number": number, "title": title, "state": state});
+    created_in(app, "/api/v1/goals", body, state, &m.council).await
+}
+
+/// Creates a goal in `state`: adopted with a decision, retired by a later one.
+async fn created_in(app: &TestApp, path: &str, body: Value, state: &str, by: &str) -> String {
+    if state == "draft" {
+        return app.create(path, body).await;
+    }
+    let id = app.create(path, adopted(body, by)).await;
+    if state == "retired" {
+        app.patch(
+            &format!("{path}/{id}"),
+            &app.admin(),
+            json!({"state": "retired", "revision": revision(by, "2012-06-14")}),
+        )
+        .await
+        .expect(200);
+    }
+    id
 }
 
 /// A department goal of the model's board; returns its id.
@@ -117,12 +132,9 @@ async fn department_goal(
     title: &str,
     state: &str,
 ) -> String {
-    app.create(
-        "/api/v1/department-goals",
-        json!({"goal_id": goal_id, "owner_unit_id": m.board, "number": number,
-               "title": title, "state": state}),
-    )
-    .await
+    let body = json!({"goal_id": goal_id, "owner_unit_id": m.board, "number": number,
+                      "title": title, "state": state});
+    created_in(app, "/api/v1/department-goals", body, state, &m.board).await
 }
 
 /// A perspective of a plan period; returns its id.
@@ -162,13 +174,9 @@ async fn plan_period_with_goal(
         )
         .await;
     let perspective = perspective(app, &plan_period, "Medborgar/kundmål", "external", 1).await;
-    let goal = app
-        .create(
-            "/api/v1/goals",
-            json!({"plan_period_id": plan_period, "perspective_id": perspective, "owner_unit_id": council,
-                   "number": 1, "title": format!("Ett mål för {name}"), "state": state}),
-        )
-        .await;
+    let body = json!({"plan_period_id": plan_period, "perspective_id": perspective, "owner_unit_id": council,
+                      "number": 1, "title": format!("Ett mål för {name}"), "state": state});
+    let goal = created_in(app, "/api/v1/goals", body, state, council).await;
     (plan_period, goal)
 }
 
@@ -275,7 +283,7 @@ async fn only_adopted_unarchived_goals_are_public(app: TestApp) {
     app.patch(
         &format!("/api/v1/goals/{}", m.goal),
         &app.admin(),
-        json!({"state": "retired"}),
+        json!({"state": "retired", "revision": revision(&m.council, "2012-06-14")}),
     )
     .await
     .expect(200);
@@ -305,7 +313,7 @@ async fn the_tree_has_vision_and_perspectives_in_order(app: TestApp) {
     app.create(
         "/api/v1/goals",
         json!({"plan_period_id": m.plan_period, "perspective_id": environment, "owner_unit_id": m.council,
-               "number": 7, "title": "Utsläppen av växthusgaser ska minska.", "state": "adopted",
+               "number": 7, "title": "Utsläppen av växthusgaser ska minska.", "state": "adopted", "decision_reference": "KF 2010-11-25 § 123", "decided_on": "2010-11-25", "decided_by_unit_id": m.council,
                "footnotes": ["* Jämfört med 1990 års nivå."], "decision_reference": "KF 2010-11-25 § 123",
                "decided_on": "2010-11-25"}),
     )
@@ -359,7 +367,9 @@ async fn public_json_names_no_people_and_no_internal_fields(app: TestApp) {
     app.patch(
         &format!("/api/v1/department-goals/{}", m.department_goal),
         &app.admin(),
-        json!({"state": "adopted", "external_id": "HYPERGENE-DGOAL-1"}),
+        json!({"state": "adopted", "external_id": "HYPERGENE-DGOAL-1",
+               "decision_reference": "BUN 2011-02-15 § 12", "decided_on": "2011-02-15",
+               "decided_by_unit_id": m.board}),
     )
     .await
     .expect(200);
@@ -652,7 +662,8 @@ async fn etag_revalidates_and_changes_with_the_content(app: TestApp) {
     app.patch(
         &format!("/api/v1/goals/{}", m.goal),
         &app.admin(),
-        json!({"title": "Alla invånare ska känna sig trygga."}),
+        json!({"title": "Alla invånare ska känna sig trygga.",
+               "revision": revision(&m.council, "2012-06-14")}),
     )
     .await
     .expect(200);

@@ -817,6 +817,7 @@ async fn the_database_itself_refuses_broken_references(app: TestApp) {
         footnotes: TextList::default(),
         decision_reference: None,
         decided_on: None,
+        decided_by_unit_id: None,
         state: GoalState::Draft,
         external_id: None,
         archived_at: None,

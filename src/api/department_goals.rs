@@ -6,13 +6,16 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::goals::{check_goal_fields, only_drafts};
+use crate::api::revisions::{self, check_life_cycle, Governed, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{clean, Checks};
+use crate::store::audit::Actor;
 use crate::store::department_goals::{self, DepartmentGoal, DepartmentGoalFilter};
 use crate::store::goals::GoalState;
+use crate::store::units::UnitKind;
 
 /// A new department goal; its plan period is the overarching goal's.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -36,6 +39,8 @@ pub struct CreateDepartmentGoal {
     #[schema(pattern = "^[^\\u0000]*$")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
+    /// The deciding body; required (with the reference and date) to create it adopted.
+    pub decided_by_unit_id: Option<Id>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
     #[schema(pattern = "^[^\\u0000]*$")]
@@ -62,7 +67,14 @@ pub struct UpdateDepartmentGoal {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub decided_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Id>)]
+    pub decided_by_unit_id: Option<Option<Id>>,
+    /// Adopting needs the decision fields; retiring needs `revision`.
     pub state: Option<GoalState>,
+    /// The decision behind changing an adopted goal's content or retiring it; its decision
+    /// becomes the goal's.
+    pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
@@ -92,6 +104,7 @@ impl Resource for DepartmentGoal {
             footnotes: TextList::new(input.footnotes),
             decision_reference: clean(input.decision_reference),
             decided_on: input.decided_on,
+            decided_by_unit_id: input.decided_by_unit_id,
             state: input.state.unwrap_or(GoalState::Draft),
             external_id: clean(input.external_id),
             archived_at: None,
@@ -128,8 +141,18 @@ impl Resource for DepartmentGoal {
         if let Some(decided_on) = patch.decided_on {
             self.decided_on = decided_on;
         }
+        if let Some(body) = patch.decided_by_unit_id {
+            self.decided_by_unit_id = body;
+        }
         if let Some(state) = patch.state {
             self.state = state;
+        }
+        if let Some(note) = patch.revision {
+            note.decide(
+                &mut self.decision_reference,
+                &mut self.decided_on,
+                &mut self.decided_by_unit_id,
+            );
         }
         if let Some(external_id) = patch.external_id {
             self.external_id = clean(external_id);
@@ -142,11 +165,86 @@ impl Resource for DepartmentGoal {
     }
 
     fn check(&mut self, conn: &mut DbConnection, before: Option<&DepartmentGoal>) -> AppResult<()> {
-        department_goals::check(conn, self, before)
+        department_goals::check(conn, self, before)?;
+        check_life_cycle(conn, self, before)
+    }
+
+    fn revision_note(patch: &Self::Patch) -> Option<RevisionNote> {
+        patch.revision.clone()
+    }
+
+    fn record_history(
+        &self,
+        conn: &mut DbConnection,
+        actor: &Actor,
+        before: Option<&Self>,
+        note: Option<RevisionNote>,
+    ) -> AppResult<()> {
+        revisions::record_history(conn, actor, self, before, note)
     }
 
     fn deletable(&self) -> AppResult<()> {
         only_drafts(self.state, "department goal")
+    }
+}
+
+impl Governed for DepartmentGoal {
+    const ENTITY: &'static str = "department_goal";
+    const BODIES: &'static [UnitKind] = &[UnitKind::Board, UnitKind::Council];
+
+    fn organization(&self) -> &Id {
+        &self.organization_id
+    }
+
+    fn state(&self) -> GoalState {
+        self.state
+    }
+
+    fn decision(&self) -> (Option<&String>, Option<NaiveDate>, Option<&Id>) {
+        (
+            self.decision_reference.as_ref(),
+            self.decided_on,
+            self.decided_by_unit_id.as_ref(),
+        )
+    }
+
+    fn content(&self) -> serde_json::Map<String, serde_json::Value> {
+        [
+            ("number", serde_json::json!(self.number)),
+            ("title", serde_json::json!(self.title)),
+            ("description", serde_json::json!(self.description)),
+            ("footnotes", serde_json::json!(self.footnotes)),
+            ("goal_id", serde_json::json!(self.goal_id)),
+            ("owner_unit_id", serde_json::json!(self.owner_unit_id)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    fn restore(&mut self, snapshot: &serde_json::Value) {
+        if let Some(link) = revisions::field(snapshot, "goal_id") {
+            self.goal_id = link;
+        }
+        if let Some(number) = revisions::field(snapshot, "number") {
+            self.number = number;
+        }
+        if let Some(title) = revisions::field(snapshot, "title") {
+            self.title = title;
+        }
+        self.description = revisions::field(snapshot, "description");
+        if let Some(footnotes) = revisions::field::<Vec<String>>(snapshot, "footnotes") {
+            self.footnotes = TextList::new(footnotes);
+        }
+        if let Some(owner) = revisions::field(snapshot, "owner_unit_id") {
+            self.owner_unit_id = owner;
+        }
+        if let Some(state) = revisions::field(snapshot, "state") {
+            self.state = state;
+        }
+        self.decision_reference = revisions::field(snapshot, "decision_reference");
+        self.decided_on = revisions::field(snapshot, "decided_on");
+        self.decided_by_unit_id = revisions::field(snapshot, "decided_by_unit_id");
     }
 }
 
@@ -204,9 +302,17 @@ crate::crud_endpoints! {
     collection: "/department-goals",
     item: "/department-goals/{id}",
     create: create_department_goal(CreateDepartmentGoal) "Create a department goal under an overarching goal (board).",
-    get: get_department_goal "Get one department goal.",
     update: update_department_goal(UpdateDepartmentGoal) "Change a department goal (board).",
     archive: archive_department_goal "/department-goals/{id}/archive" "Archive a department goal: no new activities can be linked to it.",
     unarchive: unarchive_department_goal "/department-goals/{id}/unarchive" "Restore an archived department goal.",
     delete: delete_department_goal "Delete a draft department goal that nothing references (otherwise archive it).",
+}
+
+crate::governed_endpoints! {
+    record: DepartmentGoal,
+    tag: "department-goals",
+    item: "/department-goals/{id}",
+    revisions: "/department-goals/{id}/revisions",
+    get: get_department_goal "Get one department goal; with `as_of`, the version in force on that day.",
+    list: list_department_goal_revisions "The revisions of an adopted department goal, oldest first: each decision, what it changed and when it was in force.",
 }

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use actix_web::{get, web, HttpResponse};
 use chrono::NaiveDate;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::QueryParams;
+use crate::api::revisions::as_in_force;
 use crate::auth::Caller;
 use crate::db::types::Id;
 use crate::error::{AppError, AppResult};
@@ -88,17 +90,28 @@ pub struct GoalTree {
     /// The vision and purpose; null until adopted.
     pub vision: Option<Vision>,
     pub perspectives: Vec<PerspectiveNode>,
-    /// The day `overdue` was judged against.
+    /// The day `overdue` was judged against: today, or the `as_of` asked for.
     pub as_of: NaiveDate,
+}
+
+/// `?as_of=` on the goal tree.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GoalTreeParams {
+    /// Only the goals and department goals in force on this day, as they read then (those
+    /// with no adopted revision then are left out); activity counts are today's, with
+    /// `overdue` judged against this day.
+    pub as_of: Option<NaiveDate>,
 }
 
 /// The goal tree of a plan period: vision → perspectives → goals → department goals → activity counts.
 #[utoipa::path(
     tag = "goals",
-    params(("id" = uuid::Uuid, Path, description = "The plan period's id")),
+    params(("id" = uuid::Uuid, Path, description = "The plan period's id"), GoalTreeParams),
     responses(
         (status = 200, description = "The tree (archived records left out)", body = GoalTree),
-        (status = 400, description = "The id is not a UUID", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The id is not a UUID, or a bad `as_of`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -111,11 +124,13 @@ pub async fn get_goal_tree(
     store: web::Data<Store>,
     caller: Caller,
     id: web::Path<Id>,
+    params: QueryParams<GoalTreeParams>,
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
     let org = caller.organization_id.clone();
     let plan_period_id = id.into_inner();
-    let today = chrono::Utc::now().date_naive();
+    let as_of = params.0.as_of;
+    let today = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let tree = store
         .run(move |conn| {
             let plan_period = PlanPeriod::find(conn, &org, &plan_period_id)?
@@ -123,9 +138,17 @@ pub async fn get_goal_tree(
             let vision = visions::for_plan_period(conn, &org, &plan_period_id)?
                 .filter(|v| v.archived_at.is_none());
             let perspective_rows = perspectives::of_plan_period(conn, &org, &plan_period_id)?;
-            let goal_rows = goals::of_plan_period(conn, &org, &plan_period_id, false)?;
-            let department_rows =
+            let mut goal_rows = goals::of_plan_period(conn, &org, &plan_period_id, false)?;
+            let mut department_rows =
                 department_goals::of_plan_period(conn, &org, &plan_period_id, false)?;
+            if let Some(day) = as_of {
+                goal_rows = as_in_force(conn, &org, goal_rows, day)?;
+                goal_rows.sort_by_key(|g| g.number);
+                department_rows = as_in_force(conn, &org, department_rows, day)?;
+                department_rows.sort_by(|a, b| {
+                    (&a.owner_unit_id, a.number).cmp(&(&b.owner_unit_id, b.number))
+                });
+            }
             let goal_ids: Vec<Id> = goal_rows.iter().map(|g| g.id.clone()).collect();
             let department_ids: Vec<Id> = department_rows.iter().map(|g| g.id.clone()).collect();
             let mut counts: HashMap<Id, ActivityCounts> = HashMap::new();

@@ -5,12 +5,15 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::revisions::{self, check_life_cycle, Governed, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::audit::Actor;
 use crate::store::goals::{self, Goal, GoalFilter, GoalState};
+use crate::store::units::UnitKind;
 
 /// A new overarching goal.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,6 +40,8 @@ pub struct CreateGoal {
     #[schema(pattern = "^[^\\u0000]*$")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
+    /// The deciding body; required (with the reference and date) to create it adopted.
+    pub decided_by_unit_id: Option<Id>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
     #[schema(pattern = "^[^\\u0000]*$")]
@@ -63,7 +68,14 @@ pub struct UpdateGoal {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub decided_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Id>)]
+    pub decided_by_unit_id: Option<Option<Id>>,
+    /// Adopting needs the decision fields; retiring needs `revision`.
     pub state: Option<GoalState>,
+    /// The decision behind changing an adopted goal's content or retiring it; its decision
+    /// becomes the goal's.
+    pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
@@ -88,6 +100,7 @@ impl Resource for Goal {
             footnotes: TextList::new(input.footnotes),
             decision_reference: clean(input.decision_reference),
             decided_on: input.decided_on,
+            decided_by_unit_id: input.decided_by_unit_id,
             state: input.state.unwrap_or(GoalState::Draft),
             external_id: clean(input.external_id),
             archived_at: None,
@@ -124,8 +137,18 @@ impl Resource for Goal {
         if let Some(decided_on) = patch.decided_on {
             self.decided_on = decided_on;
         }
+        if let Some(body) = patch.decided_by_unit_id {
+            self.decided_by_unit_id = body;
+        }
         if let Some(state) = patch.state {
             self.state = state;
+        }
+        if let Some(note) = patch.revision {
+            note.decide(
+                &mut self.decision_reference,
+                &mut self.decided_on,
+                &mut self.decided_by_unit_id,
+            );
         }
         if let Some(external_id) = patch.external_id {
             self.external_id = clean(external_id);
@@ -134,7 +157,22 @@ impl Resource for Goal {
     }
 
     fn check(&mut self, conn: &mut DbConnection, before: Option<&Goal>) -> AppResult<()> {
-        goals::check(conn, self, before)
+        goals::check(conn, self, before)?;
+        check_life_cycle(conn, self, before)
+    }
+
+    fn revision_note(patch: &Self::Patch) -> Option<RevisionNote> {
+        patch.revision.clone()
+    }
+
+    fn record_history(
+        &self,
+        conn: &mut DbConnection,
+        actor: &Actor,
+        before: Option<&Self>,
+        note: Option<RevisionNote>,
+    ) -> AppResult<()> {
+        revisions::record_history(conn, actor, self, before, note)
     }
 
     fn deletable(&self) -> AppResult<()> {
@@ -173,6 +211,66 @@ pub fn check_goal_fields(
     checks.texts("footnotes", footnotes.items(), MAX_TEXT);
     checks.optional_text("decision_reference", decision_reference, MAX_NAME);
     checks.optional_text("external_id", external_id, MAX_NAME);
+}
+
+impl Governed for Goal {
+    const ENTITY: &'static str = "goal";
+    const BODIES: &'static [UnitKind] = &[UnitKind::Council, UnitKind::Municipality];
+
+    fn organization(&self) -> &Id {
+        &self.organization_id
+    }
+
+    fn state(&self) -> GoalState {
+        self.state
+    }
+
+    fn decision(&self) -> (Option<&String>, Option<NaiveDate>, Option<&Id>) {
+        (
+            self.decision_reference.as_ref(),
+            self.decided_on,
+            self.decided_by_unit_id.as_ref(),
+        )
+    }
+
+    fn content(&self) -> serde_json::Map<String, serde_json::Value> {
+        [
+            ("number", serde_json::json!(self.number)),
+            ("title", serde_json::json!(self.title)),
+            ("description", serde_json::json!(self.description)),
+            ("footnotes", serde_json::json!(self.footnotes)),
+            ("perspective_id", serde_json::json!(self.perspective_id)),
+            ("owner_unit_id", serde_json::json!(self.owner_unit_id)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    fn restore(&mut self, snapshot: &serde_json::Value) {
+        if let Some(link) = revisions::field(snapshot, "perspective_id") {
+            self.perspective_id = link;
+        }
+        if let Some(number) = revisions::field(snapshot, "number") {
+            self.number = number;
+        }
+        if let Some(title) = revisions::field(snapshot, "title") {
+            self.title = title;
+        }
+        self.description = revisions::field(snapshot, "description");
+        if let Some(footnotes) = revisions::field::<Vec<String>>(snapshot, "footnotes") {
+            self.footnotes = TextList::new(footnotes);
+        }
+        if let Some(owner) = revisions::field(snapshot, "owner_unit_id") {
+            self.owner_unit_id = owner;
+        }
+        if let Some(state) = revisions::field(snapshot, "state") {
+            self.state = state;
+        }
+        self.decision_reference = revisions::field(snapshot, "decision_reference");
+        self.decided_on = revisions::field(snapshot, "decided_on");
+        self.decided_by_unit_id = revisions::field(snapshot, "decided_by_unit_id");
+    }
 }
 
 fn validate(goal: &mut Goal) -> AppResult<()> {
@@ -227,9 +325,17 @@ crate::crud_endpoints! {
     collection: "/goals",
     item: "/goals/{id}",
     create: create_goal(CreateGoal) "Create an overarching goal (council).",
-    get: get_goal "Get one overarching goal.",
     update: update_goal(UpdateGoal) "Change an overarching goal (council).",
     archive: archive_goal "/goals/{id}/archive" "Archive an overarching goal: nothing new can be linked to it.",
     unarchive: unarchive_goal "/goals/{id}/unarchive" "Restore an archived overarching goal.",
     delete: delete_goal "Delete a draft goal that nothing references (otherwise archive it).",
+}
+
+crate::governed_endpoints! {
+    record: Goal,
+    tag: "goals",
+    item: "/goals/{id}",
+    revisions: "/goals/{id}/revisions",
+    get: get_goal "Get one overarching goal; with `as_of`, the version in force on that day.",
+    list: list_goal_revisions "The revisions of an adopted overarching goal, oldest first: each decision, what it changed and when it was in force.",
 }

@@ -15,6 +15,7 @@ pub mod perspectives;
 pub mod plan_periods;
 pub mod public;
 pub mod reporting_periods;
+pub mod revisions;
 pub mod units;
 pub mod visions;
 
@@ -150,6 +151,21 @@ pub trait Resource: Record {
     fn scope_unit(&self) -> Option<&Id> {
         None
     }
+    /// The decision note a patch carries for the record's history, if any.
+    fn revision_note(_patch: &Self::Patch) -> Option<revisions::RevisionNote> {
+        None
+    }
+    /// Writes the record's history (revisions of adopted goals) in the write's transaction,
+    /// after the record is stored; most resources keep none.
+    fn record_history(
+        &self,
+        _conn: &mut DbConnection,
+        _actor: &crate::store::audit::Actor,
+        _before: Option<&Self>,
+        _note: Option<revisions::RevisionNote>,
+    ) -> AppResult<()> {
+        Ok(())
+    }
     /// Whether a hard delete may go ahead; references are refused by the database.
     fn deletable(&self) -> AppResult<()> {
         Ok(())
@@ -193,6 +209,7 @@ pub async fn create<R: Resource>(
             within_reach(conn, &org, reach, &scope, &[&record])?;
             record.check(conn, None)?;
             record.insert(conn)?;
+            record.record_history(conn, &actor, None, None)?;
             audit_trail::record(conn, &actor, AuditAction::Create, None, Some(&record))?;
             Ok(record)
         })
@@ -264,6 +281,7 @@ async fn change<R: Resource>(
             if_match.check(before.version())?;
             let mut record = before.clone();
             let now = UtcTime::now();
+            let mut note = None;
             let (action, archived_at) = match change {
                 Change::Patch(patch) => {
                     if before.archived_at().is_some() {
@@ -275,6 +293,7 @@ async fn change<R: Resource>(
                             errors: vec![],
                         });
                     }
+                    note = R::revision_note(&patch);
                     record.apply(patch)?;
                     (AuditAction::Update, None)
                 }
@@ -293,6 +312,7 @@ async fn change<R: Resource>(
                     "the record was changed by another request; read it again and retry".into(),
                 ));
             }
+            record.record_history(conn, &actor, Some(&before), note)?;
             audit_trail::record(conn, &actor, action, Some(&before), Some(&record))?;
             Ok(record)
         })
@@ -365,7 +385,7 @@ macro_rules! crud_endpoints {
         collection: $collection:literal,
         item: $item:literal,
         create: $create_fn:ident($create_ty:ty) $create_doc:literal,
-        get: $get_fn:ident $get_doc:literal,
+        $(get: $get_fn:ident $get_doc:literal,)?
         update: $update_fn:ident($patch_ty:ty) $update_doc:literal,
         archive: $archive_fn:ident $archive_path:literal $archive_doc:literal,
         unarchive: $unarchive_fn:ident $unarchive_path:literal $unarchive_doc:literal,
@@ -398,6 +418,7 @@ macro_rules! crud_endpoints {
             $crate::api::create::<$record>(&store, &caller, body.into_inner()).await
         }
 
+        $(
         #[doc = $get_doc]
         #[utoipa::path(
             tag = $tag,
@@ -420,6 +441,7 @@ macro_rules! crud_endpoints {
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
             $crate::api::get::<$record>(&store, &caller, id.into_inner()).await
         }
+        )?
 
         #[doc = $update_doc]
         #[utoipa::path(

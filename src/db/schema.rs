@@ -111,6 +111,7 @@ diesel::table! {
         footnotes -> Text,
         decision_reference -> Nullable<Text>,
         decided_on -> Nullable<Date>,
+        decided_by_unit_id -> Nullable<Text>,
         state -> Text,
         external_id -> Nullable<Text>,
         archived_at -> Nullable<Timestamp>,
@@ -133,6 +134,7 @@ diesel::table! {
         footnotes -> Text,
         decision_reference -> Nullable<Text>,
         decided_on -> Nullable<Date>,
+        decided_by_unit_id -> Nullable<Text>,
         state -> Text,
         external_id -> Nullable<Text>,
         archived_at -> Nullable<Timestamp>,
@@ -208,5 +210,26 @@ diesel::table! {
         before -> Nullable<Text>,
         after -> Nullable<Text>,
         request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    revisions (id) {
+        id -> Text,
+        organization_id -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        number -> Integer,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        snapshot -> Text,
+        changes -> Text,
+        reason -> Nullable<Text>,
+        decision_reference -> Text,
+        decided_on -> Date,
+        decided_by_unit_id -> Text,
+        actor_subject -> Text,
+        actor_name -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }

@@ -220,6 +220,11 @@ impl JsonDocument {
     pub fn of<T: Serialize>(value: &T) -> Result<Self, serde_json::Error> {
         serde_json::to_string(value).map(JsonDocument)
     }
+
+    /// The document as a JSON value (null if the stored text is not JSON).
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
+    }
 }
 
 impl Serialize for JsonDocument {

@@ -37,6 +37,9 @@ pub struct DepartmentGoal {
     #[schema(example = "BUN 2011-02-15 § 12")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
+    /// The deciding body (a council, or the board for a department goal) of the decision
+    /// in force.
+    pub decided_by_unit_id: Option<Id>,
     pub state: GoalState,
     pub external_id: Option<String>,
     pub archived_at: Option<UtcTime>,

@@ -11,6 +11,7 @@ pub mod organizations;
 pub mod perspectives;
 pub mod plan_periods;
 pub mod reporting_periods;
+pub mod revisions;
 pub mod units;
 pub mod visions;
 

@@ -407,7 +407,7 @@ impl TestApp {
         let goal = create(
             "/api/v1/goals",
             json!({"plan_period_id": plan_period, "perspective_id": perspective, "owner_unit_id": council,
-                   "number": 1, "title": "Gislaved ska vara en trygg kommun att leva i.", "state": "adopted"}),
+                   "number": 1, "title": "Gislaved ska vara en trygg kommun att leva i.", "state": "adopted", "decision_reference": "KF 2010-11-25 § 123", "decided_on": "2010-11-25", "decided_by_unit_id": council}),
         )
         .await;
         goal.as_str().expect("an id").to_string()
@@ -468,7 +468,7 @@ impl TestApp {
             .create(
                 "/api/v1/goals",
                 json!({"plan_period_id": plan_period, "perspective_id": perspective, "owner_unit_id": council, "number": 1,
-                       "title": "Invånarna i Värnamo kommun ska känna sig trygga.", "state": "adopted"}),
+                       "title": "Invånarna i Värnamo kommun ska känna sig trygga.", "state": "adopted", "decision_reference": "KF 2010-11-25 § 123", "decided_on": "2010-11-25", "decided_by_unit_id": council}),
             )
             .await;
         let department_goal = self
@@ -491,6 +491,21 @@ impl TestApp {
 }
 
 /// The ids of a list page's items, in the order they were returned.
+/// Makes a goal body adopted by `body` (a council or board): state and decision.
+pub fn adopted(mut goal: Value, body: &str) -> Value {
+    goal["state"] = json!("adopted");
+    goal["decision_reference"] = json!("KF 2010-11-25 § 123");
+    goal["decided_on"] = json!("2010-11-25");
+    goal["decided_by_unit_id"] = json!(body);
+    goal
+}
+
+/// The decision note that changing or retiring an adopted goal needs.
+pub fn revision(body: &str, decided_on: &str) -> Value {
+    json!({"reason": "Beslutad ändring.", "decision_reference": format!("KF {decided_on} § 77"),
+           "decided_on": decided_on, "decided_by_unit_id": body})
+}
+
 pub fn ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()

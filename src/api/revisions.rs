@@ -1,0 +1,501 @@
+//! The life cycle of goals and department goals (draft → adopted → retired), the decisions
+//! that adopt and change them, and their revisions: `GET …/revisions` and `?as_of=DATE`.
+
+use actix_web::http::header;
+use actix_web::HttpResponse;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::Resource;
+use crate::auth::Caller;
+use crate::db::types::{Id, JsonDocument, UtcTime};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::rules::permissions::Action;
+use crate::rules::validate::MAX_NAME;
+use crate::store::audit::Actor;
+use crate::store::goals::GoalState;
+use crate::store::revisions::{self, Revision};
+use crate::store::units::{self, UnitKind};
+use crate::store::Store;
+
+/// The decision behind changing or retiring an adopted goal.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionNote {
+    /// Why it changes.
+    #[schema(example = "Målet skärps efter uppföljningen 2011.")]
+    pub reason: Option<String>,
+    #[schema(example = "KF 2012-06-14 § 77")]
+    pub decision_reference: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    /// The deciding body: the council for a goal, the board (or council) for a department goal.
+    pub decided_by_unit_id: Option<Id>,
+}
+
+impl RevisionNote {
+    /// Makes the note's decision the record's (what it leaves out stays).
+    pub fn decide(
+        self,
+        reference: &mut Option<String>,
+        decided_on: &mut Option<NaiveDate>,
+        decided_by: &mut Option<Id>,
+    ) {
+        if let Some(r) = crate::rules::validate::clean(self.decision_reference) {
+            *reference = Some(r);
+        }
+        if let Some(on) = self.decided_on {
+            *decided_on = Some(on);
+        }
+        if let Some(body) = self.decided_by_unit_id {
+            *decided_by = Some(body);
+        }
+    }
+}
+
+/// A goal or department goal: adopted by a decision, revised by later ones.
+pub trait Governed: Resource + Serialize {
+    /// `goal` or `department_goal`.
+    const ENTITY: &'static str;
+    /// The kinds of unit that may decide it.
+    const BODIES: &'static [UnitKind];
+    fn organization(&self) -> &Id;
+    fn state(&self) -> GoalState;
+    fn decision(&self) -> (Option<&String>, Option<NaiveDate>, Option<&Id>);
+    /// The content fields a revision tracks, by name.
+    fn content(&self) -> serde_json::Map<String, serde_json::Value>;
+    /// Puts back the content, state and decision of a revision's snapshot.
+    fn restore(&mut self, snapshot: &serde_json::Value);
+}
+
+/// Reads one field of a snapshot; None when absent or of another shape.
+pub fn field<T: serde::de::DeserializeOwned>(
+    snapshot: &serde_json::Value,
+    name: &str,
+) -> Option<T> {
+    snapshot
+        .get(name)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
+/// The records as they were in force on `day`: those with no revision in force are left out,
+/// the others carry that revision's content.
+pub fn as_in_force<R: Governed>(
+    conn: &mut DbConnection,
+    org: &Id,
+    rows: Vec<R>,
+    day: NaiveDate,
+) -> AppResult<Vec<R>> {
+    let mut in_force: std::collections::HashMap<Id, Revision> =
+        revisions::all_in_force(conn, org, R::ENTITY, day)?
+            .into_iter()
+            .map(|r| (r.entity_id.clone(), r))
+            .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|mut row| {
+            let revision = in_force.remove(row.id())?;
+            row.restore(&revision.snapshot.value());
+            Some(row)
+        })
+        .collect())
+}
+
+/// Only draft → adopted → retired (or staying put); adopted and retired goals carry their
+/// decision: reference, date and a deciding body of the right kind.
+pub fn check_life_cycle<R: Governed>(
+    conn: &mut DbConnection,
+    record: &R,
+    before: Option<&R>,
+) -> AppResult<()> {
+    let to = record.state();
+    if let Some(before) = before {
+        let from = before.state();
+        let allowed = from == to
+            || (from == GoalState::Draft && to == GoalState::Adopted)
+            || (from == GoalState::Adopted && to == GoalState::Retired);
+        if !allowed {
+            return Err(AppError::invalid(
+                "state",
+                format!("a {from} goal cannot become {to}: goals go draft → adopted → retired"),
+            ));
+        }
+    } else if to == GoalState::Retired {
+        return Err(AppError::invalid(
+            "state",
+            "a new goal is a draft or adopted; only an adopted goal can be retired",
+        ));
+    }
+    if to == GoalState::Draft {
+        return Ok(());
+    }
+    let (reference, decided_on, body) = record.decision();
+    let mut errors = Vec::new();
+    let missing = "an adopted goal needs the decision that adopted it";
+    if reference.is_none() {
+        errors.push(FieldError::new("decision_reference", missing));
+    }
+    if decided_on.is_none() {
+        errors.push(FieldError::new("decided_on", missing));
+    }
+    match body {
+        None => errors.push(FieldError::new("decided_by_unit_id", missing)),
+        Some(body) => {
+            let changed = before.is_none_or(|b| b.decision().2 != Some(body));
+            if changed {
+                if let Err(e) = units::require_kind(
+                    conn,
+                    record.organization(),
+                    body,
+                    "decided_by_unit_id",
+                    true,
+                    R::BODIES,
+                ) {
+                    match e {
+                        AppError::Unprocessable { errors: more, .. } => errors.extend(more),
+                        other => return Err(other),
+                    }
+                }
+            }
+        }
+    }
+    AppError::check_fields(errors)
+}
+
+/// The note's decision, checked: reference, date and a deciding body of the right kind.
+fn decision_of<R: Governed>(
+    conn: &mut DbConnection,
+    org: &Id,
+    note: Option<RevisionNote>,
+    why: &str,
+) -> AppResult<(Option<String>, String, NaiveDate, Id)> {
+    let note = note.ok_or_else(|| AppError::invalid("revision", why.to_string()))?;
+    let mut errors = Vec::new();
+    let reference = note
+        .decision_reference
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    match &reference {
+        None => errors.push(FieldError::new(
+            "revision.decision_reference",
+            "is required",
+        )),
+        Some(r) if r.chars().count() > MAX_NAME || r.contains('\0') => {
+            errors.push(FieldError::new(
+                "revision.decision_reference",
+                format!("must be at most {MAX_NAME} characters"),
+            ))
+        }
+        Some(_) => {}
+    }
+    if note.decided_on.is_none() {
+        errors.push(FieldError::new("revision.decided_on", "is required"));
+    }
+    match &note.decided_by_unit_id {
+        None => errors.push(FieldError::new(
+            "revision.decided_by_unit_id",
+            "is required",
+        )),
+        Some(body) => {
+            if let Err(e) = units::require_kind(
+                conn,
+                org,
+                body,
+                "revision.decided_by_unit_id",
+                true,
+                R::BODIES,
+            ) {
+                match e {
+                    AppError::Unprocessable { errors: more, .. } => errors.extend(more),
+                    other => return Err(other),
+                }
+            }
+        }
+    }
+    if let Some(reason) = &note.reason {
+        if reason.contains('\0') {
+            errors.push(FieldError::new("revision.reason", "must not contain NUL"));
+        }
+    }
+    AppError::check_fields(errors)?;
+    match (reference, note.decided_on, note.decided_by_unit_id) {
+        (Some(reference), Some(on), Some(body)) => Ok((
+            note.reason
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty()),
+            reference,
+            on,
+            body,
+        )),
+        _ => Err(AppError::invalid("revision", why.to_string())),
+    }
+}
+
+fn internal(e: serde_json::Error) -> AppError {
+    AppError::Internal(format!("cannot serialize a revision: {e}"))
+}
+
+/// Writes the revisions a write makes: the first on adoption, the next on a change of an
+/// adopted goal's content (which needs a `revision` note), and the end of validity on retiring.
+pub fn record_history<R: Governed>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    record: &R,
+    before: Option<&R>,
+    note: Option<RevisionNote>,
+) -> AppResult<()> {
+    let org = record.organization().clone();
+    let from = before.map(|b| b.state());
+    let to = record.state();
+    let new_revision = |number: i32,
+                        valid_from: NaiveDate,
+                        changes: &serde_json::Value,
+                        reason: Option<String>,
+                        reference: String,
+                        body: Id|
+     -> AppResult<Revision> {
+        Ok(Revision {
+            id: Id::new(),
+            organization_id: org.clone(),
+            entity_type: R::ENTITY.to_string(),
+            entity_id: record.id().clone(),
+            number,
+            valid_from,
+            valid_to: None,
+            snapshot: JsonDocument::of(record).map_err(internal)?,
+            changes: JsonDocument::of(changes).map_err(internal)?,
+            reason,
+            decision_reference: reference,
+            decided_on: valid_from,
+            decided_by_unit_id: body,
+            actor_subject: actor.subject.clone(),
+            actor_name: actor.name.clone(),
+            created_at: UtcTime::now(),
+        })
+    };
+    if to == GoalState::Adopted && from != Some(GoalState::Adopted) {
+        let (reference, on, body) = record.decision();
+        let (Some(reference), Some(on), Some(body)) = (reference, on, body) else {
+            return Err(AppError::invalid(
+                "decided_on",
+                "an adopted goal needs its decision",
+            ));
+        };
+        let reason = note.and_then(|n| n.reason);
+        let revision = new_revision(
+            1,
+            on,
+            &serde_json::json!([]),
+            reason,
+            reference.clone(),
+            body.clone(),
+        )?;
+        revisions::insert(conn, &revision)?;
+        return Ok(());
+    }
+    if from != Some(GoalState::Adopted) {
+        return Ok(());
+    }
+    let Some(before) = before else { return Ok(()) };
+    let changes: Vec<serde_json::Value> = if to == GoalState::Adopted {
+        let (old, new) = (before.content(), record.content());
+        new.iter()
+            .filter(|(field, value)| old.get(*field) != Some(value))
+            .map(|(field, value)| {
+                serde_json::json!({"field": field, "before": old.get(field), "after": value})
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if to == GoalState::Adopted && changes.is_empty() {
+        // The decision in force is the latest revision's: it changes only with content.
+        if note.is_some() {
+            return Err(AppError::invalid(
+                "revision",
+                "the patch changes nothing in the goal's content, so there is nothing to revise",
+            ));
+        }
+        let (old, new) = (before.decision(), record.decision());
+        let changed: Vec<FieldError> = [
+            ("decision_reference", old.0 != new.0),
+            ("decided_on", old.1 != new.1),
+            ("decided_by_unit_id", old.2 != new.2),
+        ]
+        .into_iter()
+        .filter(|(_, changed)| *changed)
+        .map(|(field, _)| {
+            FieldError::new(
+                field,
+                "an adopted goal's decision changes only with a `revision` of its content",
+            )
+        })
+        .collect();
+        return AppError::check_fields(changed);
+    }
+    let why = if to == GoalState::Retired {
+        "retiring an adopted goal needs the decision: {reason, decision_reference, decided_on, decided_by_unit_id}"
+    } else {
+        "changing an adopted goal needs the decision behind it: {reason, decision_reference, decided_on, decided_by_unit_id}"
+    };
+    let (reason, reference, on, body) = decision_of::<R>(conn, &org, note, why)?;
+    let history = revisions::of_entity(conn, &org, R::ENTITY, record.id())?;
+    let open = history.iter().rev().find(|r| r.valid_to.is_none());
+    if let Some(open) = open {
+        if on < open.valid_from {
+            return Err(AppError::invalid(
+                "revision.decided_on",
+                format!(
+                    "must not be before {} when revision {} came into force",
+                    open.valid_from, open.number
+                ),
+            ));
+        }
+        revisions::close(conn, &open.id, on)?;
+    }
+    if to == GoalState::Adopted {
+        let number = history.last().map_or(1, |r| r.number + 1);
+        let revision = new_revision(
+            number,
+            on,
+            &serde_json::Value::Array(changes),
+            reason,
+            reference,
+            body,
+        )?;
+        revisions::insert(conn, &revision)?;
+    }
+    Ok(())
+}
+
+/// `?as_of=` on a goal read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfParams {
+    /// Answer with the version in force on this day (its adopted revision's snapshot);
+    /// 404 when none was.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// The record now, or the snapshot of the revision in force on `as_of`, with
+/// `Content-Location` naming the revision.
+pub async fn get_as_of<R: Governed>(
+    store: &Store,
+    caller: &Caller,
+    id: Id,
+    as_of: Option<NaiveDate>,
+) -> AppResult<HttpResponse> {
+    let Some(day) = as_of else {
+        return crate::api::get::<R>(store, caller, id).await;
+    };
+    caller.require(Action::Read)?;
+    let org = caller.organization_id.clone();
+    let revision = store
+        .run(move |conn| {
+            R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
+            revisions::in_force(conn, &org, R::ENTITY, &id, day)?.ok_or_else(|| {
+                AppError::NotFound(format!("the {} was not in force on {day}", R::KIND.noun()))
+            })
+        })
+        .await?;
+    let mut body = revision.snapshot.value();
+    if let Some(object) = body.as_object_mut() {
+        object.insert("revision".into(), serde_json::json!(revision.number));
+        object.insert("valid_from".into(), serde_json::json!(revision.valid_from));
+        object.insert("valid_to".into(), serde_json::json!(revision.valid_to));
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_LOCATION,
+            format!(
+                "{}/{}/revisions/{}",
+                R::PATH,
+                revision.entity_id,
+                revision.number
+            ),
+        ))
+        .json(body))
+}
+
+/// The revisions of one goal, oldest first.
+pub async fn list<R: Governed>(store: &Store, caller: &Caller, id: Id) -> AppResult<HttpResponse> {
+    caller.require(Action::Read)?;
+    let org = caller.organization_id.clone();
+    let rows = store
+        .run(move |conn| {
+            R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
+            Ok(revisions::of_entity(conn, &org, R::ENTITY, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RevisionList { items: rows }))
+}
+
+/// The revisions of a goal, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionList {
+    pub items: Vec<Revision>,
+}
+
+/// Generates the `GET /{id}` (with `?as_of=`) and `GET /{id}/revisions` handlers of a goal
+/// resource, documented in the OpenAPI spec. The invoking module imports `get` from actix_web.
+#[macro_export]
+macro_rules! governed_endpoints {
+    (
+        record: $record:ty,
+        tag: $tag:literal,
+        item: $item:literal,
+        revisions: $revisions:literal,
+        get: $get_fn:ident $get_doc:literal,
+        list: $list_fn:ident $list_doc:literal $(,)?
+    ) => {
+        #[doc = $get_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = "The record's id"), $crate::api::revisions::AsOfParams),
+            responses(
+                (status = 200, description = "The record (with `as_of`: the snapshot in force that day, with `revision`, `valid_from` and `valid_to`)", body = $record,
+                    headers(("ETag" = String, description = "The record's version (without `as_of`)"), ("Content-Location" = String, description = "With `as_of`: the revision answered"))),
+                (status = 400, description = "The id is not a UUID, or a bad `as_of`", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record in the caller's organization, or none in force on `as_of`", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[get($item)]
+        pub async fn $get_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            id: actix_web::web::Path<$crate::db::types::Id>,
+            params: $crate::api::extract::QueryParams<$crate::api::revisions::AsOfParams>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::revisions::get_as_of::<$record>(&store, &caller, id.into_inner(), params.0.as_of).await
+        }
+
+        #[doc = $list_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = "The record's id")),
+            responses(
+                (status = 200, description = "The revisions, oldest first (none for a draft)", body = $crate::api::revisions::RevisionList),
+                (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[get($revisions)]
+        pub async fn $list_fn(
+            store: actix_web::web::Data<$crate::store::Store>,
+            caller: $crate::auth::Caller,
+            id: actix_web::web::Path<$crate::db::types::Id>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::revisions::list::<$record>(&store, &caller, id.into_inner()).await
+        }
+    };
+}
