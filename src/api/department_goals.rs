@@ -190,6 +190,14 @@ impl Resource for DepartmentGoal {
 
 impl Governed for DepartmentGoal {
     const ENTITY: &'static str = "department_goal";
+    const CONTENT: &'static [&'static str] = &[
+        "number",
+        "title",
+        "description",
+        "footnotes",
+        "goal_id",
+        "owner_unit_id",
+    ];
     const BODIES: &'static [UnitKind] = &[UnitKind::Board, UnitKind::Council];
 
     fn organization(&self) -> &Id {
@@ -206,45 +214,6 @@ impl Governed for DepartmentGoal {
             self.decided_on,
             self.decided_by_unit_id.as_ref(),
         )
-    }
-
-    fn content(&self) -> serde_json::Map<String, serde_json::Value> {
-        [
-            ("number", serde_json::json!(self.number)),
-            ("title", serde_json::json!(self.title)),
-            ("description", serde_json::json!(self.description)),
-            ("footnotes", serde_json::json!(self.footnotes)),
-            ("goal_id", serde_json::json!(self.goal_id)),
-            ("owner_unit_id", serde_json::json!(self.owner_unit_id)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-
-    fn restore(&mut self, snapshot: &serde_json::Value) {
-        if let Some(link) = revisions::field(snapshot, "goal_id") {
-            self.goal_id = link;
-        }
-        if let Some(number) = revisions::field(snapshot, "number") {
-            self.number = number;
-        }
-        if let Some(title) = revisions::field(snapshot, "title") {
-            self.title = title;
-        }
-        self.description = revisions::field(snapshot, "description");
-        if let Some(footnotes) = revisions::field::<Vec<String>>(snapshot, "footnotes") {
-            self.footnotes = TextList::new(footnotes);
-        }
-        if let Some(owner) = revisions::field(snapshot, "owner_unit_id") {
-            self.owner_unit_id = owner;
-        }
-        if let Some(state) = revisions::field(snapshot, "state") {
-            self.state = state;
-        }
-        self.decision_reference = revisions::field(snapshot, "decision_reference");
-        self.decided_on = revisions::field(snapshot, "decided_on");
-        self.decided_by_unit_id = revisions::field(snapshot, "decided_by_unit_id");
     }
 }
 

@@ -215,6 +215,14 @@ pub fn check_goal_fields(
 
 impl Governed for Goal {
     const ENTITY: &'static str = "goal";
+    const CONTENT: &'static [&'static str] = &[
+        "number",
+        "title",
+        "description",
+        "footnotes",
+        "perspective_id",
+        "owner_unit_id",
+    ];
     const BODIES: &'static [UnitKind] = &[UnitKind::Council, UnitKind::Municipality];
 
     fn organization(&self) -> &Id {
@@ -231,45 +239,6 @@ impl Governed for Goal {
             self.decided_on,
             self.decided_by_unit_id.as_ref(),
         )
-    }
-
-    fn content(&self) -> serde_json::Map<String, serde_json::Value> {
-        [
-            ("number", serde_json::json!(self.number)),
-            ("title", serde_json::json!(self.title)),
-            ("description", serde_json::json!(self.description)),
-            ("footnotes", serde_json::json!(self.footnotes)),
-            ("perspective_id", serde_json::json!(self.perspective_id)),
-            ("owner_unit_id", serde_json::json!(self.owner_unit_id)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-
-    fn restore(&mut self, snapshot: &serde_json::Value) {
-        if let Some(link) = revisions::field(snapshot, "perspective_id") {
-            self.perspective_id = link;
-        }
-        if let Some(number) = revisions::field(snapshot, "number") {
-            self.number = number;
-        }
-        if let Some(title) = revisions::field(snapshot, "title") {
-            self.title = title;
-        }
-        self.description = revisions::field(snapshot, "description");
-        if let Some(footnotes) = revisions::field::<Vec<String>>(snapshot, "footnotes") {
-            self.footnotes = TextList::new(footnotes);
-        }
-        if let Some(owner) = revisions::field(snapshot, "owner_unit_id") {
-            self.owner_unit_id = owner;
-        }
-        if let Some(state) = revisions::field(snapshot, "state") {
-            self.state = state;
-        }
-        self.decision_reference = revisions::field(snapshot, "decision_reference");
-        self.decided_on = revisions::field(snapshot, "decided_on");
-        self.decided_by_unit_id = revisions::field(snapshot, "decided_by_unit_id");
     }
 }
 

@@ -55,28 +55,46 @@ impl RevisionNote {
 }
 
 /// A goal or department goal: adopted by a decision, revised by later ones.
-pub trait Governed: Resource + Serialize {
+pub trait Governed: Resource + Serialize + serde::de::DeserializeOwned {
     /// `goal` or `department_goal`.
     const ENTITY: &'static str;
     /// The kinds of unit that may decide it.
     const BODIES: &'static [UnitKind];
+    /// The content fields a revision tracks, by their JSON names.
+    const CONTENT: &'static [&'static str];
     fn organization(&self) -> &Id;
     fn state(&self) -> GoalState;
     fn decision(&self) -> (Option<&String>, Option<NaiveDate>, Option<&Id>);
-    /// The content fields a revision tracks, by name.
-    fn content(&self) -> serde_json::Map<String, serde_json::Value>;
-    /// Puts back the content, state and decision of a revision's snapshot.
-    fn restore(&mut self, snapshot: &serde_json::Value);
-}
 
-/// Reads one field of a snapshot; None when absent or of another shape.
-pub fn field<T: serde::de::DeserializeOwned>(
-    snapshot: &serde_json::Value,
-    name: &str,
-) -> Option<T> {
-    snapshot
-        .get(name)
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
+    /// The content fields a revision tracks, by name.
+    fn content(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut all = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(all)) => all,
+            _ => return serde_json::Map::new(),
+        };
+        Self::CONTENT
+            .iter()
+            .filter_map(|name| all.remove_entry(*name))
+            .collect()
+    }
+
+    /// The record with the content, state and decision of a revision's snapshot put back;
+    /// the rest (id, timestamps, version) stays as stored.
+    fn restore(&self, snapshot: &serde_json::Value) -> Self {
+        const KEPT: [&str; 4] = [
+            "state",
+            "decision_reference",
+            "decided_on",
+            "decided_by_unit_id",
+        ];
+        let mut merged = serde_json::to_value(self).unwrap_or_default();
+        for name in Self::CONTENT.iter().chain(KEPT.iter()) {
+            if let (Some(value), Some(fields)) = (snapshot.get(*name), merged.as_object_mut()) {
+                fields.insert(name.to_string(), value.clone());
+            }
+        }
+        serde_json::from_value(merged).unwrap_or_else(|_| self.clone())
+    }
 }
 
 /// The records as they were in force on `day`: those with no revision in force are left out,
@@ -94,10 +112,9 @@ pub fn as_in_force<R: Governed>(
             .collect();
     Ok(rows
         .into_iter()
-        .filter_map(|mut row| {
+        .filter_map(|row| {
             let revision = in_force.remove(row.id())?;
-            row.restore(&revision.snapshot.value());
-            Some(row)
+            Some(row.restore(&revision.snapshot.value()))
         })
         .collect())
 }

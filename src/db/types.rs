@@ -119,6 +119,15 @@ impl Serialize for UtcTime {
     }
 }
 
+impl<'de> Deserialize<'de> for UtcTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|t| UtcTime(t.naive_utc()))
+            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not an RFC 3339 time")))
+    }
+}
+
 impl PartialSchema for UtcTime {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         string_schema(KnownFormat::DateTime)

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::department_goals;
@@ -16,7 +16,7 @@ use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged};
 
 /// A department goal adopted by a board, linked to one overarching goal of the same plan period.
-#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Insertable, AsChangeset)]
 #[diesel(table_name = department_goals, treat_none_as_null = true)]
 pub struct DepartmentGoal {
     pub id: Id,

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::goals;
@@ -29,7 +29,7 @@ text_enum! {
 }
 
 /// An overarching goal adopted by the council for a plan period.
-#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Insertable, AsChangeset)]
 #[diesel(table_name = goals, treat_none_as_null = true)]
 pub struct Goal {
     pub id: Id,
