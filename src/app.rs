@@ -56,6 +56,7 @@ Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; 
         (name = "goals", description = "Overarching goals (övergripande mål) and the goal tree"),
         (name = "department-goals", description = "Department goals (förvaltnings-/nämndmål)"),
         (name = "activities", description = "Activities and the work teams' activity plans"),
+        (name = "indicators", description = "Indicators with targets and thresholds, and their measured values"),
         (name = "contacts", description = "Key persons (nyckelpersoner) of the administrations and the steering group (styrgrupp); internal"),
         (name = "audit", description = "The append-only audit trail of every write"),
         (name = "public", description = "The adopted goal model as anyone may read it, without a token"),
@@ -160,6 +161,20 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(activities::archive_activity)
         .service(activities::unarchive_activity)
         .service(activities::delete_activity)
+        .service(indicators::list_indicators)
+        .service(indicators::create_indicator)
+        .service(indicators::get_indicator)
+        .service(indicators::update_indicator)
+        .service(indicators::archive_indicator)
+        .service(indicators::unarchive_indicator)
+        .service(indicators::delete_indicator)
+        .service(measurements::list_measurements)
+        .service(measurements::create_measurement)
+        .service(measurements::get_measurement)
+        .service(measurements::update_measurement)
+        .service(measurements::archive_measurement)
+        .service(measurements::unarchive_measurement)
+        .service(measurements::delete_measurement)
         .service(contacts::list_contacts)
         .service(contacts::create_contact)
         .service(contacts::get_contact)

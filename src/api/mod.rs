@@ -10,6 +10,8 @@ pub mod extract;
 pub mod goal_tree;
 pub mod goals;
 pub mod health;
+pub mod indicators;
+pub mod measurements;
 pub mod organizations;
 pub mod perspectives;
 pub mod plan_periods;
@@ -151,6 +153,18 @@ pub trait Resource: Record {
     fn scope_unit(&self) -> Option<&Id> {
         None
     }
+    /// Like `scope_unit`, for records whose scope unit is found through another record
+    /// (a measurement's indicator).
+    fn scope(&self, _conn: &mut DbConnection) -> AppResult<Option<Id>> {
+        Ok(self.scope_unit().cloned())
+    }
+    /// Stamps a new record with its author (who recorded a measurement, wrote a follow-up).
+    fn created_by(&mut self, _actor: &crate::store::audit::Actor) {}
+    /// Whether a stored record may be written at all (patched, archived, restored or
+    /// deleted), e.g. not a follow-up of a closed reporting period.
+    fn writable(&self, _conn: &mut DbConnection) -> AppResult<()> {
+        Ok(())
+    }
     /// The decision note a patch carries for the record's history, if any.
     fn revision_note(_patch: &Self::Patch) -> Option<revisions::RevisionNote> {
         None
@@ -206,6 +220,7 @@ pub async fn create<R: Resource>(
                 ));
             }
             let mut record = R::build(org.clone(), input, UtcTime::now())?;
+            record.created_by(&actor);
             within_reach(conn, &org, reach, &scope, &[&record])?;
             record.check(conn, None)?;
             record.insert(conn)?;
@@ -244,8 +259,8 @@ fn within_reach<R: Resource>(
     }
     let in_scope = crate::store::units::scope(conn, org, scope)?;
     for record in records {
-        match record.scope_unit() {
-            Some(unit) if in_scope.contains(unit) => {}
+        match record.scope(conn)? {
+            Some(unit) if in_scope.contains(&unit) => {}
             _ => {
                 return Err(AppError::Forbidden(format!(
                     "the {} is outside the units your token is scoped to",
@@ -279,6 +294,7 @@ async fn change<R: Resource>(
             let before =
                 R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
             if_match.check(before.version())?;
+            before.writable(conn)?;
             let mut record = before.clone();
             let now = UtcTime::now();
             let mut note = None;
@@ -356,6 +372,7 @@ pub async fn delete<R: Resource>(
                 R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
             within_reach(conn, &org, reach, &scope, &[&record])?;
             if_match.check(record.version())?;
+            record.writable(conn)?;
             record.deletable()?;
             R::delete(conn, &org, &id).map_err(|e| match AppError::from(e) {
                 AppError::Conflict { .. } => AppError::Conflict {

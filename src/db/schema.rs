@@ -184,6 +184,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    indicators (id) {
+        id -> Text,
+        organization_id -> Text,
+        goal_id -> Nullable<Text>,
+        department_goal_id -> Nullable<Text>,
+        owner_unit_id -> Nullable<Text>,
+        name -> Text,
+        description -> Nullable<Text>,
+        unit_of_measure -> Text,
+        direction -> Text,
+        baseline_value -> Nullable<Double>,
+        baseline_period -> Nullable<Text>,
+        targets -> Text,
+        yellow_tolerance -> Double,
+        tolerance_unit -> Text,
+        weight -> Double,
+        source -> Text,
+        kolada_kpi -> Nullable<Text>,
+        kolada_municipality -> Nullable<Text>,
+        kolada_ou -> Nullable<Text>,
+        update_frequency -> Text,
+        external_id -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    measurements (id) {
+        id -> Text,
+        organization_id -> Text,
+        indicator_id -> Text,
+        period -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        value -> Nullable<Double>,
+        value_women -> Nullable<Double>,
+        value_men -> Nullable<Double>,
+        missing -> Bool,
+        note -> Nullable<Text>,
+        source -> Text,
+        recorded_by -> Text,
+        recorded_by_name -> Nullable<Text>,
+        provenance -> Nullable<Text>,
+        imported_at -> Nullable<Timestamp>,
+        external_id -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    follow_ups (id) {
+        id -> Text,
+        organization_id -> Text,
+        reporting_period_id -> Text,
+        goal_id -> Nullable<Text>,
+        department_goal_id -> Nullable<Text>,
+        reporting_unit_id -> Text,
+        assessment -> Text,
+        analysis -> Nullable<Text>,
+        planned_measures -> Nullable<Text>,
+        proposed_revision -> Nullable<Text>,
+        state -> Text,
+        author_subject -> Text,
+        author_name -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        approved_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        external_id -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     units,
@@ -195,6 +277,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     department_goals,
     activities,
     contacts,
+    indicators,
+    measurements,
+    follow_ups,
 );
 
 diesel::table! {

@@ -155,51 +155,74 @@ where
     }
 }
 
-/// A list of strings kept as JSON text in one TEXT column (e.g. a goal's footnotes).
-#[derive(Debug, Clone, PartialEq, Eq, AsExpression, FromSqlRow)]
+/// A list kept as JSON text in one TEXT column (a goal's footnotes, an indicator's targets),
+/// served as a JSON array. The text is encoded once, when the list is made or read.
+#[derive(Debug, Clone, PartialEq, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Text)]
-pub struct TextList {
-    items: Vec<String>,
+pub struct JsonList<T> {
+    items: Vec<T>,
     encoded: String,
 }
 
-impl TextList {
-    pub fn new(items: Vec<String>) -> Self {
+/// A list of strings (e.g. a goal's footnotes).
+pub type TextList = JsonList<String>;
+
+impl<T: Serialize> JsonList<T> {
+    pub fn new(items: Vec<T>) -> Self {
         let encoded = serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_string());
-        TextList { items, encoded }
+        JsonList { items, encoded }
     }
-    pub fn items(&self) -> &[String] {
+}
+
+impl<T> JsonList<T> {
+    pub fn items(&self) -> &[T] {
         &self.items
     }
 }
 
-impl Default for TextList {
+impl<T: Serialize> Default for JsonList<T> {
     fn default() -> Self {
-        TextList::new(Vec::new())
+        JsonList::new(Vec::new())
     }
 }
 
-impl Serialize for TextList {
+impl<T: Serialize> Serialize for JsonList<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.items.serialize(s)
     }
 }
 
-impl<'de> Deserialize<'de> for TextList {
+impl<'de, T: Serialize + Deserialize<'de>> Deserialize<'de> for JsonList<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Vec::<String>::deserialize(d).map(TextList::new)
+        Vec::<T>::deserialize(d).map(JsonList::new)
     }
 }
 
-impl PartialSchema for TextList {
+impl<T: ToSchema> PartialSchema for JsonList<T> {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        Vec::<String>::schema()
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(T::schema())
+            .into()
     }
 }
-impl ToSchema for TextList {}
+impl<T: ToSchema> ToSchema for JsonList<T> {
+    /// `StringList`, `TargetList`: one component per item type.
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("{}List", T::name()).into()
+    }
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        T::schemas(schemas);
+    }
+}
 
-impl<DB> ToSql<Text, DB> for TextList
+impl<T, DB> ToSql<Text, DB> for JsonList<T>
 where
+    T: std::fmt::Debug,
     DB: Backend,
     str: ToSql<Text, DB>,
 {
@@ -208,15 +231,16 @@ where
     }
 }
 
-impl<DB> FromSql<Text, DB> for TextList
+impl<T, DB> FromSql<Text, DB> for JsonList<T>
 where
+    T: serde::de::DeserializeOwned,
     DB: Backend,
     String: FromSql<Text, DB>,
 {
     fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
         let encoded = String::from_sql(bytes)?;
-        let items: Vec<String> = serde_json::from_str(&encoded)?;
-        Ok(TextList { items, encoded })
+        let items: Vec<T> = serde_json::from_str(&encoded)?;
+        Ok(JsonList { items, encoded })
     }
 }
 

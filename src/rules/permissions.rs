@@ -28,6 +28,9 @@ pub enum Kind {
     DepartmentGoal,
     Activity,
     Contact,
+    Indicator,
+    Measurement,
+    FollowUp,
 }
 
 impl Kind {
@@ -44,6 +47,9 @@ impl Kind {
             Kind::DepartmentGoal => "department_goal",
             Kind::Activity => "activity",
             Kind::Contact => "contact",
+            Kind::Indicator => "indicator",
+            Kind::Measurement => "measurement",
+            Kind::FollowUp => "follow_up",
         }
     }
 
@@ -59,6 +65,9 @@ impl Kind {
             Kind::DepartmentGoal => "department goal",
             Kind::Activity => "activity",
             Kind::Contact => "contact",
+            Kind::Indicator => "indicator",
+            Kind::Measurement => "measurement",
+            Kind::FollowUp => "follow-up",
         }
     }
 }
@@ -109,6 +118,12 @@ pub fn writers(kind: Kind) -> &'static [(Role, Reach)] {
             (Role::Manager, Reach::Scope),
             (Role::TeamMember, Reach::Scope),
         ],
+        Kind::Indicator => &[
+            (Role::Council, Reach::Organization),
+            (Role::Board, Reach::Scope),
+            (Role::Manager, Reach::Scope),
+        ],
+        Kind::Measurement | Kind::FollowUp => &[(Role::Manager, Reach::Scope)],
     }
 }
 
@@ -133,7 +148,7 @@ pub fn allows(roles: &[Role], action: Action) -> bool {
 }
 
 /// Every kind, in the order the matrix lists them.
-pub const KINDS: [Kind; 10] = [
+pub const KINDS: [Kind; 13] = [
     Kind::Organization,
     Kind::Unit,
     Kind::PlanPeriod,
@@ -144,6 +159,9 @@ pub const KINDS: [Kind; 10] = [
     Kind::DepartmentGoal,
     Kind::Activity,
     Kind::Contact,
+    Kind::Indicator,
+    Kind::Measurement,
+    Kind::FollowUp,
 ];
 
 /// The role matrix as Markdown: what `docs/permissions.md` holds.

@@ -1,0 +1,387 @@
+//! `/api/v1/indicators`: what is measured for a goal, against which targets, from where.
+
+use actix_web::{delete, get, patch, post};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::{double_option, new_meta, Resource};
+use crate::db::types::{Id, JsonList, UtcTime};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::rules::periods;
+use crate::rules::validate::{clean, is_municipality_code, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::indicators::{
+    self, Direction, Indicator, IndicatorFilter, Source, Target, TargetBasis, ToleranceUnit,
+    UpdateFrequency,
+};
+
+/// A new indicator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIndicator {
+    /// The overarching goal it measures; give this or `department_goal_id`.
+    pub goal_id: Option<Id>,
+    /// The department goal it measures; give this or `goal_id`.
+    pub department_goal_id: Option<Id>,
+    /// The unit that owns it and reports its values.
+    pub owner_unit_id: Option<Id>,
+    #[schema(example = "Årets resultat i procent av skatteintäkter och generella statsbidrag")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    pub name: String,
+    #[schema(pattern = "^[^\\u0000]*$")]
+    pub description: Option<String>,
+    #[schema(example = "%")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    pub unit_of_measure: String,
+    pub direction: Direction,
+    pub baseline_value: Option<f64>,
+    #[schema(example = "1990")]
+    pub baseline_period: Option<String>,
+    /// Defaults to none.
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    /// Defaults to 0: anything short of the target is red.
+    pub yellow_tolerance: Option<f64>,
+    /// Defaults to `absolute`.
+    pub tolerance_unit: Option<ToleranceUnit>,
+    /// Defaults to 1.
+    pub weight: Option<f64>,
+    /// Defaults to `manual`.
+    pub source: Option<Source>,
+    #[schema(example = "N03101")]
+    pub kolada_kpi: Option<String>,
+    #[schema(example = "0683")]
+    pub kolada_municipality: Option<String>,
+    pub kolada_ou: Option<String>,
+    /// Defaults to `yearly`.
+    pub update_frequency: Option<UpdateFrequency>,
+    #[schema(pattern = "^[^\\u0000]*$")]
+    pub external_id: Option<String>,
+}
+
+/// Changes to an indicator: only the fields given change; null clears an optional field.
+/// `targets` replaces the whole list.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIndicator {
+    /// Move it to this overarching goal (clears `department_goal_id`).
+    pub goal_id: Option<Id>,
+    /// Move it to this department goal (clears `goal_id`).
+    pub department_goal_id: Option<Id>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Id>)]
+    pub owner_unit_id: Option<Option<Id>>,
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    pub unit_of_measure: Option<String>,
+    pub direction: Option<Direction>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<f64>)]
+    pub baseline_value: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub baseline_period: Option<Option<String>>,
+    pub targets: Option<Vec<Target>>,
+    pub yellow_tolerance: Option<f64>,
+    pub tolerance_unit: Option<ToleranceUnit>,
+    pub weight: Option<f64>,
+    pub source: Option<Source>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub kolada_kpi: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub kolada_municipality: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub kolada_ou: Option<Option<String>>,
+    pub update_frequency: Option<UpdateFrequency>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+impl Resource for Indicator {
+    type Create = CreateIndicator;
+    type Patch = UpdateIndicator;
+    const PATH: &'static str = "/api/v1/indicators";
+
+    fn build(organization_id: Id, input: CreateIndicator, now: UtcTime) -> AppResult<Indicator> {
+        let meta = new_meta(now);
+        let mut indicator = Indicator {
+            id: meta.id,
+            organization_id,
+            goal_id: input.goal_id,
+            department_goal_id: input.department_goal_id,
+            owner_unit_id: input.owner_unit_id,
+            name: input.name,
+            description: clean(input.description),
+            unit_of_measure: input.unit_of_measure,
+            direction: input.direction,
+            baseline_value: input.baseline_value,
+            baseline_period: clean(input.baseline_period),
+            targets: JsonList::new(input.targets),
+            yellow_tolerance: input.yellow_tolerance.unwrap_or(0.0),
+            tolerance_unit: input.tolerance_unit.unwrap_or(ToleranceUnit::Absolute),
+            weight: input.weight.unwrap_or(1.0),
+            source: input.source.unwrap_or(Source::Manual),
+            kolada_kpi: clean(input.kolada_kpi),
+            kolada_municipality: clean(input.kolada_municipality),
+            kolada_ou: clean(input.kolada_ou),
+            update_frequency: input.update_frequency.unwrap_or(UpdateFrequency::Yearly),
+            external_id: clean(input.external_id),
+            archived_at: None,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            version: meta.version,
+        };
+        validate(&mut indicator)?;
+        Ok(indicator)
+    }
+
+    fn apply(&mut self, patch: UpdateIndicator) -> AppResult<()> {
+        // Naming one kind of goal moves the indicator off the other.
+        if patch.goal_id.is_some() || patch.department_goal_id.is_some() {
+            self.goal_id = patch.goal_id;
+            self.department_goal_id = patch.department_goal_id;
+        }
+        if let Some(owner) = patch.owner_unit_id {
+            self.owner_unit_id = owner;
+        }
+        if let Some(name) = patch.name {
+            self.name = name;
+        }
+        if let Some(description) = patch.description {
+            self.description = clean(description);
+        }
+        if let Some(unit) = patch.unit_of_measure {
+            self.unit_of_measure = unit;
+        }
+        if let Some(direction) = patch.direction {
+            self.direction = direction;
+        }
+        if let Some(value) = patch.baseline_value {
+            self.baseline_value = value;
+        }
+        if let Some(period) = patch.baseline_period {
+            self.baseline_period = clean(period);
+        }
+        if let Some(targets) = patch.targets {
+            self.targets = JsonList::new(targets);
+        }
+        if let Some(tolerance) = patch.yellow_tolerance {
+            self.yellow_tolerance = tolerance;
+        }
+        if let Some(unit) = patch.tolerance_unit {
+            self.tolerance_unit = unit;
+        }
+        if let Some(weight) = patch.weight {
+            self.weight = weight;
+        }
+        if let Some(source) = patch.source {
+            self.source = source;
+        }
+        if let Some(kpi) = patch.kolada_kpi {
+            self.kolada_kpi = clean(kpi);
+        }
+        if let Some(code) = patch.kolada_municipality {
+            self.kolada_municipality = clean(code);
+        }
+        if let Some(ou) = patch.kolada_ou {
+            self.kolada_ou = clean(ou);
+        }
+        if let Some(frequency) = patch.update_frequency {
+            self.update_frequency = frequency;
+        }
+        if let Some(external_id) = patch.external_id {
+            self.external_id = clean(external_id);
+        }
+        validate(self)
+    }
+
+    fn scope_unit(&self) -> Option<&Id> {
+        self.owner_unit_id.as_ref()
+    }
+
+    fn check(&mut self, conn: &mut DbConnection, before: Option<&Indicator>) -> AppResult<()> {
+        indicators::check(conn, self, before)
+    }
+}
+
+fn validate(indicator: &mut Indicator) -> AppResult<()> {
+    indicator.name = indicator.name.trim().to_string();
+    indicator.unit_of_measure = indicator.unit_of_measure.trim().to_string();
+    let mut checks = Checks::new();
+    checks.text("name", &indicator.name, MAX_NAME);
+    checks.text("unit_of_measure", &indicator.unit_of_measure, MAX_NAME);
+    checks.optional_text("description", indicator.description.as_ref(), MAX_TEXT);
+    checks.optional_text("external_id", indicator.external_id.as_ref(), MAX_NAME);
+    if indicator.goal_id.is_some() == indicator.department_goal_id.is_some() {
+        checks.fail(
+            "goal_id",
+            "give exactly one of goal_id and department_goal_id",
+        );
+    }
+    if let Some(period) = &indicator.baseline_period {
+        if periods::span(period).is_none() {
+            checks.fail("baseline_period", format!("must be {}", periods::FORMAT));
+        }
+    }
+    if indicator.yellow_tolerance < 0.0 {
+        checks.fail("yellow_tolerance", "must be 0 or more");
+    }
+    if indicator.weight < 0.0 {
+        checks.fail("weight", "must be 0 or more");
+    }
+    match (&indicator.source, &indicator.kolada_kpi) {
+        (Source::Kolada, None) => checks.fail(
+            "kolada_kpi",
+            "a Kolada indicator names its KPI, e.g. N03101",
+        ),
+        (_, Some(kpi)) if !is_kolada_kpi(kpi) => checks.fail(
+            "kolada_kpi",
+            "a Kolada KPI id is a capital letter and five digits, e.g. N03101",
+        ),
+        _ => {}
+    }
+    if let Some(code) = &indicator.kolada_municipality {
+        if !is_municipality_code(code) {
+            checks.fail("kolada_municipality", "must be a 4-digit municipality code");
+        }
+    }
+    checks.optional_text("kolada_ou", indicator.kolada_ou.as_ref(), MAX_NAME);
+    let direction = indicator.direction;
+    let has_baseline = indicator.baseline_value.is_some();
+    for (i, target) in indicator.targets.items().iter().enumerate() {
+        check_target(
+            &mut checks,
+            &format!("targets[{i}]"),
+            target,
+            direction,
+            has_baseline,
+        );
+    }
+    checks.finish()
+}
+
+/// A target names valid periods in order and exactly the figures its indicator's
+/// direction compares with.
+fn check_target(
+    checks: &mut Checks,
+    field: &str,
+    target: &Target,
+    direction: Direction,
+    has_baseline: bool,
+) {
+    let from = periods::span(&target.from);
+    if from.is_none() {
+        checks.fail(
+            &format!("{field}.from"),
+            format!("must be {}", periods::FORMAT),
+        );
+    }
+    if let Some(to) = &target.to {
+        match (from, periods::span(to)) {
+            (_, None) => checks.fail(
+                &format!("{field}.to"),
+                format!("must be {}", periods::FORMAT),
+            ),
+            (Some((start, _)), Some((to_start, _))) if to_start < start => {
+                checks.fail(&format!("{field}.to"), "must not come before `from`")
+            }
+            _ => {}
+        }
+    }
+    if target.basis == TargetBasis::Average && target.to.is_none() {
+        checks.fail(
+            &format!("{field}.to"),
+            "an average is over a span: give the last period",
+        );
+    }
+    let figures = [
+        target.value.is_some(),
+        target.change_from_baseline_percent.is_some(),
+    ];
+    let band = target.min.is_some() || target.max.is_some();
+    if direction == Direction::TargetRange {
+        if !band || figures.iter().any(|given| *given) {
+            checks.fail(
+                field,
+                "a target_range indicator's target gives `min` and/or `max` (not `value`)",
+            );
+        }
+        if let (Some(min), Some(max)) = (target.min, target.max) {
+            if min > max {
+                checks.fail(&format!("{field}.max"), "must not be below `min`");
+            }
+        }
+    } else if band || figures.iter().filter(|given| **given).count() != 1 {
+        checks.fail(
+            field,
+            "give exactly one of `value` and `change_from_baseline_percent`",
+        );
+    } else if target.change_from_baseline_percent.is_some() && !has_baseline {
+        checks.fail(
+            &format!("{field}.change_from_baseline_percent"),
+            "needs the indicator's `baseline_value`",
+        );
+    }
+}
+
+/// Kolada KPI ids: a capital letter (N, U …) and five digits.
+fn is_kolada_kpi(kpi: &str) -> bool {
+    kpi.len() == 6
+        && kpi.as_bytes()[0].is_ascii_uppercase()
+        && kpi.bytes().skip(1).all(|b| b.is_ascii_digit())
+}
+
+/// Filters for listing indicators.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct IndicatorListParams {
+    pub goal_id: Option<Id>,
+    pub department_goal_id: Option<Id>,
+    pub owner_unit_id: Option<Id>,
+    pub source: Option<Source>,
+    pub kolada_kpi: Option<String>,
+    /// Include archived indicators.
+    pub include_archived: Option<bool>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+crate::list_endpoint! {
+    /// List the organization's indicators.
+    fn list_indicators("/indicators", tag = "indicators", IndicatorListParams => Indicator)
+    |params| move |conn, org, page| {
+        let filter = IndicatorFilter {
+            goal_id: params.goal_id,
+            department_goal_id: params.department_goal_id,
+            owner_unit_id: params.owner_unit_id,
+            source: params.source,
+            kolada_kpi: params.kolada_kpi,
+        };
+        Ok(indicators::list(conn, org, &filter, page)?)
+    }
+}
+
+crate::crud_endpoints! {
+    record: Indicator,
+    tag: "indicators",
+    collection: "/indicators",
+    item: "/indicators/{id}",
+    create: create_indicator(CreateIndicator) "Add an indicator to a goal or department goal (admin, council; board and manager for units in scope).",
+    get: get_indicator "Get one indicator.",
+    update: update_indicator(UpdateIndicator) "Change an indicator; `targets` replaces the list.",
+    archive: archive_indicator "/indicators/{id}/archive" "Archive an indicator: it leaves lists and statuses.",
+    unarchive: unarchive_indicator "/indicators/{id}/unarchive" "Restore an archived indicator.",
+    delete: delete_indicator "Delete an indicator without measurements.",
+}

@@ -1,0 +1,269 @@
+//! Indicators (nyckeltal): what is measured for a goal or department goal, with a baseline,
+//! targets per period, the thresholds of the traffic light and where the values come from.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::indicators;
+use crate::db::types::{Id, JsonList, UtcTime};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::rules::permissions::Kind;
+use crate::store::department_goals::DepartmentGoal;
+use crate::store::goals::Goal;
+use crate::store::units::Unit;
+use crate::store::{is_new, referenced, PageRequest};
+use crate::{impl_record, paged, text_enum};
+
+text_enum! {
+    /// Which way is better.
+    Direction {
+        HigherIsBetter => "higher_is_better",
+        LowerIsBetter => "lower_is_better",
+        /// The value should lie within a target's `min`..`max`.
+        TargetRange => "target_range",
+    }
+}
+
+text_enum! {
+    /// How `yellow_tolerance` is measured: in the indicator's unit, or in percent of the target.
+    ToleranceUnit {
+        Absolute => "absolute",
+        Percent => "percent",
+    }
+}
+
+text_enum! {
+    /// Where the values come from.
+    Source {
+        Manual => "manual",
+        Survey => "survey",
+        /// Kolada, the national KPI database: `kolada_kpi` names the KPI.
+        Kolada => "kolada",
+    }
+}
+
+text_enum! {
+    /// How often a new value is expected; an indicator without one for longer is stale.
+    UpdateFrequency {
+        Monthly => "monthly",
+        Quarterly => "quarterly",
+        Tertially => "tertially",
+        HalfYearly => "half_yearly",
+        Yearly => "yearly",
+    }
+}
+
+impl UpdateFrequency {
+    pub fn months(&self) -> u32 {
+        match self {
+            UpdateFrequency::Monthly => 1,
+            UpdateFrequency::Quarterly => 3,
+            UpdateFrequency::Tertially => 4,
+            UpdateFrequency::HalfYearly => 6,
+            UpdateFrequency::Yearly => 12,
+        }
+    }
+}
+
+text_enum! {
+    /// What a target is compared with.
+    TargetBasis {
+        /// The value of every period from `from` to `to` must meet it.
+        EachPeriod => "each_period",
+        /// The mean of the values from `from` to `to` must meet it.
+        Average => "average",
+    }
+}
+
+/// A target for one period or a span of periods. Give `value` (in the indicator's unit), or
+/// `change_from_baseline_percent` (e.g. −40: 40 % below the baseline), or for a
+/// `target_range` indicator `min` and/or `max`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The first period it applies to, e.g. `2011`.
+    #[schema(example = "2011")]
+    pub from: String,
+    /// The last period it applies to; the same as `from` when left out.
+    #[schema(example = "2014")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Defaults to `each_period`.
+    #[serde(default = "each_period")]
+    pub basis: TargetBasis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 2.0)]
+    pub value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_from_baseline_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+fn each_period() -> TargetBasis {
+    TargetBasis::EachPeriod
+}
+
+/// An indicator of an overarching or department goal.
+#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = indicators, treat_none_as_null = true)]
+pub struct Indicator {
+    pub id: Id,
+    pub organization_id: Id,
+    /// The overarching goal it measures (exactly one of `goal_id` and `department_goal_id`).
+    pub goal_id: Option<Id>,
+    pub department_goal_id: Option<Id>,
+    /// The unit that owns the indicator and reports its values; an indicator without an owner
+    /// is flagged in its status.
+    pub owner_unit_id: Option<Id>,
+    #[schema(example = "Årets resultat i procent av skatteintäkter och generella statsbidrag")]
+    pub name: String,
+    pub description: Option<String>,
+    #[schema(example = "%")]
+    pub unit_of_measure: String,
+    pub direction: Direction,
+    /// The value the targets are measured against, e.g. the 1990 emissions.
+    pub baseline_value: Option<f64>,
+    #[schema(example = "1990")]
+    pub baseline_period: Option<String>,
+    #[schema(value_type = Vec<Target>)]
+    pub targets: JsonList<Target>,
+    /// Yellow: short of the target by at most this much; green: at or beyond the target.
+    pub yellow_tolerance: f64,
+    pub tolerance_unit: ToleranceUnit,
+    /// Its weight when its goal's status is rolled up.
+    pub weight: f64,
+    pub source: Source,
+    /// The Kolada KPI id, e.g. `N03101`.
+    #[schema(example = "N03101")]
+    pub kolada_kpi: Option<String>,
+    /// The Kolada municipality code the values are for (4 digits).
+    #[schema(example = "0683")]
+    pub kolada_municipality: Option<String>,
+    /// Or the Kolada organisational unit id (e.g. a school).
+    pub kolada_ou: Option<String>,
+    pub update_frequency: UpdateFrequency,
+    pub external_id: Option<String>,
+    pub archived_at: Option<UtcTime>,
+    pub created_at: UtcTime,
+    pub updated_at: UtcTime,
+    pub version: i32,
+}
+
+impl_record!(Indicator, indicators, Kind::Indicator);
+
+#[derive(Debug, Default)]
+pub struct IndicatorFilter {
+    pub goal_id: Option<Id>,
+    pub department_goal_id: Option<Id>,
+    pub owner_unit_id: Option<Id>,
+    pub source: Option<Source>,
+    pub kolada_kpi: Option<String>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    org: &Id,
+    filter: &IndicatorFilter,
+    page: &PageRequest,
+) -> QueryResult<Vec<Indicator>> {
+    use crate::db::schema::indicators::dsl as t;
+    let mut query = t::indicators
+        .filter(t::organization_id.eq(org))
+        .into_boxed();
+    if let Some(goal) = &filter.goal_id {
+        query = query.filter(t::goal_id.eq(goal.clone()));
+    }
+    if let Some(goal) = &filter.department_goal_id {
+        query = query.filter(t::department_goal_id.eq(goal.clone()));
+    }
+    if let Some(owner) = &filter.owner_unit_id {
+        query = query.filter(t::owner_unit_id.eq(owner.clone()));
+    }
+    if let Some(source) = filter.source {
+        query = query.filter(t::source.eq(source));
+    }
+    if let Some(kpi) = &filter.kolada_kpi {
+        query = query.filter(t::kolada_kpi.eq(kpi.clone()));
+    }
+    paged!(query, t, page).load(conn)
+}
+
+/// The indicators (not archived) of these goals and department goals.
+pub fn of_goals(
+    conn: &mut DbConnection,
+    org: &Id,
+    goal_ids: &[Id],
+    department_goal_ids: &[Id],
+) -> QueryResult<Vec<Indicator>> {
+    use crate::db::schema::indicators::dsl as t;
+    t::indicators
+        .filter(t::organization_id.eq(org))
+        .filter(t::archived_at.is_null())
+        .filter(
+            t::goal_id
+                .eq_any(goal_ids.to_vec())
+                .or(t::department_goal_id.eq_any(department_goal_ids.to_vec())),
+        )
+        .order(t::id.asc())
+        .load(conn)
+}
+
+/// The indicators (not archived) fed by a Kolada KPI.
+pub fn by_kolada_kpi(conn: &mut DbConnection, org: &Id, kpi: &str) -> QueryResult<Vec<Indicator>> {
+    use crate::db::schema::indicators::dsl as t;
+    t::indicators
+        .filter(t::organization_id.eq(org))
+        .filter(t::archived_at.is_null())
+        .filter(t::kolada_kpi.eq(kpi))
+        .load(conn)
+}
+
+/// The indicator measures exactly one goal of this organization; its owner is a unit of it.
+pub fn check(
+    conn: &mut DbConnection,
+    indicator: &Indicator,
+    before: Option<&Indicator>,
+) -> AppResult<()> {
+    let org = &indicator.organization_id;
+    match (&indicator.goal_id, &indicator.department_goal_id) {
+        (Some(goal), None) => {
+            referenced::<Goal>(
+                conn,
+                org,
+                goal,
+                "goal_id",
+                is_new(before.and_then(|b| b.goal_id.as_ref()), goal),
+            )?;
+        }
+        (None, Some(goal)) => {
+            referenced::<DepartmentGoal>(
+                conn,
+                org,
+                goal,
+                "department_goal_id",
+                is_new(before.and_then(|b| b.department_goal_id.as_ref()), goal),
+            )?;
+        }
+        _ => {
+            return Err(AppError::invalid(
+                "goal_id",
+                "an indicator measures exactly one goal: give either goal_id or department_goal_id",
+            ))
+        }
+    }
+    if let Some(owner) = &indicator.owner_unit_id {
+        referenced::<Unit>(
+            conn,
+            org,
+            owner,
+            "owner_unit_id",
+            is_new(before.and_then(|b| b.owner_unit_id.as_ref()), owner),
+        )?;
+    }
+    Ok(())
+}
