@@ -56,6 +56,7 @@ Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; 
         (name = "goals", description = "Overarching goals (övergripande mål) and the goal tree"),
         (name = "department-goals", description = "Department goals (förvaltnings-/nämndmål)"),
         (name = "activities", description = "Activities and the work teams' activity plans"),
+        (name = "follow-ups", description = "Follow-ups per reporting period: assessment, analysis, and the way from draft to published"),
         (name = "indicators", description = "Indicators with targets and thresholds, and their measured values"),
         (name = "contacts", description = "Key persons (nyckelpersoner) of the administrations and the steering group (styrgrupp); internal"),
         (name = "audit", description = "The append-only audit trail of every write"),
@@ -175,6 +176,22 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(measurements::archive_measurement)
         .service(measurements::unarchive_measurement)
         .service(measurements::delete_measurement)
+        .service(status::indicator_status)
+        .service(status::indicator_series)
+        .service(status::goal_status)
+        .service(status::department_goal_status)
+        .service(status::cycle_overview)
+        .service(follow_ups::list_follow_ups)
+        .service(follow_ups::create_follow_up)
+        .service(follow_ups::get_follow_up)
+        .service(follow_ups::update_follow_up)
+        .service(follow_ups::archive_follow_up)
+        .service(follow_ups::unarchive_follow_up)
+        .service(follow_ups::delete_follow_up)
+        .service(follow_ups::submit_follow_up)
+        .service(follow_ups::approve_follow_up)
+        .service(follow_ups::publish_follow_up)
+        .service(follow_ups::return_follow_up)
         .service(contacts::list_contacts)
         .service(contacts::create_contact)
         .service(contacts::get_contact)

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use diesel::Connection;
 
 use crate::api::revisions;
-use crate::db::types::{Id, TextList, UtcTime};
+use crate::db::types::{Id, JsonList, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::store::activities::{Activity, ActivityStatus};
@@ -17,6 +17,9 @@ use crate::store::audit::Actor;
 use crate::store::contacts::{Contact, ContactRole};
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::{Goal, GoalState};
+use crate::store::indicators::{
+    Direction, Indicator, Source, Target, TargetBasis, ToleranceUnit, UpdateFrequency,
+};
 use crate::store::organizations::{self, Organization};
 use crate::store::perspectives::{Focus, Perspective};
 use crate::store::plan_periods::PlanPeriod;
@@ -98,6 +101,205 @@ impl Demo {
         Ok(unit.id)
     }
 
+    /// The demo's indicators; `goals` are goals 1–7, `department_goals` in the order built.
+    fn indicators(
+        &self,
+        conn: &mut DbConnection,
+        owners: &IndicatorOwners,
+        goals: &[Id],
+        department_goals: &[Id],
+    ) -> AppResult<()> {
+        let each_year = |value: f64| Target {
+            from: "2011".into(),
+            to: Some("2014".into()),
+            basis: TargetBasis::EachPeriod,
+            value: Some(value),
+            change_from_baseline_percent: None,
+            min: None,
+            max: None,
+        };
+        let pick = |ids: &[Id], i: usize| {
+            ids.get(i)
+                .cloned()
+                .ok_or_else(|| AppError::Internal("demo goal missing".into()))
+        };
+        let specs = [
+            IndicatorSpec {
+                goal: Some(pick(goals, 0)?),
+                source: Source::Survey,
+                targets: vec![each_year(60.0)],
+                tolerance: (5.0, ToleranceUnit::Absolute),
+                ..spec(
+                    "goal1-safety",
+                    "Trygghet: index i SCB:s medborgarundersökning",
+                    "index 0–100",
+                    &owners.citizens,
+                )
+            },
+            IndicatorSpec {
+                goal: Some(pick(goals, 1)?),
+                source: Source::Survey,
+                targets: vec![each_year(60.0)],
+                tolerance: (5.0, ToleranceUnit::Absolute),
+                ..spec(
+                    "goal2-nri",
+                    "Nöjd-Region-Index (SCB:s medborgarundersökning)",
+                    "index 0–100",
+                    &owners.citizens,
+                )
+            },
+            // Goal 3: not below 2 % in a single year, at least 2.5 % on average over 2011–2014.
+            IndicatorSpec {
+                goal: Some(pick(goals, 2)?),
+                source: Source::Kolada,
+                kolada_kpi: Some("N03101"),
+                targets: vec![
+                    each_year(2.0),
+                    Target {
+                        basis: TargetBasis::Average,
+                        ..each_year(2.5)
+                    },
+                ],
+                tolerance: (0.5, ToleranceUnit::Absolute),
+                ..spec(
+                    "goal3-result",
+                    "Årets resultat som andel av skatteintäkter och generella statsbidrag",
+                    "%",
+                    &owners.economy,
+                )
+            },
+            IndicatorSpec {
+                goal: Some(pick(goals, 3)?),
+                targets: vec![Target {
+                    basis: TargetBasis::Average,
+                    ..each_year(100.0)
+                }],
+                tolerance: (10.0, ToleranceUnit::Percent),
+                ..spec(
+                    "goal4-self-financing",
+                    "Självfinansieringsgrad av investeringar exkl. affärsverksamhet",
+                    "%",
+                    &owners.economy,
+                )
+            },
+            IndicatorSpec {
+                goal: Some(pick(goals, 4)?),
+                source: Source::Survey,
+                targets: vec![each_year(75.0)],
+                tolerance: (5.0, ToleranceUnit::Absolute),
+                ..spec(
+                    "goal5-engagement",
+                    "Hållbart medarbetarengagemang (HME) i medarbetarenkäten",
+                    "index 0–100",
+                    &owners.economy,
+                )
+            },
+            IndicatorSpec {
+                goal: Some(pick(goals, 5)?),
+                source: Source::Survey,
+                targets: vec![each_year(70.0)],
+                tolerance: (5.0, ToleranceUnit::Absolute),
+                ..spec(
+                    "goal6-environment-satisfaction",
+                    "Andel invånare och anställda nöjda med kommunens miljöarbete",
+                    "%",
+                    &owners.environment,
+                )
+            },
+            // Goal 7: at least 40 % below the 1990 level by 2020.
+            IndicatorSpec {
+                goal: Some(pick(goals, 6)?),
+                direction: Direction::LowerIsBetter,
+                baseline: Some((8.2, "1990")),
+                source: Source::Kolada,
+                kolada_kpi: Some("N00401"),
+                targets: vec![Target {
+                    from: "2020".into(),
+                    to: None,
+                    value: None,
+                    change_from_baseline_percent: Some(-40.0),
+                    ..each_year(0.0)
+                }],
+                tolerance: (10.0, ToleranceUnit::Percent),
+                ..spec(
+                    "goal7-ghg",
+                    "Utsläpp till luft av växthusgaser, totalt",
+                    "ton CO2-ekv/invånare",
+                    &owners.environment,
+                )
+            },
+            IndicatorSpec {
+                department_goal: Some(pick(department_goals, 0)?),
+                source: Source::Survey,
+                targets: vec![each_year(95.0)],
+                tolerance: (3.0, ToleranceUnit::Absolute),
+                ..spec(
+                    "bun1-pupils-safe",
+                    "Andel elever som känner sig trygga i skolan",
+                    "%",
+                    &owners.school,
+                )
+            },
+            IndicatorSpec {
+                department_goal: Some(pick(department_goals, 2)?),
+                source: Source::Survey,
+                targets: vec![each_year(90.0)],
+                tolerance: (5.0, ToleranceUnit::Absolute),
+                ..spec(
+                    "on1-home-care-safe",
+                    "Andel brukare i hemtjänsten som känner sig trygga",
+                    "%",
+                    &owners.care,
+                )
+            },
+            IndicatorSpec {
+                department_goal: Some(pick(department_goals, 3)?),
+                direction: Direction::LowerIsBetter,
+                baseline: Some((1.1, "2010")),
+                targets: vec![each_year(1.0)],
+                tolerance: (10.0, ToleranceUnit::Percent),
+                ..spec(
+                    "rn1-residential-fires",
+                    "Bränder i bostäder per 1 000 invånare",
+                    "antal per 1 000 invånare",
+                    &owners.rescue,
+                )
+            },
+        ];
+        for spec in specs {
+            let kolada = spec.source == Source::Kolada;
+            Indicator {
+                id: Id::new(),
+                organization_id: self.id.clone(),
+                goal_id: spec.goal,
+                department_goal_id: spec.department_goal,
+                owner_unit_id: Some(spec.owner.clone()),
+                name: spec.name.into(),
+                description: None,
+                unit_of_measure: spec.unit.into(),
+                direction: spec.direction,
+                baseline_value: spec.baseline.map(|(value, _)| value),
+                baseline_period: spec.baseline.map(|(_, period)| period.into()),
+                targets: JsonList::new(spec.targets),
+                yellow_tolerance: spec.tolerance.0,
+                tolerance_unit: spec.tolerance.1,
+                weight: 1.0,
+                source: spec.source,
+                kolada_kpi: spec.kolada_kpi.map(Into::into),
+                kolada_municipality: kolada.then(|| MUNICIPALITY_CODE.into()),
+                kolada_ou: None,
+                update_frequency: UpdateFrequency::Yearly,
+                external_id: Some(format!("demo-indicator-{}", spec.key)),
+                archived_at: None,
+                created_at: self.now,
+                updated_at: self.now,
+                version: 1,
+            }
+            .insert(conn)?;
+        }
+        Ok(())
+    }
+
     fn build(&self, conn: &mut DbConnection) -> AppResult<()> {
         let org = self.id.clone();
         let now = self.now;
@@ -119,7 +321,7 @@ impl Demo {
             "Kommunstyrelsen",
             "KS",
         )?;
-        self.unit(
+        let klk = self.unit(
             conn,
             Some(&ks),
             UnitKind::Administration,
@@ -470,6 +672,22 @@ impl Demo {
                 .ok_or_else(|| AppError::Internal("demo department goal missing".into()))
         };
 
+        // Indicators: goals 3 and 7 exactly as the council wrote them; the survey goals
+        // measured by surveys; the department goals by their boards' own figures.
+        let owners = IndicatorOwners {
+            economy: klk.clone(),
+            citizens: ks.clone(),
+            environment: msn.clone(),
+            school: buf.clone(),
+            care: oms.clone(),
+            rescue: rtj.clone(),
+        };
+        let mut goal_ids = Vec::new();
+        for number in 1..=7 {
+            goal_ids.push(goal(number)?);
+        }
+        self.indicators(conn, &owners, &goal_ids, &department_goals)?;
+
         // The activity plans: what each team does, who is responsible, when it is due.
         enum For {
             Goal(usize),
@@ -700,4 +918,53 @@ impl Demo {
         }
         Ok(())
     }
+}
+
+/// Who owns the demo's indicators.
+struct IndicatorOwners {
+    economy: Id,
+    citizens: Id,
+    environment: Id,
+    school: Id,
+    care: Id,
+    rescue: Id,
+}
+
+/// A demo indicator: yearly, manual, higher is better unless it says otherwise.
+fn spec<'a>(
+    key: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    owner: &'a Id,
+) -> IndicatorSpec<'a> {
+    IndicatorSpec {
+        key,
+        goal: None,
+        department_goal: None,
+        name,
+        unit,
+        owner,
+        direction: Direction::HigherIsBetter,
+        baseline: None,
+        source: Source::Manual,
+        kolada_kpi: None,
+        targets: Vec::new(),
+        tolerance: (0.0, ToleranceUnit::Absolute),
+    }
+}
+
+/// A demo indicator.
+struct IndicatorSpec<'a> {
+    key: &'static str,
+    goal: Option<Id>,
+    department_goal: Option<Id>,
+    name: &'static str,
+    unit: &'static str,
+    owner: &'a Id,
+    direction: Direction,
+    baseline: Option<(f64, &'static str)>,
+    source: Source,
+    kolada_kpi: Option<&'static str>,
+    targets: Vec<Target>,
+    tolerance: (f64, ToleranceUnit),
 }

@@ -34,7 +34,7 @@ pub struct ActivityCounts {
 }
 
 impl ActivityCounts {
-    fn add(&mut self, status: ActivityStatus, due: Option<NaiveDate>, today: NaiveDate) {
+    pub fn add(&mut self, status: ActivityStatus, due: Option<NaiveDate>, today: NaiveDate) {
         match status {
             ActivityStatus::Planned => self.planned += 1,
             ActivityStatus::InProgress => self.in_progress += 1,

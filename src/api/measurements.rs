@@ -30,7 +30,8 @@ pub struct CreateMeasurement {
     pub value: Option<f64>,
     pub value_women: Option<f64>,
     pub value_men: Option<f64>,
-    /// Defaults to whether `value` is left out.
+    /// True when there is no value for the period (insufficient data, not zero); then
+    /// `value` is left out. Defaults to false.
     pub missing: Option<bool>,
     #[schema(pattern = "^[^\\u0000]*$")]
     pub note: Option<String>,
@@ -75,13 +76,16 @@ impl Resource for Measurement {
         now: UtcTime,
     ) -> AppResult<Measurement> {
         let meta = new_meta(now);
-        let missing = input.missing.unwrap_or(input.value.is_none());
+        let missing = input.missing.unwrap_or(false);
         let mut checks = Checks::new();
         if missing && input.value.is_some() {
             checks.fail("value", "a missing measurement has no value");
         }
         if !missing && input.value.is_none() {
-            checks.fail("value", "is required unless `missing` is true");
+            checks.fail(
+                "value",
+                "is required; with no value for the period, send `missing: true` instead",
+            );
         }
         let (period_start, period_end) = period_span(&mut checks, &input.period);
         checks.finish()?;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod contacts;
 pub mod department_goals;
 pub mod extract;
+pub mod follow_ups;
 pub mod goal_tree;
 pub mod goals;
 pub mod health;
@@ -18,6 +19,7 @@ pub mod plan_periods;
 pub mod public;
 pub mod reporting_periods;
 pub mod revisions;
+pub mod status;
 pub mod units;
 pub mod visions;
 

@@ -2,5 +2,6 @@
 
 pub mod periods;
 pub mod permissions;
+pub mod status;
 pub mod tree;
 pub mod validate;

@@ -1,6 +1,7 @@
 //! Who may do what. One table, checked by `Caller::require`; the unit scoping of the
 //! full role matrix builds on this.
 
+use crate::store::follow_ups::FollowUpState;
 use crate::text_enum;
 
 text_enum! {
@@ -129,10 +130,15 @@ pub fn writers(kind: Kind) -> &'static [(Role, Reach)] {
 
 /// How far the caller's roles let it write a kind: `None` is not at all.
 pub fn write_reach(roles: &[Role], kind: Kind) -> Option<Reach> {
+    reach_in(roles, writers(kind))
+}
+
+/// The widest reach any of the roles has in a table; admin reaches everything.
+fn reach_in(roles: &[Role], table: &[(Role, Reach)]) -> Option<Reach> {
     if roles.contains(&Role::Admin) {
         return Some(Reach::Organization);
     }
-    let reaches = writers(kind)
+    let reaches = table
         .iter()
         .filter(|(role, _)| roles.contains(role))
         .map(|(_, reach)| *reach);
@@ -145,6 +151,82 @@ pub fn allows(roles: &[Role], action: Action) -> bool {
         Action::ReadAudit => roles.contains(&Role::Admin),
         Action::Write(kind) => write_reach(roles, kind).is_some(),
     }
+}
+
+text_enum! {
+    /// A step of a follow-up's way from draft to published.
+    FollowUpStep {
+        /// draft → submitted.
+        Submit => "submit",
+        /// submitted → approved.
+        Approve => "approve",
+        /// approved → published.
+        Publish => "publish",
+        /// submitted or approved → draft.
+        Return => "return",
+    }
+}
+
+impl FollowUpStep {
+    pub const ALL_STEPS: [FollowUpStep; 4] = [
+        FollowUpStep::Submit,
+        FollowUpStep::Approve,
+        FollowUpStep::Publish,
+        FollowUpStep::Return,
+    ];
+
+    /// The states it starts from and the state it leads to.
+    pub fn states(&self) -> (&'static [FollowUpState], FollowUpState) {
+        use FollowUpState::*;
+        match self {
+            FollowUpStep::Submit => (&[Draft], Submitted),
+            FollowUpStep::Approve => (&[Submitted], Approved),
+            FollowUpStep::Publish => (&[Approved], Published),
+            FollowUpStep::Return => (&[Submitted, Approved], Draft),
+        }
+    }
+
+    pub fn past_tense(&self) -> &'static str {
+        match self {
+            FollowUpStep::Submit => "submitted",
+            FollowUpStep::Approve => "approved",
+            FollowUpStep::Publish => "published",
+            FollowUpStep::Return => "returned to draft",
+        }
+    }
+
+    /// The life cycle, for error messages.
+    pub fn rule(&self) -> &'static str {
+        "follow-ups go draft → submitted → approved → published, and a submitted or approved one can be returned to draft"
+    }
+
+    pub fn forbidden(&self, of_department_goal: bool) -> String {
+        let whose = if of_department_goal {
+            "a department goal's"
+        } else {
+            "an overarching goal's"
+        };
+        format!("your roles may not {self} {whose} follow-up")
+    }
+}
+
+/// Who besides admin may take a follow-up step, and how far: the manager submits for the
+/// units in its scope; the board approves its department goals' follow-ups (scope: the board
+/// owning the department goal), the council overarching ones, and the council publishes them all.
+/// Returning to draft is for whoever may approve.
+pub fn step_takers(step: FollowUpStep, of_department_goal: bool) -> &'static [(Role, Reach)] {
+    match (step, of_department_goal) {
+        (FollowUpStep::Submit, _) => &[(Role::Manager, Reach::Scope)],
+        (FollowUpStep::Approve | FollowUpStep::Return, true) => &[(Role::Board, Reach::Scope)],
+        (FollowUpStep::Approve | FollowUpStep::Return, false) | (FollowUpStep::Publish, _) => {
+            &[(Role::Council, Reach::Organization)]
+        }
+    }
+}
+
+/// How far the caller's roles let it take a step: `None` is not at all.
+pub fn step_reach(roles: &[Role], step: FollowUpStep, of_department_goal: bool) -> Option<Reach> {
+    reach_in(roles, step_takers(step, of_department_goal))
 }
 
 /// Every kind, in the order the matrix lists them.
@@ -186,23 +268,70 @@ pub fn matrix_markdown() -> String {
     for kind in KINDS {
         out.push_str(&format!("| {} | every role |", kind.noun()));
         for role in Role::ALL {
-            let cell = match write_reach(&[*role], kind) {
-                Some(Reach::Organization) => "yes",
-                Some(Reach::Scope) => "in scope",
-                None => "–",
-            };
-            out.push_str(&format!(" {cell} |"));
+            out.push_str(&format!(" {} |", reach_cell(write_reach(&[*role], kind))));
         }
         out.push('\n');
     }
     out.push_str(
-        "\n- **in scope**: a department goal whose owning board, or an activity whose team, is in \
-         the caller's scope; moving one out of the scope is refused too. A token with such a role \
-         and no `units` writes nothing of that kind.\n\
+        "\n- **in scope**: a department goal whose owning board, an activity whose team, an \
+         indicator whose owner unit, a measurement whose indicator's owner unit, or a follow-up \
+         whose reporting unit is in the caller's scope; moving one out of the scope is refused \
+         too. A token with such a role and no `units` writes nothing of that kind.\n\
          - The audit trail (`GET /api/v1/audit`) is read by `admin` only.\n\
          - Writes are create, change (PATCH), archive, unarchive and delete; a refused write is 403 \
-         and changes nothing.\n",
+         and changes nothing.\n\
+         - A follow-up is changed and deleted only as a draft, and not at all once its reporting \
+         period is closed (409).\n\n\
+         ## Follow-up steps\n\n\
+         `POST /api/v1/follow-ups/{id}/{step}`. For a department goal's follow-up, the board's \
+         scope is the board that owns the department goal; for submitting, the scope is the \
+         follow-up's reporting unit.\n\n\
+         | step | from → to | goal of | ",
     );
+    out.push_str(&roles_header());
+    for step in FollowUpStep::ALL_STEPS {
+        for of_department_goal in [false, true] {
+            let (from, to) = step.states();
+            let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+            let goal = if of_department_goal {
+                "department goal"
+            } else {
+                "overarching goal"
+            };
+            out.push_str(&format!(
+                "| `{step}` | {} → {to} | {goal} |",
+                from.join(", ")
+            ));
+            for role in Role::ALL {
+                let reach = step_reach(&[*role], step, of_department_goal);
+                out.push_str(&format!(" {} |", reach_cell(reach)));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn reach_cell(reach: Option<Reach>) -> &'static str {
+    match reach {
+        Some(Reach::Organization) => "yes",
+        Some(Reach::Scope) => "in scope",
+        None => "–",
+    }
+}
+
+/// The role columns' header and separator rows, after the leading columns' titles.
+fn roles_header() -> String {
+    let mut out = String::new();
+    for role in Role::ALL {
+        out.push_str(&format!("`{role}` | "));
+    }
+    out = out.trim_end().to_string();
+    out.push_str("\n|---|---|---|");
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push('\n');
     out
 }
 

@@ -245,7 +245,8 @@ impl TestApp {
         self.issue(org, roles, &[])
     }
 
-    fn issue(&self, org: &str, roles: &[&str], units: &[&str]) -> String {
+    /// A token for any organization id with these roles and units.
+    pub fn issue(&self, org: &str, roles: &[&str], units: &[&str]) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: "test-user".into(),

@@ -1,0 +1,385 @@
+//! `/api/v1/follow-ups`: per reporting period, a unit's assessment and analysis of a goal,
+//! moved draft → submitted → approved → published by the roles the matrix names.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::IfMatch;
+use crate::api::{double_option, new_meta, record_response, Resource};
+use crate::auth::Caller;
+use crate::db::types::{Id, UtcTime};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::rules::permissions::{self, FollowUpStep, Reach};
+use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::audit::{self as audit_trail, Actor, AuditAction};
+use crate::store::department_goals::DepartmentGoal;
+use crate::store::follow_ups::{self, Assessment, FollowUp, FollowUpFilter, FollowUpState};
+use crate::store::reporting_periods::ReportingPeriod;
+use crate::store::{Record, Store};
+
+/// A new follow-up; it starts as a draft.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFollowUp {
+    pub reporting_period_id: Id,
+    /// The overarching goal followed up; give this or `department_goal_id`.
+    pub goal_id: Option<Id>,
+    /// The department goal followed up; give this or `goal_id`.
+    pub department_goal_id: Option<Id>,
+    /// The unit that reports (usually the goal's owner).
+    pub reporting_unit_id: Id,
+    /// Defaults to `not_assessed`.
+    pub assessment: Option<Assessment>,
+    #[schema(example = "Resultatet 2011 blev 2,4 % tack vare engångsintäkter.")]
+    #[schema(pattern = "^[^\\u0000]*$")]
+    pub analysis: Option<String>,
+    #[schema(pattern = "^[^\\u0000]*$")]
+    pub planned_measures: Option<String>,
+    #[schema(pattern = "^[^\\u0000]*$")]
+    pub proposed_revision: Option<String>,
+    #[schema(pattern = "^[^\\u0000]*$")]
+    pub external_id: Option<String>,
+}
+
+/// Changes to a draft follow-up: only the fields given change; null clears an optional field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFollowUp {
+    pub reporting_unit_id: Option<Id>,
+    pub assessment: Option<Assessment>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub analysis: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub planned_measures: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub proposed_revision: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+impl Resource for FollowUp {
+    type Create = CreateFollowUp;
+    type Patch = UpdateFollowUp;
+    const PATH: &'static str = "/api/v1/follow-ups";
+
+    fn build(organization_id: Id, input: CreateFollowUp, now: UtcTime) -> AppResult<FollowUp> {
+        let meta = new_meta(now);
+        let mut follow_up = FollowUp {
+            id: meta.id,
+            organization_id,
+            reporting_period_id: input.reporting_period_id,
+            goal_id: input.goal_id,
+            department_goal_id: input.department_goal_id,
+            reporting_unit_id: input.reporting_unit_id,
+            assessment: input.assessment.unwrap_or(Assessment::NotAssessed),
+            analysis: clean(input.analysis),
+            planned_measures: clean(input.planned_measures),
+            proposed_revision: clean(input.proposed_revision),
+            state: FollowUpState::Draft,
+            author_subject: String::new(),
+            author_name: None,
+            submitted_at: None,
+            approved_at: None,
+            published_at: None,
+            external_id: clean(input.external_id),
+            archived_at: None,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            version: meta.version,
+        };
+        validate(&mut follow_up)?;
+        Ok(follow_up)
+    }
+
+    fn apply(&mut self, patch: UpdateFollowUp) -> AppResult<()> {
+        if self.state != FollowUpState::Draft {
+            return Err(AppError::Conflict {
+                detail: format!(
+                    "the follow-up is {}: only a draft changes (a submitted one can be returned to draft)",
+                    self.state
+                ),
+                errors: vec![],
+            });
+        }
+        if let Some(unit) = patch.reporting_unit_id {
+            self.reporting_unit_id = unit;
+        }
+        if let Some(assessment) = patch.assessment {
+            self.assessment = assessment;
+        }
+        if let Some(analysis) = patch.analysis {
+            self.analysis = clean(analysis);
+        }
+        if let Some(measures) = patch.planned_measures {
+            self.planned_measures = clean(measures);
+        }
+        if let Some(revision) = patch.proposed_revision {
+            self.proposed_revision = clean(revision);
+        }
+        if let Some(external_id) = patch.external_id {
+            self.external_id = clean(external_id);
+        }
+        validate(self)
+    }
+
+    fn created_by(&mut self, actor: &Actor) {
+        self.author_subject = actor.subject.clone();
+        self.author_name = actor.name.clone();
+    }
+
+    fn scope_unit(&self) -> Option<&Id> {
+        Some(&self.reporting_unit_id)
+    }
+
+    fn writable(&self, conn: &mut DbConnection) -> AppResult<()> {
+        let period = ReportingPeriod::find(conn, &self.organization_id, &self.reporting_period_id)?
+            .ok_or_else(|| AppError::not_found("reporting period"))?;
+        follow_ups::require_open(&period)
+    }
+
+    fn check(&mut self, conn: &mut DbConnection, before: Option<&FollowUp>) -> AppResult<()> {
+        follow_ups::check(conn, self, before)
+    }
+
+    fn deletable(&self) -> AppResult<()> {
+        if self.state != FollowUpState::Draft {
+            return Err(AppError::Conflict {
+                detail: format!(
+                    "the follow-up is {}: only a draft can be deleted (archive it instead)",
+                    self.state
+                ),
+                errors: vec![],
+            });
+        }
+        Ok(())
+    }
+}
+
+fn validate(follow_up: &mut FollowUp) -> AppResult<()> {
+    let mut checks = Checks::new();
+    checks.optional_text("analysis", follow_up.analysis.as_ref(), MAX_TEXT);
+    checks.optional_text(
+        "planned_measures",
+        follow_up.planned_measures.as_ref(),
+        MAX_TEXT,
+    );
+    checks.optional_text(
+        "proposed_revision",
+        follow_up.proposed_revision.as_ref(),
+        MAX_TEXT,
+    );
+    checks.optional_text("external_id", follow_up.external_id.as_ref(), MAX_NAME);
+    if follow_up.goal_id.is_some() == follow_up.department_goal_id.is_some() {
+        checks.fail(
+            "goal_id",
+            "give exactly one of goal_id and department_goal_id",
+        );
+    }
+    checks.finish()
+}
+
+/// Moves a follow-up one step: checks the state, the period, the caller's right and scope.
+async fn take_step(
+    store: &Store,
+    caller: &Caller,
+    id: Id,
+    if_match: IfMatch,
+    step: FollowUpStep,
+) -> AppResult<HttpResponse> {
+    let org = caller.organization_id.clone();
+    let actor = caller.actor();
+    let roles = caller.roles.clone();
+    let scope = caller.units.clone();
+    let record = store
+        .transaction(move |conn| {
+            let before =
+                FollowUp::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found("follow-up"))?;
+            let of_department_goal = before.department_goal_id.is_some();
+            let reach = permissions::step_reach(&roles, step, of_department_goal)
+                .ok_or_else(|| AppError::Forbidden(step.forbidden(of_department_goal)))?;
+            if reach == Reach::Scope {
+                // Submitting answers for the reporting unit; approving a department goal's
+                // follow-up is for the board that owns the department goal.
+                let unit = match (step, &before.department_goal_id) {
+                    (FollowUpStep::Submit, _) | (_, None) => before.reporting_unit_id.clone(),
+                    (_, Some(goal)) => {
+                        DepartmentGoal::find(conn, &org, goal)?
+                            .ok_or_else(|| AppError::not_found("department goal"))?
+                            .owner_unit_id
+                    }
+                };
+                if !crate::store::units::scope(conn, &org, &scope)?.contains(&unit) {
+                    return Err(AppError::Forbidden(
+                        "the follow-up is outside the units your token is scoped to".into(),
+                    ));
+                }
+            }
+            if_match.check(before.version())?;
+            if before.archived_at.is_some() {
+                return Err(AppError::Conflict {
+                    detail: "the follow-up is archived: unarchive it first".into(),
+                    errors: vec![],
+                });
+            }
+            before.writable(conn)?;
+            let (from, to) = step.states();
+            if !from.contains(&before.state) {
+                return Err(AppError::Conflict {
+                    detail: format!(
+                        "a {} follow-up cannot be {}: {}",
+                        before.state,
+                        step.past_tense(),
+                        step.rule()
+                    ),
+                    errors: vec![],
+                });
+            }
+            if step == FollowUpStep::Submit && before.analysis.is_none() {
+                return Err(AppError::invalid(
+                    "analysis",
+                    "a follow-up is submitted with its analysis",
+                ));
+            }
+            let now = UtcTime::now();
+            let mut record = before.clone();
+            record.state = to;
+            match step {
+                FollowUpStep::Submit => record.submitted_at = Some(now),
+                FollowUpStep::Approve => record.approved_at = Some(now),
+                FollowUpStep::Publish => record.published_at = Some(now),
+                FollowUpStep::Return => {
+                    record.submitted_at = None;
+                    record.approved_at = None;
+                }
+            }
+            record.mark_changed(now, None);
+            if record.update(conn, before.version())? == 0 {
+                return Err(AppError::PreconditionFailed(
+                    "the record was changed by another request; read it again and retry".into(),
+                ));
+            }
+            audit_trail::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                Some(&before),
+                Some(&record),
+            )?;
+            Ok(record)
+        })
+        .await?;
+    Ok(record_response(HttpResponse::Ok(), &record))
+}
+
+macro_rules! step_endpoint {
+    ($name:ident, $path:literal, $step:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+            tag = "follow-ups",
+            params(
+                ("id" = uuid::Uuid, Path, description = "The follow-up's id"),
+                ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one gets 412 and changes nothing"),
+            ),
+            responses(
+                (status = 200, description = "The follow-up in its new state", body = FollowUp,
+                    headers(("ETag" = String, description = "The record's version"))),
+                (status = 400, description = "A malformed id", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The caller's roles or unit scope do not allow this step", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such follow-up in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The follow-up's state does not allow this step, or its reporting period is closed", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Submitting needs an analysis", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        pub async fn $name(
+            store: web::Data<Store>,
+            caller: Caller,
+            id: web::Path<Id>,
+            if_match: IfMatch,
+        ) -> AppResult<HttpResponse> {
+            take_step(&store, &caller, id.into_inner(), if_match, $step).await
+        }
+    };
+}
+
+step_endpoint!(
+    submit_follow_up,
+    "/follow-ups/{id}/submit",
+    FollowUpStep::Submit,
+    "Submit a draft follow-up (manager of the reporting unit); it needs its analysis."
+);
+step_endpoint!(
+    approve_follow_up,
+    "/follow-ups/{id}/approve",
+    FollowUpStep::Approve,
+    "Approve a submitted follow-up: the board for its department goals, the council for overarching goals."
+);
+step_endpoint!(
+    publish_follow_up,
+    "/follow-ups/{id}/publish",
+    FollowUpStep::Publish,
+    "Publish an approved follow-up (council): it appears in the public view."
+);
+step_endpoint!(
+    return_follow_up,
+    "/follow-ups/{id}/return",
+    FollowUpStep::Return,
+    "Send a submitted or approved follow-up back to draft (whoever may approve it)."
+);
+
+/// Filters for listing follow-ups.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FollowUpListParams {
+    pub reporting_period_id: Option<Id>,
+    pub goal_id: Option<Id>,
+    pub department_goal_id: Option<Id>,
+    pub reporting_unit_id: Option<Id>,
+    pub state: Option<FollowUpState>,
+    /// Include archived follow-ups.
+    pub include_archived: Option<bool>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+crate::list_endpoint! {
+    /// List the organization's follow-ups.
+    fn list_follow_ups("/follow-ups", tag = "follow-ups", FollowUpListParams => FollowUp)
+    |params| move |conn, org, page| {
+        let filter = FollowUpFilter {
+            reporting_period_id: params.reporting_period_id,
+            goal_id: params.goal_id,
+            department_goal_id: params.department_goal_id,
+            reporting_unit_id: params.reporting_unit_id,
+            state: params.state,
+        };
+        Ok(follow_ups::list(conn, org, &filter, page)?)
+    }
+}
+
+crate::crud_endpoints! {
+    record: FollowUp,
+    tag: "follow-ups",
+    collection: "/follow-ups",
+    item: "/follow-ups/{id}",
+    create: create_follow_up(CreateFollowUp) "Draft a follow-up of a goal or department goal for a reporting period (manager for its units).",
+    get: get_follow_up "Get one follow-up.",
+    update: update_follow_up(UpdateFollowUp) "Change a draft follow-up.",
+    archive: archive_follow_up "/follow-ups/{id}/archive" "Archive a follow-up.",
+    unarchive: unarchive_follow_up "/follow-ups/{id}/unarchive" "Restore an archived follow-up.",
+    delete: delete_follow_up "Delete a draft follow-up.",
+}

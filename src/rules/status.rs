@@ -1,0 +1,604 @@
+//! The traffic light, computed by rules a reader can check (`docs/status.md` states them,
+//! with the same rule ids): an indicator against its targets, a goal rolled up from its
+//! indicators and department goals, and a follow-up's assessment overriding the computed
+//! status only when it carries an analysis. Pure functions: no database, no HTTP.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::types::Id;
+use crate::rules::periods;
+use crate::store::follow_ups::{Assessment, FollowUp};
+use crate::store::indicators::{Direction, Indicator, Target, TargetBasis, ToleranceUnit};
+use crate::store::measurements::Measurement;
+use crate::text_enum;
+
+text_enum! {
+    /// The traffic light.
+    Light {
+        Green => "green",
+        Yellow => "yellow",
+        Red => "red",
+        /// No value, a missing value, or no target to compare with: never red.
+        InsufficientData => "insufficient_data",
+    }
+}
+
+impl Light {
+    /// The score a roll-up averages (rule G2); none for insufficient data.
+    fn score(&self) -> Option<f64> {
+        match self {
+            Light::Green => Some(1.0),
+            Light::Yellow => Some(0.5),
+            Light::Red => Some(0.0),
+            Light::InsufficientData => None,
+        }
+    }
+
+    /// Worse first: red, yellow, green.
+    fn rank(&self) -> u8 {
+        match self {
+            Light::Red => 0,
+            Light::Yellow => 1,
+            Light::Green => 2,
+            Light::InsufficientData => 3,
+        }
+    }
+}
+
+/// One target compared with the value(s) it applies to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TargetCheck {
+    pub target: Target,
+    /// The value compared: the period's value, or the average over the span so far.
+    pub compared_value: f64,
+    /// The periods the compared value comes from.
+    pub periods: Vec<String>,
+    /// The target in the indicator's unit (a change from the baseline worked out).
+    pub target_value: Option<f64>,
+    /// How far short of the target still counts as yellow, in the indicator's unit.
+    pub tolerance: f64,
+    pub status: Light,
+    pub explanation: String,
+}
+
+/// An indicator's status for a reporting period, with why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IndicatorStatus {
+    pub indicator_id: Id,
+    pub name: String,
+    pub status: Light,
+    /// The rule that decided it (see `docs/status.md`): `I1`…`I6`.
+    pub rule: String,
+    pub explanation: String,
+    /// The latest measurement's period on or before the day the status is for.
+    pub period: Option<String>,
+    pub value: Option<f64>,
+    pub unit_of_measure: String,
+    pub direction: Direction,
+    pub weight: f64,
+    pub targets: Vec<TargetCheck>,
+    /// No value for longer than its update frequency allows.
+    pub stale: bool,
+    /// No owner unit: nobody is asked to report it.
+    pub without_owner: bool,
+}
+
+/// Evaluates an indicator as of a day (a reporting period's last day): its latest value on
+/// or before that day against every target that applies to it. `measurements` are the
+/// indicator's own, in any order.
+pub fn indicator_status(
+    indicator: &Indicator,
+    measurements: &[&Measurement],
+    as_of: NaiveDate,
+) -> IndicatorStatus {
+    let mut known: Vec<&Measurement> = measurements
+        .iter()
+        .copied()
+        .filter(|m| m.period_end <= as_of && m.archived_at.is_none())
+        .collect();
+    known.sort_by_key(|m| (m.period_end, m.period_start));
+    let latest = known.last().copied();
+    let last_value = known.iter().rev().find(|m| !m.missing);
+    let stale = match last_value {
+        None => true,
+        Some(m) => m
+            .period_end
+            .checked_add_months(chrono::Months::new(indicator.update_frequency.months()))
+            .is_some_and(|due| due < as_of),
+    };
+    let mut status = IndicatorStatus {
+        indicator_id: indicator.id.clone(),
+        name: indicator.name.clone(),
+        status: Light::InsufficientData,
+        rule: String::new(),
+        explanation: String::new(),
+        period: latest.map(|m| m.period.clone()),
+        value: latest.and_then(|m| m.value),
+        unit_of_measure: indicator.unit_of_measure.clone(),
+        direction: indicator.direction,
+        weight: indicator.weight,
+        targets: Vec::new(),
+        stale,
+        without_owner: indicator.owner_unit_id.is_none(),
+    };
+    let Some(latest) = latest else {
+        status.rule = "I1".into();
+        status.explanation = format!("no value for a period ending on or before {as_of}");
+        return status;
+    };
+    let Some(value) = latest.value.filter(|_| !latest.missing) else {
+        status.rule = "I2".into();
+        status.explanation = format!(
+            "the value for {} is missing: insufficient data, not zero",
+            latest.period
+        );
+        return status;
+    };
+    for target in indicator.targets.items() {
+        let Some((first_day, last_day)) = target_days(target) else {
+            continue;
+        };
+        let covers = |m: &Measurement| m.period_start >= first_day && m.period_end <= last_day;
+        let check = match target.basis {
+            TargetBasis::EachPeriod if covers(latest) => Some((value, vec![latest.period.clone()])),
+            TargetBasis::EachPeriod => None,
+            TargetBasis::Average => {
+                let values: Vec<&Measurement> = known
+                    .iter()
+                    .copied()
+                    .filter(|m| covers(m) && !m.missing)
+                    .collect();
+                let sum: f64 = values.iter().filter_map(|m| m.value).sum();
+                (!values.is_empty() && covers(latest)).then(|| {
+                    (
+                        sum / values.len() as f64,
+                        values.iter().map(|m| m.period.clone()).collect(),
+                    )
+                })
+            }
+        };
+        if let Some((compared, periods)) = check {
+            status
+                .targets
+                .push(compare(indicator, target, compared, periods));
+        }
+    }
+    match status.targets.iter().min_by_key(|t| t.status.rank()) {
+        None => {
+            status.rule = "I3".into();
+            status.explanation = format!("no target applies to {}", latest.period);
+        }
+        Some(worst) => {
+            status.status = worst.status;
+            status.rule = if status.targets.len() > 1 { "I6" } else { "I5" }.into();
+            status.explanation = if status.targets.len() > 1 {
+                format!(
+                    "{} targets apply; the worst decides: {}",
+                    status.targets.len(),
+                    worst.explanation
+                )
+            } else {
+                worst.explanation.clone()
+            };
+        }
+    }
+    status
+}
+
+/// Whether a target covers a period's days.
+pub fn target_covers(target: &Target, start: NaiveDate, end: NaiveDate) -> bool {
+    target_days(target).is_some_and(|(first, last)| start >= first && end <= last)
+}
+
+/// The first and last day a target covers.
+fn target_days(target: &Target) -> Option<(NaiveDate, NaiveDate)> {
+    let (first, _) = periods::span(&target.from)?;
+    let (_, last) = periods::span(target.to.as_deref().unwrap_or(&target.from))?;
+    Some((first, last))
+}
+
+/// Rule I4 (what a target is in the indicator's unit) and I5 (the light).
+fn compare(
+    indicator: &Indicator,
+    target: &Target,
+    value: f64,
+    periods: Vec<String>,
+) -> TargetCheck {
+    let target_value = target.value.or_else(|| {
+        let change = target.change_from_baseline_percent?;
+        Some(indicator.baseline_value? * (1.0 + change / 100.0))
+    });
+    let tolerance_of = |reference: f64| match indicator.tolerance_unit {
+        ToleranceUnit::Absolute => indicator.yellow_tolerance,
+        ToleranceUnit::Percent => reference.abs() * indicator.yellow_tolerance / 100.0,
+    };
+    let what = match target.basis {
+        TargetBasis::EachPeriod => format!("the value for {}", periods.join(", ")),
+        TargetBasis::Average => format!("the average over {}", periods.join(", ")),
+    };
+    let unit = &indicator.unit_of_measure;
+    let (status, tolerance, explanation) = match (indicator.direction, target_value) {
+        (Direction::HigherIsBetter, Some(t)) => {
+            let tol = tolerance_of(t);
+            let light = if value >= t {
+                Light::Green
+            } else if value >= t - tol {
+                Light::Yellow
+            } else {
+                Light::Red
+            };
+            (light, tol, format!("{what}, {value} {unit}, against the target of at least {t} {unit} (yellow from {} {unit}): {light}", t - tol))
+        }
+        (Direction::LowerIsBetter, Some(t)) => {
+            let tol = tolerance_of(t);
+            let light = if value <= t {
+                Light::Green
+            } else if value <= t + tol {
+                Light::Yellow
+            } else {
+                Light::Red
+            };
+            (light, tol, format!("{what}, {value} {unit}, against the target of at most {t} {unit} (yellow up to {} {unit}): {light}", t + tol))
+        }
+        (Direction::TargetRange, _) => {
+            let (min, max) = (
+                target.min.unwrap_or(f64::NEG_INFINITY),
+                target.max.unwrap_or(f64::INFINITY),
+            );
+            let reference = if value < min { min } else { max };
+            let tol = tolerance_of(if reference.is_finite() {
+                reference
+            } else {
+                value
+            });
+            let light = if (min..=max).contains(&value) {
+                Light::Green
+            } else if value >= min - tol && value <= max + tol {
+                Light::Yellow
+            } else {
+                Light::Red
+            };
+            let band = match (target.min, target.max) {
+                (Some(min), Some(max)) => format!("between {min} and {max} {unit}"),
+                (Some(min), None) => format!("at least {min} {unit}"),
+                (None, Some(max)) => format!("at most {max} {unit}"),
+                (None, None) => "any value".to_string(),
+            };
+            (light, tol, format!("{what}, {value} {unit}, against the band {band} (yellow within {tol} {unit} of it): {light}"))
+        }
+        (_, None) => (
+            Light::InsufficientData,
+            0.0,
+            format!("{what}: the target is a change from a baseline the indicator does not have"),
+        ),
+    };
+    TargetCheck {
+        target: target.clone(),
+        compared_value: value,
+        periods,
+        target_value,
+        tolerance,
+        status,
+        explanation,
+    }
+}
+
+/// A child of a goal in a roll-up: an indicator or a department goal.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RollUpChild {
+    /// `indicator` or `department_goal`.
+    pub kind: String,
+    pub id: Id,
+    pub name: String,
+    pub status: Light,
+    pub weight: f64,
+    /// Whether it counted (it has data and weight).
+    pub counted: bool,
+}
+
+/// A follow-up's assessment as it bears on a status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentOverride {
+    pub follow_up_id: Id,
+    pub assessment: Assessment,
+    /// The status the assessment stands for.
+    pub status: Light,
+    pub analysis: String,
+}
+
+/// A goal's or department goal's status for a reporting period, with why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GoalStatus {
+    /// The status shown: the assessed one when a follow-up overrides, else the computed one.
+    pub status: Light,
+    /// The status the rules compute from the children.
+    pub computed_status: Light,
+    /// The rule that decided the computed status: `G1`…`G4`.
+    pub rule: String,
+    pub explanation: String,
+    /// The weighted mean score (green 1, yellow 0.5, red 0) of the children that counted.
+    pub score: Option<f64>,
+    pub children: Vec<RollUpChild>,
+    /// The follow-up assessment that overrides the computed status (rule G5), if any.
+    pub assessment: Option<AssessmentOverride>,
+}
+
+/// Rolls up children (G1–G4) and applies a follow-up's assessment (G5).
+pub fn goal_status(children: Vec<RollUpChild>, follow_up: Option<&FollowUp>) -> GoalStatus {
+    let mut children = children;
+    let mut total_weight = 0.0;
+    let mut weighted = 0.0;
+    for child in &mut children {
+        if let Some(score) = child.status.score().filter(|_| child.weight > 0.0) {
+            child.counted = true;
+            total_weight += child.weight;
+            weighted += child.weight * score;
+        }
+    }
+    let (computed, rule, explanation, score) = if children.is_empty() {
+        (
+            Light::InsufficientData,
+            "G1",
+            "no indicators or department goals to roll up".to_string(),
+            None,
+        )
+    } else if total_weight == 0.0 {
+        (
+            Light::InsufficientData,
+            "G3",
+            format!(
+                "none of its {} indicators and department goals has data",
+                children.len()
+            ),
+            None,
+        )
+    } else {
+        let mean = weighted / total_weight;
+        let light = if mean >= 0.8 {
+            Light::Green
+        } else if mean >= 0.5 {
+            Light::Yellow
+        } else {
+            Light::Red
+        };
+        let counted = children.iter().filter(|c| c.counted).count();
+        (
+            light,
+            "G4",
+            format!(
+                "weighted mean score {:.2} of {counted} of {} children (green 1, yellow 0.5, red 0; green from 0.8, yellow from 0.5): {light}",
+                mean,
+                children.len()
+            ),
+            Some(mean),
+        )
+    };
+    let assessment = follow_up.and_then(|f| {
+        let status = match f.assessment {
+            Assessment::Achieved => Light::Green,
+            Assessment::PartlyAchieved => Light::Yellow,
+            Assessment::NotAchieved => Light::Red,
+            Assessment::NotAssessed => return None,
+        };
+        Some(AssessmentOverride {
+            follow_up_id: f.id.clone(),
+            assessment: f.assessment,
+            status,
+            analysis: f.analysis.clone()?,
+        })
+    });
+    GoalStatus {
+        status: assessment.as_ref().map_or(computed, |a| a.status),
+        computed_status: computed,
+        rule: rule.into(),
+        explanation,
+        score,
+        children,
+        assessment,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::types::{JsonList, UtcTime};
+    use crate::store::indicators::{Source, UpdateFrequency};
+
+    fn indicator(direction: Direction, targets: Vec<Target>, baseline: Option<f64>) -> Indicator {
+        let now = UtcTime::now();
+        Indicator {
+            id: Id::new(),
+            organization_id: Id::new(),
+            goal_id: Some(Id::new()),
+            department_goal_id: None,
+            owner_unit_id: Some(Id::new()),
+            name: "x".into(),
+            description: None,
+            unit_of_measure: "%".into(),
+            direction,
+            baseline_value: baseline,
+            baseline_period: baseline.map(|_| "1990".into()),
+            targets: JsonList::new(targets),
+            yellow_tolerance: 0.5,
+            tolerance_unit: ToleranceUnit::Absolute,
+            weight: 1.0,
+            source: Source::Manual,
+            kolada_kpi: None,
+            kolada_municipality: None,
+            kolada_ou: None,
+            update_frequency: UpdateFrequency::Yearly,
+            external_id: None,
+            archived_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    fn value(period: &str, value: Option<f64>) -> Measurement {
+        let (start, end) = periods::span(period).expect("a test period");
+        let now = UtcTime::now();
+        Measurement {
+            id: Id::new(),
+            organization_id: Id::new(),
+            indicator_id: Id::new(),
+            period: period.into(),
+            period_start: start,
+            period_end: end,
+            value,
+            value_women: None,
+            value_men: None,
+            missing: value.is_none(),
+            note: None,
+            source: Source::Manual,
+            recorded_by: "t".into(),
+            recorded_by_name: None,
+            provenance: None,
+            imported_at: None,
+            external_id: None,
+            archived_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    fn target(from: &str, to: Option<&str>, basis: TargetBasis, value: Option<f64>) -> Target {
+        Target {
+            from: from.into(),
+            to: to.map(Into::into),
+            basis,
+            value,
+            change_from_baseline_percent: None,
+            min: None,
+            max: None,
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a test day")
+    }
+
+    /// Goal 3: at least 2 % each year and at least 2.5 % on average over the period.
+    #[test]
+    fn a_year_above_two_but_an_average_below_two_and_a_half_is_the_worse_of_both() {
+        let ind = indicator(
+            Direction::HigherIsBetter,
+            vec![
+                target("2011", Some("2014"), TargetBasis::EachPeriod, Some(2.0)),
+                target("2011", Some("2014"), TargetBasis::Average, Some(2.5)),
+            ],
+            None,
+        );
+        let (a, b) = (value("2011", Some(3.0)), value("2012", Some(1.0)));
+        let status = indicator_status(&ind, &[&a, &b], day(2012, 12, 31));
+        assert_eq!(status.status, Light::Red, "{status:?}");
+        assert_eq!(status.rule, "I6");
+        assert_eq!(status.targets[0].status, Light::Red); // 1.0 < 2.0 − 0.5
+        assert_eq!(status.targets[1].status, Light::Yellow); // mean 2.0 ≥ 2.5 − 0.5
+        assert_eq!(status.targets[1].compared_value, 2.0);
+        let early = indicator_status(&ind, &[&a, &b], day(2011, 12, 31));
+        assert_eq!(early.status, Light::Green, "{early:?}");
+    }
+
+    /// Goal 7: 40 % below the 1990 baseline by 2020, lower is better.
+    #[test]
+    fn a_change_from_the_baseline_is_worked_out_in_the_indicators_unit() {
+        let mut ind = indicator(Direction::LowerIsBetter, vec![], Some(10.0));
+        ind.targets = JsonList::new(vec![Target {
+            change_from_baseline_percent: Some(-40.0),
+            ..target("2020", None, TargetBasis::EachPeriod, None)
+        }]);
+        let v = value("2020", Some(6.3));
+        let status = indicator_status(&ind, &[&v], day(2020, 12, 31));
+        assert_eq!(status.targets[0].target_value, Some(6.0));
+        assert_eq!(status.status, Light::Yellow, "{status:?}");
+        let early = value("2013", Some(7.0));
+        let none = indicator_status(&ind, &[&early], day(2013, 12, 31));
+        assert_eq!(none.status, Light::InsufficientData);
+        assert_eq!(none.rule, "I3");
+    }
+
+    #[test]
+    fn missing_is_insufficient_data_never_red_and_old_values_are_stale() {
+        let ind = indicator(
+            Direction::HigherIsBetter,
+            vec![target(
+                "2011",
+                Some("2014"),
+                TargetBasis::EachPeriod,
+                Some(2.0),
+            )],
+            None,
+        );
+        let (a, b) = (value("2011", Some(1.0)), value("2012", None));
+        let status = indicator_status(&ind, &[&a, &b], day(2012, 12, 31));
+        assert_eq!(status.status, Light::InsufficientData);
+        assert_eq!(status.rule, "I2");
+        let none = indicator_status(&ind, &[], day(2012, 12, 31));
+        assert_eq!((none.rule.as_str(), none.stale), ("I1", true));
+        let later = indicator_status(&ind, &[&a], day(2013, 6, 30));
+        assert!(later.stale, "a yearly value from 2011 is stale in mid-2013");
+        let fresh = indicator_status(&ind, &[&a], day(2012, 6, 30));
+        assert!(!fresh.stale);
+    }
+
+    fn child(status: Light, weight: f64) -> RollUpChild {
+        RollUpChild {
+            kind: "indicator".into(),
+            id: Id::new(),
+            name: "c".into(),
+            status,
+            weight,
+            counted: false,
+        }
+    }
+
+    #[test]
+    fn a_goal_rolls_up_weighted_and_an_assessment_with_analysis_overrides() {
+        let rolled = goal_status(
+            vec![
+                child(Light::Green, 3.0),
+                child(Light::Red, 1.0),
+                child(Light::InsufficientData, 5.0),
+            ],
+            None,
+        );
+        assert_eq!(rolled.score, Some(0.75));
+        assert_eq!(rolled.status, Light::Yellow);
+        assert_eq!(goal_status(vec![], None).rule, "G1");
+        let now = UtcTime::now();
+        let mut follow_up = FollowUp {
+            id: Id::new(),
+            organization_id: Id::new(),
+            reporting_period_id: Id::new(),
+            goal_id: Some(Id::new()),
+            department_goal_id: None,
+            reporting_unit_id: Id::new(),
+            assessment: Assessment::Achieved,
+            analysis: None,
+            planned_measures: None,
+            proposed_revision: None,
+            state: crate::store::follow_ups::FollowUpState::Approved,
+            author_subject: "t".into(),
+            author_name: None,
+            submitted_at: None,
+            approved_at: None,
+            published_at: None,
+            external_id: None,
+            archived_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let children = vec![child(Light::Red, 1.0)];
+        let without_analysis = goal_status(children.clone(), Some(&follow_up));
+        assert_eq!(without_analysis.status, Light::Red);
+        follow_up.analysis = Some("Engångsintäkter".into());
+        let overridden = goal_status(children, Some(&follow_up));
+        assert_eq!(overridden.status, Light::Green);
+        assert_eq!(overridden.computed_status, Light::Red);
+    }
+}
