@@ -542,6 +542,16 @@ async fn one_full_reporting_cycle_on_the_demo(app: TestApp) {
     assert_eq!(overridden["assessment"]["assessment"], "achieved");
     assert!(overridden["assessment"]["analysis"].is_string());
 
+    // The public view shows nothing of the follow-ups until they are published.
+    let public_path = format!("/api/v1/public/0683/reporting-periods/{annual}/results");
+    let public = anonymous(&app, &public_path).await.expect(200);
+    assert_eq!(public["follow_ups"], json!([]));
+    let public_goal3 = public_goal(&public, &goal3);
+    assert_eq!(
+        public_goal3["status"], "yellow",
+        "approved is not yet public"
+    );
+
     for (_, path, _, _) in &follow_ups {
         let published = app
             .post(
@@ -560,6 +570,45 @@ async fn one_full_reporting_cycle_on_the_demo(app: TestApp) {
     )
     .await;
     assert_eq!(published.len(), 11);
+
+    // Now the public view shows exactly the published part: the eleven follow-ups without
+    // their authors, the statuses they override, the adopted goals only, no names.
+    let public = anonymous(&app, &public_path).await.expect(200);
+    assert_eq!(public["follow_ups"].as_array().map(Vec::len), Some(11));
+    assert_eq!(public_goal(&public, &goal3)["status"], "green");
+    assert_eq!(public["goals"].as_array().map(Vec::len), Some(7));
+    let text = public.to_string();
+    for hidden in ["test-user", "author", "recorded_by", "draft"] {
+        assert!(!text.contains(hidden), "the public results show {hidden}");
+    }
+    let draft_department_goal = id(&department_goals["demo-department-goal-tn-1"]);
+    assert!(!text.contains(&draft_department_goal));
+    let indicators_public = anonymous(&app, "/api/v1/public/0683/indicators")
+        .await
+        .expect(200);
+    let listed = indicators_public["indicators"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(listed.len(), indicators.len());
+    let result_values = listed
+        .iter()
+        .find(|i| i["kolada_kpi"] == "N03101")
+        .map(|i| i["values"].clone());
+    assert_eq!(
+        result_values,
+        Some(
+            json!([{"period": "2011", "value": 2.3, "value_women": null, "value_men": null, "missing": false}])
+        )
+    );
+    assert!(!indicators_public.to_string().contains("test-user"));
+    let periods_public = anonymous(&app, "/api/v1/public/0683/reporting-periods")
+        .await
+        .expect(200);
+    assert_eq!(
+        periods_public["reporting_periods"].as_array().map(Vec::len),
+        Some(3)
+    );
 
     // Closing the reporting period makes its follow-ups read-only.
     app.patch(
@@ -580,6 +629,20 @@ async fn one_full_reporting_cycle_on_the_demo(app: TestApp) {
     app.delete(path, &admin).await.problem(409);
     let closed = overview(&app, &annual, &admin).await;
     assert_eq!(closed["reporting_period"]["status"], "closed");
+}
+
+/// A read without a token.
+async fn anonymous(app: &TestApp, path: &str) -> common::Resp {
+    app.send(actix_web::http::Method::GET, path, None, None, &[])
+        .await
+}
+
+/// A goal's entry in the public results.
+fn public_goal(results: &Value, goal: &str) -> Value {
+    results["goals"]
+        .as_array()
+        .and_then(|goals| goals.iter().find(|g| g["id"] == goal).cloned())
+        .unwrap_or(Value::Null)
 }
 
 backend_tests!(

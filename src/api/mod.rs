@@ -17,6 +17,7 @@ pub mod organizations;
 pub mod perspectives;
 pub mod plan_periods;
 pub mod public;
+pub mod public_results;
 pub mod reporting_periods;
 pub mod revisions;
 pub mod status;

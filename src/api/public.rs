@@ -159,7 +159,7 @@ impl From<PlanPeriod> for PublicPlanPeriod {
 }
 
 /// The organization with this municipality code, unless it is unknown or archived.
-fn organization(conn: &mut DbConnection, code: &str) -> AppResult<Organization> {
+pub(crate) fn organization(conn: &mut DbConnection, code: &str) -> AppResult<Organization> {
     let unknown =
         || AppError::NotFound("no municipality with that code publishes its goals here".into());
     if !is_municipality_code(code) {
@@ -172,7 +172,11 @@ fn organization(conn: &mut DbConnection, code: &str) -> AppResult<Organization> 
 
 /// The requested public plan period, or by default the one whose dates contain today
 /// (the latest-starting if several do), else the latest.
-fn plan_period(conn: &mut DbConnection, org: &Id, requested: Option<Id>) -> AppResult<PlanPeriod> {
+pub(crate) fn plan_period(
+    conn: &mut DbConnection,
+    org: &Id,
+    requested: Option<Id>,
+) -> AppResult<PlanPeriod> {
     let today = chrono::Utc::now().date_naive();
     let periods = plan_periods::public(conn, org)?;
     let chosen = match requested {
@@ -286,7 +290,7 @@ fn cached<T: Serialize>(if_none_match: &IfNoneMatch, body: &T) -> AppResult<Http
 
 /// A public read: `read` runs for the organization with this code (404 when there is none),
 /// and its result is answered with `cached`.
-async fn answer<T, F>(
+pub(crate) async fn answer<T, F>(
     store: &Store,
     code: String,
     if_none_match: &IfNoneMatch,

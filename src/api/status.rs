@@ -89,6 +89,23 @@ impl Cycle {
         })
     }
 
+    /// Keeps only adopted goals and department goals and their indicators: what the public
+    /// view shows.
+    pub fn adopted_only(mut self) -> Cycle {
+        self.goals.retain(|g| g.state == GoalState::Adopted);
+        let goal_ids: Vec<Id> = self.goals.iter().map(|g| g.id.clone()).collect();
+        self.department_goals
+            .retain(|g| g.state == GoalState::Adopted && goal_ids.contains(&g.goal_id));
+        let department_ids: Vec<Id> = self.department_goals.iter().map(|g| g.id.clone()).collect();
+        self.indicators.retain(|i| {
+            i.goal_id.as_ref().is_some_and(|g| goal_ids.contains(g))
+                || i.department_goal_id
+                    .as_ref()
+                    .is_some_and(|g| department_ids.contains(g))
+        });
+        self
+    }
+
     pub fn as_of(&self) -> NaiveDate {
         self.period.end_date
     }

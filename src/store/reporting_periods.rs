@@ -138,3 +138,18 @@ pub fn check(
     }
     AppError::check_fields(errors)
 }
+
+/// The reporting periods of a plan period that are not archived.
+pub fn of_plan_period(
+    conn: &mut DbConnection,
+    org: &Id,
+    plan_period: &Id,
+) -> QueryResult<Vec<ReportingPeriod>> {
+    use crate::db::schema::reporting_periods::dsl as t;
+    t::reporting_periods
+        .filter(t::organization_id.eq(org))
+        .filter(t::plan_period_id.eq(plan_period))
+        .filter(t::archived_at.is_null())
+        .order(t::id.asc())
+        .load(conn)
+}
