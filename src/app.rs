@@ -175,6 +175,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(measurements::archive_measurement)
         .service(measurements::unarchive_measurement)
         .service(measurements::delete_measurement)
+        .service(kolada::import_kolada)
         .service(contacts::list_contacts)
         .service(contacts::create_contact)
         .service(contacts::get_contact)
