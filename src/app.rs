@@ -195,6 +195,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(follow_ups::approve_follow_up)
         .service(follow_ups::publish_follow_up)
         .service(follow_ups::return_follow_up)
+        .service(kolada::import_kolada)
         .service(contacts::list_contacts)
         .service(contacts::create_contact)
         .service(contacts::get_contact)

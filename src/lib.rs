@@ -7,5 +7,6 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod kolada;
 pub mod rules;
 pub mod store;

@@ -1,4 +1,4 @@
-//! The `malstyrning` command line: serve, migrate, demo, token, openapi.
+//! The `malstyrning` command line: serve, migrate, demo, token, kolada import, openapi.
 
 use clap::{Parser, Subcommand};
 
@@ -49,10 +49,35 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
     },
+    /// Kolada, the national KPI database.
+    Kolada {
+        #[command(subcommand)]
+        command: KoladaCommand,
+    },
     /// Print the OpenAPI document (what `openapi/openapi.json` must hold).
     Openapi,
     /// Print the role matrix (what `docs/permissions.md` must hold).
     Permissions,
+}
+
+#[derive(Subcommand)]
+enum KoladaCommand {
+    /// Import a Kolada API v3 data response into the indicators that name its KPIs
+    /// (as `POST /api/v1/kolada/import`, recorded as `kolada-import`).
+    Import {
+        /// The response as a file; `-` reads standard input.
+        file: String,
+        /// The organization: its id or municipality code; by default the one whose
+        /// municipality code the file's rows name.
+        #[arg(long)]
+        org: Option<String>,
+        /// Report what the import would do, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON, as the endpoint answers.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() {
@@ -111,7 +136,41 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo } => serve(demo),
+        Command::Kolada {
+            command:
+                KoladaCommand::Import {
+                    file,
+                    org,
+                    dry_run,
+                    json,
+                },
+        } => kolada_import(&file, org.as_deref(), dry_run, json),
     }
+}
+
+fn kolada_import(file: &str, org: Option<&str>, dry_run: bool, json: bool) -> Result<(), String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    if file == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+    } else {
+        bytes = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    }
+    let store = Store {
+        pool: open_database()?,
+    };
+    let report = actix_web::rt::System::new().block_on(malstyrning::kolada::import_file(
+        &store, &bytes, org, dry_run,
+    ))?;
+    if json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        println!("{text}");
+    } else {
+        print!("{report}");
+    }
+    Ok(())
 }
 
 /// Opens the configured database and applies pending migrations.

@@ -12,6 +12,7 @@ pub mod goal_tree;
 pub mod goals;
 pub mod health;
 pub mod indicators;
+pub mod kolada;
 pub mod measurements;
 pub mod organizations;
 pub mod perspectives;

@@ -110,6 +110,22 @@ pub fn of_indicators(
         .load(conn)
 }
 
+/// The measurements, archived ones too, of these indicators for these periods.
+pub fn of_indicators_in_periods(
+    conn: &mut DbConnection,
+    org: &Id,
+    indicator_ids: &[Id],
+    periods: &[String],
+) -> QueryResult<Vec<Measurement>> {
+    use crate::db::schema::measurements::dsl as t;
+    t::measurements
+        .filter(t::organization_id.eq(org))
+        .filter(t::indicator_id.eq_any(indicator_ids.to_vec()))
+        .filter(t::period.eq_any(periods.to_vec()))
+        .order(t::id.asc())
+        .load(conn)
+}
+
 /// The measurement of an indicator for a period, archived or not.
 pub fn for_period(
     conn: &mut DbConnection,
