@@ -146,6 +146,25 @@ pub const KINDS: [Kind; 10] = [
     Kind::Contact,
 ];
 
+/// The reads beyond a record's own GET and list, and the action each needs (what their
+/// handlers `require`); `docs/permissions.md` lists them.
+pub const VIEWS: [(&str, Action); 4] = [
+    (
+        "a team's activity plan, JSON or CSV: `GET /api/v1/units/{id}/activity-plan`",
+        Action::Read,
+    ),
+    (
+        "a plan period's goal tree: `GET /api/v1/plan-periods/{id}/goal-tree`",
+        Action::Read,
+    ),
+    (
+        "the revisions of a goal, department goal or vision: `GET /api/v1/goals/{id}/revisions`, \
+         `/department-goals/{id}/revisions`, `/visions/{id}/revisions` (and `?as_of=` on their reads)",
+        Action::Read,
+    ),
+    ("the audit trail: `GET /api/v1/audit`", Action::ReadAudit),
+];
+
 /// The role matrix as Markdown: what `docs/permissions.md` holds.
 pub fn matrix_markdown() -> String {
     let mut out = String::from(
@@ -181,10 +200,32 @@ pub fn matrix_markdown() -> String {
         "\n- **in scope**: a department goal whose owning board, or an activity whose team, is in \
          the caller's scope; moving one out of the scope is refused too. A token with such a role \
          and no `units` writes nothing of that kind.\n\
-         - The audit trail (`GET /api/v1/audit`) is read by `admin` only.\n\
          - Writes are create, change (PATCH), archive, unarchive and delete; a refused write is 403 \
-         and changes nothing.\n",
+         and changes nothing.\n\n\
+         Besides the records, who reads what (whatever the unit scope: a board reads every team's \
+         activity plan; without a token 401, another organization's ids 404, a role not allowed \
+         403):\n\n| read |",
     );
+    for role in Role::ALL {
+        out.push_str(&format!(" `{role}` |"));
+    }
+    out.push_str("\n|---|");
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for (view, action) in VIEWS {
+        out.push_str(&format!("| {view} |"));
+        for role in Role::ALL {
+            let cell = if allows(&[*role], action) {
+                "yes"
+            } else {
+                "–"
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
     out
 }
 
