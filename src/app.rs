@@ -128,6 +128,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(visions::list_visions)
         .service(visions::create_vision)
         .service(visions::get_vision)
+        .service(visions::list_vision_revisions)
         .service(visions::update_vision)
         .service(visions::archive_vision)
         .service(visions::unarchive_vision)

@@ -517,21 +517,31 @@ impl Demo {
             .insert(conn)?;
         }
 
-        Vision {
+        // The decisions that adopted the vision and the goals become their first revisions.
+        let actor = Actor {
+            organization_id: org.clone(),
+            subject: "demo".into(),
+            name: Some("Demodata".into()),
+            request_id: None,
+        };
+        let vision = Vision {
             id: Id::new(),
             organization_id: org.clone(),
             plan_period_id: pp.clone(),
             vision: "Värnamo – den mänskliga tillväxtkommunen. Här förverkligar du dina drömmar, skapar, upplever, är delaktig och tar ansvar!".into(),
             purpose: "Värnamo kommun skall på kommunmedborgarnas uppdrag tillhandahålla service kostnadseffektivt och med god kvalitet.".into(),
-            decision_reference: Some("KS/KF: ny målstyrningsmodell och övergripande mål".into()),
-            decided_on: None,
+            decision_reference: Some("KF 2010-11-25 § 123".into()),
+            decided_on: Some(date(2010, 11, 25)),
+            decided_by_unit_id: Some(kf.clone()),
+            state: GoalState::Adopted,
             external_id: Some("demo-vision-2011-2014".into()),
             archived_at: None,
             created_at: now,
             updated_at: now,
             version: 1,
-        }
-        .insert(conn)?;
+        };
+        vision.insert(conn)?;
+        revisions::record_history(conn, &actor, &vision, None, None)?;
 
         let mut perspectives = Vec::new();
         for (position, (name, description, focus)) in [
@@ -589,13 +599,6 @@ impl Demo {
             (2, "Kommunens medborgare och kommunens egna anställda* ska vara nöjda med kommunens miljöarbete i sin helhet.", &["* Anställda avser kommunens egna medarbetare i alla förvaltningar."]),
             (2, "Värnamo kommun som geografiskt område ska reducera utsläppen av växthusgaser med minst 40% till år 2020 jämfört med 1990 års nivå.", &[]),
         ];
-        // The decisions that adopted them become each goal's first revision.
-        let actor = Actor {
-            organization_id: org.clone(),
-            subject: "demo".into(),
-            name: Some("Demodata".into()),
-            request_id: None,
-        };
         let mut goals = Vec::new();
         for (index, (perspective_index, title, footnotes)) in goal_texts.into_iter().enumerate() {
             let goal = Goal {

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use diesel::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use common::TestApp;
 use malstyrning::db::schema;
@@ -218,6 +218,32 @@ async fn demo_goals_perspectives_and_vision(app: TestApp) {
     );
     let purpose = visions[0]["purpose"].as_str().unwrap_or_default();
     assert!(purpose.contains("kostnadseffektivt"), "{purpose}");
+    // The vision is adopted by KF, like the goals, and its decision is revision 1.
+    assert_eq!(visions[0]["state"], "adopted");
+    assert_eq!(visions[0]["decision_reference"], "KF 2010-11-25 § 123");
+    let id = visions[0]["id"].as_str().expect("id");
+    for path in [
+        format!("/api/v1/visions/{id}/revisions"),
+        format!(
+            "/api/v1/goals/{}/revisions",
+            goal(1)["id"].as_str().expect("id")
+        ),
+    ] {
+        let revisions = app.get(&path, &token).await.expect(200);
+        let numbers: Vec<&Value> = revisions["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| &r["number"])
+            .collect();
+        assert_eq!(numbers, vec![&json!(1)], "{path}: {revisions}");
+        assert_eq!(revisions["items"][0]["valid_from"], "2010-11-25", "{path}");
+    }
+    let then = app
+        .get(&format!("/api/v1/visions/{id}?as_of=2011-01-01"), &token)
+        .await
+        .expect(200);
+    assert_eq!(then["vision"], visions[0]["vision"]);
 }
 
 async fn demo_units_department_goals_and_activities(app: TestApp) {

@@ -1,8 +1,9 @@
 //! The permission matrix over HTTP, cell by cell: every role against every kind of record
-//! and every operation, in and out of the role's unit scope and from another organization.
-//! The expectations are the literal table `MATRIX` below, written from the rules (never
-//! derived from the service's code); the driver runs every cell and reports every mismatch
-//! at once.
+//! and every operation, in and out of the role's unit scope and from another organization;
+//! and every role against the reads beyond the records (activity plan, goal tree, revisions,
+//! audit trail), also without a token. The expectations are the literal tables `MATRIX` and
+//! `VIEW_MATRIX` below, written from the rules (never derived from the service's code); the
+//! driver runs every cell and reports every mismatch at once.
 
 #[macro_use]
 mod common;
@@ -149,6 +150,8 @@ enum Exp {
     Forbidden,
     /// 404 problem+json, and nothing changes.
     NotFound,
+    /// 401 problem+json: no token.
+    Unauthorized,
 }
 
 const OK: Exp = Exp::Done;
@@ -266,6 +269,118 @@ fn status_of(op: Op, exp: Exp) -> u16 {
         (Exp::Done, _) => 200,
         (Exp::Forbidden, _) => 403,
         (Exp::NotFound, _) => 404,
+        (Exp::Unauthorized, _) => 401,
+    }
+}
+
+/// The reads beyond a record's own GET and list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    /// `GET /units/{team}/activity-plan`: team A1 in scope, team B1 out of scope.
+    ActivityPlan,
+    /// The same as CSV (`?format=csv`).
+    ActivityPlanCsv,
+    /// `GET /plan-periods/{id}/goal-tree`.
+    GoalTree,
+    /// `GET /goals/{id}/revisions`.
+    GoalRevisions,
+    /// `GET /department-goals/{id}/revisions`: DA in scope, DB out of scope.
+    DepartmentGoalRevisions,
+    /// `GET /visions/{id}/revisions`.
+    VisionRevisions,
+    /// `GET /audit`.
+    Audit,
+}
+
+const VIEWS: [View; 7] = [
+    View::ActivityPlan,
+    View::ActivityPlanCsv,
+    View::GoalTree,
+    View::GoalRevisions,
+    View::DepartmentGoalRevisions,
+    View::VisionRevisions,
+    View::Audit,
+];
+
+/// Who reads what beyond the records: (view, role, in scope, out of scope, the same role in
+/// another organization). Every role reads the internal views whatever its unit scope;
+/// another organization's role gets 404 for this organization's ids. Only admin reads the
+/// audit trail; another organization's admin reads its own (200, none of this one's entries).
+#[rustfmt::skip]
+const VIEW_MATRIX: [(View, Role, Exp, Exp, Exp); 42] = [
+    // view                            role              in  out other org
+    (View::ActivityPlan,            Role::Admin,      OK, OK, NF),
+    (View::ActivityPlan,            Role::Council,    OK, OK, NF),
+    (View::ActivityPlan,            Role::Board,      OK, OK, NF),
+    (View::ActivityPlan,            Role::Manager,    OK, OK, NF),
+    (View::ActivityPlan,            Role::TeamMember, OK, OK, NF),
+    (View::ActivityPlan,            Role::Viewer,     OK, OK, NF),
+
+    (View::ActivityPlanCsv,         Role::Admin,      OK, OK, NF),
+    (View::ActivityPlanCsv,         Role::Council,    OK, OK, NF),
+    (View::ActivityPlanCsv,         Role::Board,      OK, OK, NF),
+    (View::ActivityPlanCsv,         Role::Manager,    OK, OK, NF),
+    (View::ActivityPlanCsv,         Role::TeamMember, OK, OK, NF),
+    (View::ActivityPlanCsv,         Role::Viewer,     OK, OK, NF),
+
+    (View::GoalTree,                Role::Admin,      OK, OK, NF),
+    (View::GoalTree,                Role::Council,    OK, OK, NF),
+    (View::GoalTree,                Role::Board,      OK, OK, NF),
+    (View::GoalTree,                Role::Manager,    OK, OK, NF),
+    (View::GoalTree,                Role::TeamMember, OK, OK, NF),
+    (View::GoalTree,                Role::Viewer,     OK, OK, NF),
+
+    (View::GoalRevisions,           Role::Admin,      OK, OK, NF),
+    (View::GoalRevisions,           Role::Council,    OK, OK, NF),
+    (View::GoalRevisions,           Role::Board,      OK, OK, NF),
+    (View::GoalRevisions,           Role::Manager,    OK, OK, NF),
+    (View::GoalRevisions,           Role::TeamMember, OK, OK, NF),
+    (View::GoalRevisions,           Role::Viewer,     OK, OK, NF),
+
+    (View::DepartmentGoalRevisions, Role::Admin,      OK, OK, NF),
+    (View::DepartmentGoalRevisions, Role::Council,    OK, OK, NF),
+    (View::DepartmentGoalRevisions, Role::Board,      OK, OK, NF),
+    (View::DepartmentGoalRevisions, Role::Manager,    OK, OK, NF),
+    (View::DepartmentGoalRevisions, Role::TeamMember, OK, OK, NF),
+    (View::DepartmentGoalRevisions, Role::Viewer,     OK, OK, NF),
+
+    (View::VisionRevisions,         Role::Admin,      OK, OK, NF),
+    (View::VisionRevisions,         Role::Council,    OK, OK, NF),
+    (View::VisionRevisions,         Role::Board,      OK, OK, NF),
+    (View::VisionRevisions,         Role::Manager,    OK, OK, NF),
+    (View::VisionRevisions,         Role::TeamMember, OK, OK, NF),
+    (View::VisionRevisions,         Role::Viewer,     OK, OK, NF),
+
+    (View::Audit,                   Role::Admin,      OK, OK, OK),
+    (View::Audit,                   Role::Council,    NO, NO, NO),
+    (View::Audit,                   Role::Board,      NO, NO, NO),
+    (View::Audit,                   Role::Manager,    NO, NO, NO),
+    (View::Audit,                   Role::TeamMember, NO, NO, NO),
+    (View::Audit,                   Role::Viewer,     NO, NO, NO),
+];
+
+/// Every view asked without a token.
+const WITHOUT_A_TOKEN: Exp = Exp::Unauthorized;
+
+/// What a view expects for a role (`None`: no token).
+fn expected_view(view: View, role: Option<Role>, case: Case) -> Exp {
+    let Some(role) = role else {
+        return WITHOUT_A_TOKEN;
+    };
+    let rows: Vec<_> = VIEW_MATRIX
+        .iter()
+        .filter(|row| row.0 == view && row.1 == role)
+        .collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "the view matrix has one row for {view:?} {role:?}"
+    );
+    let &(_, _, in_scope, out_of_scope, other) = rows[0];
+    match case {
+        Case::InScope => in_scope,
+        Case::OutOfScope => out_of_scope,
+        Case::OtherOrganization => other,
     }
 }
 
@@ -389,7 +504,9 @@ impl Fixture {
             "/api/v1/visions",
             json!({"plan_period_id": plan_period,
                    "vision": "Värnamo – den mänskliga tillväxtkommunen.",
-                   "purpose": "Service med god kvalitet."}),
+                   "purpose": "Service med god kvalitet.", "state": "adopted",
+                   "decision_reference": "KF 2010-11-25 § 123", "decided_on": "2010-11-25",
+                   "decided_by_unit_id": council}),
         )
         .await;
         let department_goal_a = made(
@@ -397,7 +514,9 @@ impl Fixture {
             admin,
             "/api/v1/department-goals",
             json!({"goal_id": goal, "owner_unit_id": board_a, "number": 1,
-                   "title": "Alla elever ska känna sig trygga i skolan."}),
+                   "title": "Alla elever ska känna sig trygga i skolan.", "state": "adopted",
+                   "decision_reference": "BUN 2011-02-15 § 12", "decided_on": "2011-02-15",
+                   "decided_by_unit_id": board_a}),
         )
         .await;
         let department_goal_b = made(
@@ -405,7 +524,9 @@ impl Fixture {
             admin,
             "/api/v1/department-goals",
             json!({"goal_id": goal, "owner_unit_id": board_b, "number": 1,
-                   "title": "Alla brukare ska känna sig trygga i hemtjänsten."}),
+                   "title": "Alla brukare ska känna sig trygga i hemtjänsten.", "state": "adopted",
+                   "decision_reference": "ON 2011-02-17 § 9", "decided_on": "2011-02-17",
+                   "decided_by_unit_id": board_b}),
         )
         .await;
         let activity_a1 = made(
@@ -873,6 +994,134 @@ impl<'a> Matrix<'a> {
         }
     }
 
+    /// The path of a view, on the in-scope or out-of-scope record where that differs.
+    fn view_path(&self, view: View, case: Case) -> String {
+        let fx = &self.fx;
+        let out = case == Case::OutOfScope;
+        let team = if out { &fx.team_b1 } else { &fx.team_a1 };
+        let department_goal = if out {
+            &fx.department_goal_b
+        } else {
+            &fx.department_goal_a
+        };
+        match view {
+            View::ActivityPlan => format!("/api/v1/units/{team}/activity-plan"),
+            View::ActivityPlanCsv => format!("/api/v1/units/{team}/activity-plan?format=csv"),
+            View::GoalTree => format!("/api/v1/plan-periods/{}/goal-tree", fx.plan_period),
+            View::GoalRevisions => format!("/api/v1/goals/{}/revisions", fx.goal),
+            View::DepartmentGoalRevisions => {
+                format!("/api/v1/department-goals/{department_goal}/revisions")
+            }
+            View::VisionRevisions => format!("/api/v1/visions/{}/revisions", fx.vision),
+            View::Audit => "/api/v1/audit?limit=500".to_string(),
+        }
+    }
+
+    /// What a 200 must show: the record asked about (for the audit trail, only entries of
+    /// the asker's organization, and some).
+    fn view_effect(
+        &self,
+        view: View,
+        case: Case,
+        asker_org: &str,
+        response: &Resp,
+    ) -> Option<String> {
+        let fx = &self.fx;
+        let out = case == Case::OutOfScope;
+        let (team, activity, activity_title) = if out {
+            (&fx.team_b1, &fx.activity_b1, "Trygghetsbesök hos brukarna")
+        } else {
+            (
+                &fx.team_a1,
+                &fx.activity_a1,
+                "Trygghetsvandring med eleverna",
+            )
+        };
+        let department_goal = if out {
+            &fx.department_goal_b
+        } else {
+            &fx.department_goal_a
+        };
+        let revisions_of = |id: &str| {
+            let body = response.json();
+            let items = body["items"].as_array().cloned().unwrap_or_default();
+            (items.is_empty() || items.iter().any(|r| r["entity_id"] != json!(id)))
+                .then(|| format!("the revisions are not those of {id}: {body}"))
+        };
+        match view {
+            View::ActivityPlan => {
+                let body = response.json();
+                let activities: Vec<&Value> = body["sheets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|sheet| sheet["activities"].as_array().into_iter().flatten())
+                    .map(|a| &a["id"])
+                    .collect();
+                (body["team"]["id"] != json!(team) || !activities.contains(&&json!(activity)))
+                    .then(|| format!("not the plan of {team} with {activity}"))
+            }
+            View::ActivityPlanCsv => (!response.content_type().starts_with("text/csv")
+                || !response.text().contains(activity_title))
+            .then(|| {
+                format!(
+                    "not a CSV plan with {activity_title}: {}",
+                    response.content_type()
+                )
+            }),
+            View::GoalTree => (response.json()["plan_period"]["id"] != json!(fx.plan_period))
+                .then(|| "not the plan period's tree".to_string()),
+            View::GoalRevisions => revisions_of(&fx.goal),
+            View::DepartmentGoalRevisions => revisions_of(department_goal),
+            View::VisionRevisions => revisions_of(&fx.vision),
+            View::Audit => {
+                let body = response.json();
+                let items = body["items"].as_array().cloned().unwrap_or_default();
+                (items.is_empty()
+                    || items
+                        .iter()
+                        .any(|e| e["organization_id"] != json!(asker_org)))
+                .then(|| format!("the trail is not {asker_org}'s own (or empty)"))
+            }
+        }
+    }
+
+    /// Runs one view cell: a role (or no token) reads a view of this organization's records.
+    async fn view_cell(&mut self, view: View, role: Option<Role>, case: Case) {
+        let want = status_of(Op::Get, expected_view(view, role, case));
+        let who = role.map_or("(no token)", Role::name);
+        let label = format!("{view:?} / {who} / {case:?}");
+        let path = self.view_path(view, case);
+        let asker_org = match (case, &self.other) {
+            (Case::OtherOrganization, Some((org, _))) => org.clone(),
+            _ => self.app.org.clone(),
+        };
+        let token = role.map(|role| self.token(role, case, &self.app.org));
+        let response = self
+            .app
+            .send(Method::GET, &path, token.as_deref(), None, &[])
+            .await;
+        let effect = if response.status == 200 {
+            self.view_effect(view, case, &asker_org, &response)
+        } else {
+            None
+        };
+        self.judge(label, want, &response, effect);
+    }
+
+    /// Runs every view for every role, and without a token unless the case is another
+    /// organization (a missing token names none).
+    async fn run_views(&mut self, case: Case) {
+        for view in VIEWS {
+            for role in ROLES {
+                self.view_cell(view, Some(role), case).await;
+            }
+            if case != Case::OtherOrganization {
+                self.view_cell(view, None, case).await;
+            }
+        }
+    }
+
     /// Asserts that no cell mismatched, printing every mismatch.
     fn finish(self, name: &str) {
         eprintln!(
@@ -911,6 +1160,28 @@ async fn other_organization(app: TestApp) {
     let mut matrix = Matrix::new(&app).await.with_other_organization().await;
     matrix.run_case(Case::OtherOrganization).await;
     matrix.finish("other_organization");
+}
+
+/// Every role, and no token, on the views of records in its scope (team A1, department goal
+/// DA) and of those that need none (goal tree, goal and vision revisions, audit trail).
+async fn views_in_scope(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await;
+    matrix.run_views(Case::InScope).await;
+    matrix.finish("views_in_scope");
+}
+
+/// The same on team B1 and department goal DB, outside every scoped role's units.
+async fn views_out_of_scope(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await;
+    matrix.run_views(Case::OutOfScope).await;
+    matrix.finish("views_out_of_scope");
+}
+
+/// Every role of another organization on this organization's views.
+async fn views_other_organization(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await.with_other_organization().await;
+    matrix.run_views(Case::OtherOrganization).await;
+    matrix.finish("views_other_organization");
 }
 
 /// Moving a record out of the caller's scope is refused and changes nothing; a scoped role
@@ -1032,5 +1303,8 @@ backend_tests!(
     in_scope,
     out_of_scope,
     other_organization,
-    moves_and_missing_scope
+    moves_and_missing_scope,
+    views_in_scope,
+    views_out_of_scope,
+    views_other_organization,
 );

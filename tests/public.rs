@@ -105,7 +105,7 @@ async fn goal(app: &TestApp, m: &Model, number: i32, title: &str, state: &str) -
     created_in(app, "/api/v1/goals", body, state, &m.council).await
 }
 
-/// Creates a goal in `state`: adopted with a decision, retired by a later one.
+/// Creates a goal or vision in `state`: adopted with a decision, retired by a later one.
 async fn created_in(app: &TestApp, path: &str, body: Value, state: &str, by: &str) -> String {
     if state == "draft" {
         return app.create(path, body).await;
@@ -318,6 +318,7 @@ async fn the_tree_has_vision_and_perspectives_in_order(app: TestApp) {
                "decided_on": "2010-11-25"}),
     )
     .await;
+    // A draft vision is not shown; once adopted it is, with its decision.
     let vision = app
         .create(
             "/api/v1/visions",
@@ -326,13 +327,23 @@ async fn the_tree_has_vision_and_perspectives_in_order(app: TestApp) {
                    "decision_reference": "KF 2010-11-25 § 123"}),
         )
         .await;
+    let vision_path = format!("/api/v1/visions/{vision}");
+    let tree = read(&app, &format!("{}/goal-tree", base(&app))).await;
+    assert!(tree["vision"].is_null(), "{tree}");
+    app.patch(
+        &vision_path,
+        &app.admin(),
+        json!({"state": "adopted", "decided_on": "2010-11-25", "decided_by_unit_id": m.council}),
+    )
+    .await
+    .expect(200);
 
     let tree = read(&app, &format!("{}/goal-tree", base(&app))).await;
     assert_eq!(
         tree["vision"],
         json!({"vision": "Värnamo – den mänskliga tillväxtkommunen.",
                "purpose": "Service kostnadseffektivt och med god kvalitet.",
-               "decision_reference": "KF 2010-11-25 § 123", "decided_on": null})
+               "decision_reference": "KF 2010-11-25 § 123", "decided_on": "2010-11-25"})
     );
     assert_eq!(
         shape(&tree),
@@ -349,8 +360,21 @@ async fn the_tree_has_vision_and_perspectives_in_order(app: TestApp) {
     assert_eq!(seven["decided_on"], "2010-11-25");
     assert_eq!(seven["perspective_id"], json!(environment));
 
-    // An archived vision is not shown.
-    archive(&app, &format!("/api/v1/visions/{vision}")).await;
+    // An archived vision is not shown, nor a retired one.
+    archive(&app, &vision_path).await;
+    let tree = read(&app, &format!("{}/goal-tree", base(&app))).await;
+    assert!(tree["vision"].is_null(), "{tree}");
+    app.post(&format!("{vision_path}/unarchive"), &app.admin(), json!({}))
+        .await
+        .expect(200);
+    assert!(!read(&app, &format!("{}/goal-tree", base(&app))).await["vision"].is_null());
+    app.patch(
+        &vision_path,
+        &app.admin(),
+        json!({"state": "retired", "revision": revision(&m.council, "2014-12-31")}),
+    )
+    .await
+    .expect(200);
     let tree = read(&app, &format!("{}/goal-tree", base(&app))).await;
     assert!(tree["vision"].is_null(), "{tree}");
 }
@@ -386,8 +410,11 @@ async fn public_json_names_no_people_and_no_internal_fields(app: TestApp) {
     }
     app.create(
         "/api/v1/visions",
-        json!({"plan_period_id": m.plan_period, "vision": "Den mänskliga tillväxtkommunen.",
-               "purpose": "Service med god kvalitet.", "external_id": "HYPERGENE-VISION"}),
+        adopted(
+            json!({"plan_period_id": m.plan_period, "vision": "Den mänskliga tillväxtkommunen.",
+                   "purpose": "Service med god kvalitet.", "external_id": "HYPERGENE-VISION"}),
+            &m.council,
+        ),
     )
     .await;
 
@@ -441,18 +468,35 @@ async fn the_organization_lists_plan_periods_with_anything_adopted(app: TestApp)
         "draft",
     )
     .await;
-    // A plan period with only its vision adopted is public, too.
-    let vision_only = app
-        .create(
-            "/api/v1/plan-periods",
-            json!({"name": "Mandatperioden 2087–2090", "start_date": "2087-01-01", "end_date": "2090-12-31"}),
-        )
-        .await;
-    app.create(
-        "/api/v1/visions",
-        json!({"plan_period_id": vision_only, "vision": "En vision.", "purpose": "Ett syfte."}),
-    )
-    .await;
+    // A plan period with only its vision adopted is public, too; with only a draft vision
+    // it is not.
+    let mut with_vision = Vec::new();
+    for (name, start, end, state) in [
+        (
+            "Mandatperioden 2087–2090",
+            "2087-01-01",
+            "2090-12-31",
+            "adopted",
+        ),
+        (
+            "Mandatperioden 2083–2086",
+            "2083-01-01",
+            "2086-12-31",
+            "draft",
+        ),
+    ] {
+        let period = app
+            .create(
+                "/api/v1/plan-periods",
+                json!({"name": name, "start_date": start, "end_date": end}),
+            )
+            .await;
+        let body =
+            json!({"plan_period_id": period, "vision": "En vision.", "purpose": "Ett syfte."});
+        created_in(&app, "/api/v1/visions", body, state, &m.council).await;
+        with_vision.push(period);
+    }
+    let (vision_only, draft_vision_only) = (with_vision[0].clone(), with_vision[1].clone());
 
     let face = read(&app, &base(&app)).await;
     assert_eq!(face["name"], "Testkommun");
@@ -504,7 +548,7 @@ async fn the_organization_lists_plan_periods_with_anything_adopted(app: TestApp)
     .await;
     assert_eq!(vision["vision"]["vision"], "En vision.");
     assert!(tree_goals(&vision).is_empty());
-    for hidden in [&drafts_only, &current] {
+    for hidden in [&drafts_only, &draft_vision_only, &current] {
         for path in ["goal-tree", "goals"] {
             public(
                 &app,

@@ -87,7 +87,7 @@ pub struct PerspectiveNode {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GoalTree {
     pub plan_period: PlanPeriod,
-    /// The vision and purpose; null until adopted.
+    /// The vision and purpose (with `as_of`, as in force that day); null when there is none.
     pub vision: Option<Vision>,
     pub perspectives: Vec<PerspectiveNode>,
     /// The day `overdue` was judged against: today, or the `as_of` asked for.
@@ -99,8 +99,8 @@ pub struct GoalTree {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct GoalTreeParams {
-    /// Only the goals and department goals in force on this day, as they read then (those
-    /// with no adopted revision then are left out); activity counts are today's, with
+    /// Only the vision, goals and department goals in force on this day, as they read then
+    /// (those with no adopted revision then are left out); activity counts are today's, with
     /// `overdue` judged against this day.
     pub as_of: Option<NaiveDate>,
 }
@@ -135,13 +135,14 @@ pub async fn get_goal_tree(
         .run(move |conn| {
             let plan_period = PlanPeriod::find(conn, &org, &plan_period_id)?
                 .ok_or_else(|| AppError::not_found("plan period"))?;
-            let vision = visions::for_plan_period(conn, &org, &plan_period_id)?
+            let mut vision = visions::for_plan_period(conn, &org, &plan_period_id)?
                 .filter(|v| v.archived_at.is_none());
             let perspective_rows = perspectives::of_plan_period(conn, &org, &plan_period_id)?;
             let mut goal_rows = goals::of_plan_period(conn, &org, &plan_period_id, false)?;
             let mut department_rows =
                 department_goals::of_plan_period(conn, &org, &plan_period_id, false)?;
             if let Some(day) = as_of {
+                vision = as_in_force(conn, &org, vision.into_iter().collect(), day)?.pop();
                 goal_rows = as_in_force(conn, &org, goal_rows, day)?;
                 goal_rows.sort_by_key(|g| g.number);
                 department_rows = as_in_force(conn, &org, department_rows, day)?;

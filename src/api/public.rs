@@ -123,7 +123,8 @@ pub struct PublicBoard {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicGoalTree {
     pub plan_period: PublicPlanPeriod,
-    /// Null when the plan period has no vision (or it is archived).
+    /// Null when the plan period has no adopted vision (a draft, retired or archived one is
+    /// not shown).
     pub vision: Option<PublicVision>,
     /// The perspectives in order, each with its adopted goals.
     pub perspectives: Vec<PublicPerspective>,
@@ -384,7 +385,7 @@ pub async fn get_public_goal_tree(
         move |conn, org| {
             let period = plan_period(conn, &org.id, requested)?;
             let vision = visions::for_plan_period(conn, &org.id, &period.id)?
-                .filter(|v| v.archived_at.is_none())
+                .filter(|v| is_public(v.state, v.archived_at.is_some()))
                 .map(|v| PublicVision {
                     vision: v.vision,
                     purpose: v.purpose,

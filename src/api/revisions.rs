@@ -1,5 +1,6 @@
-//! The life cycle of goals and department goals (draft → adopted → retired), the decisions
-//! that adopt and change them, and their revisions: `GET …/revisions` and `?as_of=DATE`.
+//! The life cycle of goals, department goals and visions (draft → adopted → retired), the
+//! decisions that adopt and change them, and their revisions: `GET …/revisions` and
+//! `?as_of=DATE`.
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
@@ -20,7 +21,7 @@ use crate::store::revisions::{self, Revision};
 use crate::store::units::{self, UnitKind};
 use crate::store::Store;
 
-/// The decision behind changing or retiring an adopted goal.
+/// The decision behind changing or retiring an adopted goal or vision.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevisionNote {
@@ -30,7 +31,8 @@ pub struct RevisionNote {
     #[schema(example = "KF 2012-06-14 § 77")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
-    /// The deciding body: the council for a goal, the board (or council) for a department goal.
+    /// The deciding body: the council for a goal or vision, the board (or council) for a
+    /// department goal.
     pub decided_by_unit_id: Option<Id>,
 }
 
@@ -54,9 +56,9 @@ impl RevisionNote {
     }
 }
 
-/// A goal or department goal: adopted by a decision, revised by later ones.
+/// A goal, department goal or vision: adopted by a decision, revised by later ones.
 pub trait Governed: Resource + Serialize + serde::de::DeserializeOwned {
-    /// `goal` or `department_goal`.
+    /// `goal`, `department_goal` or `vision`.
     const ENTITY: &'static str;
     /// The kinds of unit that may decide it.
     const BODIES: &'static [UnitKind];
@@ -105,27 +107,45 @@ pub fn as_in_force<R: Governed>(
     rows: Vec<R>,
     day: NaiveDate,
 ) -> AppResult<Vec<R>> {
-    let mut in_force: std::collections::HashMap<Id, Revision> =
-        revisions::all_in_force(conn, org, R::ENTITY, day)?
-            .into_iter()
-            .map(|r| (r.entity_id.clone(), r))
-            .collect();
-    Ok(rows
+    let in_force = revisions::all_in_force(conn, org, R::ENTITY, day)?;
+    Ok(restored(rows, in_force))
+}
+
+/// One page of a list as in force on `day`: `query` reads the page among the ids of the
+/// records in force then (so that paging counts only those), which are then restored.
+pub fn page_as_of<R: Governed>(
+    conn: &mut DbConnection,
+    org: &Id,
+    day: NaiveDate,
+    query: impl FnOnce(&mut DbConnection, &[Id]) -> diesel::QueryResult<Vec<R>>,
+) -> AppResult<Vec<R>> {
+    let in_force = revisions::all_in_force(conn, org, R::ENTITY, day)?;
+    let ids: Vec<Id> = in_force.iter().map(|r| r.entity_id.clone()).collect();
+    let rows = query(conn, &ids)?;
+    Ok(restored(rows, in_force))
+}
+
+fn restored<R: Governed>(rows: Vec<R>, in_force: Vec<Revision>) -> Vec<R> {
+    let mut in_force: std::collections::HashMap<Id, Revision> = in_force
         .into_iter()
+        .map(|r| (r.entity_id.clone(), r))
+        .collect();
+    rows.into_iter()
         .filter_map(|row| {
             let revision = in_force.remove(row.id())?;
             Some(row.restore(&revision.snapshot.value()))
         })
-        .collect())
+        .collect()
 }
 
-/// Only draft → adopted → retired (or staying put); adopted and retired goals carry their
+/// Only draft → adopted → retired (or staying put); adopted and retired records carry their
 /// decision: reference, date and a deciding body of the right kind.
 pub fn check_life_cycle<R: Governed>(
     conn: &mut DbConnection,
     record: &R,
     before: Option<&R>,
 ) -> AppResult<()> {
+    let noun = R::KIND.noun();
     let to = record.state();
     if let Some(before) = before {
         let from = before.state();
@@ -135,13 +155,20 @@ pub fn check_life_cycle<R: Governed>(
         if !allowed {
             return Err(AppError::invalid(
                 "state",
-                format!("a {from} goal cannot become {to}: goals go draft → adopted → retired"),
+                format!(
+                    "{} {from} {noun} cannot become {to}: {noun}s go draft → adopted → retired",
+                    if from == GoalState::Adopted {
+                        "an"
+                    } else {
+                        "a"
+                    }
+                ),
             ));
         }
     } else if to == GoalState::Retired {
         return Err(AppError::invalid(
             "state",
-            "a new goal is a draft or adopted; only an adopted goal can be retired",
+            format!("a new {noun} is a draft or adopted; only an adopted {noun} can be retired"),
         ));
     }
     if to == GoalState::Draft {
@@ -149,15 +176,15 @@ pub fn check_life_cycle<R: Governed>(
     }
     let (reference, decided_on, body) = record.decision();
     let mut errors = Vec::new();
-    let missing = "an adopted goal needs the decision that adopted it";
+    let missing = format!("an adopted {noun} needs the decision that adopted it");
     if reference.is_none() {
-        errors.push(FieldError::new("decision_reference", missing));
+        errors.push(FieldError::new("decision_reference", &missing));
     }
     if decided_on.is_none() {
-        errors.push(FieldError::new("decided_on", missing));
+        errors.push(FieldError::new("decided_on", &missing));
     }
     match body {
-        None => errors.push(FieldError::new("decided_by_unit_id", missing)),
+        None => errors.push(FieldError::new("decided_by_unit_id", &missing)),
         Some(body) => {
             let changed = before.is_none_or(|b| b.decision().2 != Some(body));
             if changed {
@@ -254,7 +281,8 @@ fn internal(e: serde_json::Error) -> AppError {
 }
 
 /// Writes the revisions a write makes: the first on adoption, the next on a change of an
-/// adopted goal's content (which needs a `revision` note), and the end of validity on retiring.
+/// adopted record's content (which needs a `revision` note), and the end of validity on
+/// retiring.
 pub fn record_history<R: Governed>(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -263,6 +291,7 @@ pub fn record_history<R: Governed>(
     note: Option<RevisionNote>,
 ) -> AppResult<()> {
     let org = record.organization().clone();
+    let noun = R::KIND.noun();
     let from = before.map(|b| b.state());
     let to = record.state();
     let new_revision = |number: i32,
@@ -296,7 +325,7 @@ pub fn record_history<R: Governed>(
         let (Some(reference), Some(on), Some(body)) = (reference, on, body) else {
             return Err(AppError::invalid(
                 "decided_on",
-                "an adopted goal needs its decision",
+                format!("an adopted {noun} needs its decision"),
             ));
         };
         let reason = note.and_then(|n| n.reason);
@@ -331,7 +360,9 @@ pub fn record_history<R: Governed>(
         if note.is_some() {
             return Err(AppError::invalid(
                 "revision",
-                "the patch changes nothing in the goal's content, so there is nothing to revise",
+                format!(
+                    "the patch changes nothing in the {noun}'s content, so there is nothing to revise"
+                ),
             ));
         }
         let (old, new) = (before.decision(), record.decision());
@@ -345,18 +376,20 @@ pub fn record_history<R: Governed>(
         .map(|(field, _)| {
             FieldError::new(
                 field,
-                "an adopted goal's decision changes only with a `revision` of its content",
+                format!(
+                    "an adopted {noun}'s decision changes only with a `revision` of its content"
+                ),
             )
         })
         .collect();
         return AppError::check_fields(changed);
     }
     let why = if to == GoalState::Retired {
-        "retiring an adopted goal needs the decision: {reason, decision_reference, decided_on, decided_by_unit_id}"
+        format!("retiring an adopted {noun} needs the decision: {{reason, decision_reference, decided_on, decided_by_unit_id}}")
     } else {
-        "changing an adopted goal needs the decision behind it: {reason, decision_reference, decided_on, decided_by_unit_id}"
+        format!("changing an adopted {noun} needs the decision behind it: {{reason, decision_reference, decided_on, decided_by_unit_id}}")
     };
-    let (reason, reference, on, body) = decision_of::<R>(conn, &org, note, why)?;
+    let (reason, reference, on, body) = decision_of::<R>(conn, &org, note, &why)?;
     let history = revisions::of_entity(conn, &org, R::ENTITY, record.id())?;
     let open = history.iter().rev().find(|r| r.valid_to.is_none());
     if let Some(open) = open {
@@ -386,7 +419,7 @@ pub fn record_history<R: Governed>(
     Ok(())
 }
 
-/// `?as_of=` on a goal read.
+/// `?as_of=` on a goal, department goal or vision read.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -436,7 +469,7 @@ pub async fn get_as_of<R: Governed>(
         .json(body))
 }
 
-/// The revisions of one goal, oldest first.
+/// The revisions of one record, oldest first.
 pub async fn list<R: Governed>(store: &Store, caller: &Caller, id: Id) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
     let org = caller.organization_id.clone();
@@ -449,13 +482,13 @@ pub async fn list<R: Governed>(store: &Store, caller: &Caller, id: Id) -> AppRes
     Ok(HttpResponse::Ok().json(RevisionList { items: rows }))
 }
 
-/// The revisions of a goal, oldest first.
+/// The revisions of a goal, department goal or vision, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevisionList {
     pub items: Vec<Revision>,
 }
 
-/// Generates the `GET /{id}` (with `?as_of=`) and `GET /{id}/revisions` handlers of a goal
+/// Generates the `GET /{id}` (with `?as_of=`) and `GET /{id}/revisions` handlers of a governed
 /// resource, documented in the OpenAPI spec. The invoking module imports `get` from actix_web.
 #[macro_export]
 macro_rules! governed_endpoints {

@@ -1,15 +1,21 @@
-//! `/api/v1/visions`: the vision and purpose (syfte) of a plan period.
+//! `/api/v1/visions`: the vision and purpose (syfte) of a plan period, adopted and revised by
+//! the council like an overarching goal (see `revisions`).
 
 use actix_web::{delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::goals::only_drafts;
+use crate::api::revisions::{self, check_life_cycle, page_as_of, Governed, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::audit::Actor;
+use crate::store::goals::GoalState;
+use crate::store::units::UnitKind;
 use crate::store::visions::{self, Vision};
 
 /// A new vision; one per plan period.
@@ -29,6 +35,11 @@ pub struct CreateVision {
     #[schema(pattern = "^[^\\u0000]*$")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
+    /// The deciding body, a council; required (with the reference and date) to create it
+    /// adopted.
+    pub decided_by_unit_id: Option<Id>,
+    /// Defaults to `draft`.
+    pub state: Option<GoalState>,
     #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
@@ -47,6 +58,14 @@ pub struct UpdateVision {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub decided_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Id>)]
+    pub decided_by_unit_id: Option<Option<Id>>,
+    /// Adopting needs the decision fields; retiring needs `revision`.
+    pub state: Option<GoalState>,
+    /// The decision behind changing an adopted vision's vision or purpose, or retiring it;
+    /// its decision becomes the vision's.
+    pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
@@ -67,6 +86,8 @@ impl Resource for Vision {
             purpose: input.purpose,
             decision_reference: clean(input.decision_reference),
             decided_on: input.decided_on,
+            decided_by_unit_id: input.decided_by_unit_id,
+            state: input.state.unwrap_or(GoalState::Draft),
             external_id: clean(input.external_id),
             archived_at: None,
             created_at: meta.created_at,
@@ -90,6 +111,19 @@ impl Resource for Vision {
         if let Some(decided_on) = patch.decided_on {
             self.decided_on = decided_on;
         }
+        if let Some(body) = patch.decided_by_unit_id {
+            self.decided_by_unit_id = body;
+        }
+        if let Some(state) = patch.state {
+            self.state = state;
+        }
+        if let Some(note) = patch.revision {
+            note.decide(
+                &mut self.decision_reference,
+                &mut self.decided_on,
+                &mut self.decided_by_unit_id,
+            );
+        }
         if let Some(external_id) = patch.external_id {
             self.external_id = clean(external_id);
         }
@@ -97,7 +131,48 @@ impl Resource for Vision {
     }
 
     fn check(&mut self, conn: &mut DbConnection, before: Option<&Vision>) -> AppResult<()> {
-        visions::check(conn, self, before)
+        visions::check(conn, self, before)?;
+        check_life_cycle(conn, self, before)
+    }
+
+    fn revision_note(patch: &Self::Patch) -> Option<RevisionNote> {
+        patch.revision.clone()
+    }
+
+    fn record_history(
+        &self,
+        conn: &mut DbConnection,
+        actor: &Actor,
+        before: Option<&Self>,
+        note: Option<RevisionNote>,
+    ) -> AppResult<()> {
+        revisions::record_history(conn, actor, self, before, note)
+    }
+
+    fn deletable(&self) -> AppResult<()> {
+        only_drafts(self.state, "vision")
+    }
+}
+
+impl Governed for Vision {
+    const ENTITY: &'static str = "vision";
+    const CONTENT: &'static [&'static str] = &["vision", "purpose"];
+    const BODIES: &'static [UnitKind] = &[UnitKind::Council];
+
+    fn organization(&self) -> &Id {
+        &self.organization_id
+    }
+
+    fn state(&self) -> GoalState {
+        self.state
+    }
+
+    fn decision(&self) -> (Option<&String>, Option<NaiveDate>, Option<&Id>) {
+        (
+            self.decision_reference.as_ref(),
+            self.decided_on,
+            self.decided_by_unit_id.as_ref(),
+        )
     }
 }
 
@@ -123,6 +198,9 @@ fn validate(vision: &mut Vision) -> AppResult<()> {
 pub struct VisionListParams {
     /// Only the vision of this plan period.
     pub plan_period_id: Option<Id>,
+    /// Only the visions in force on this day, as they read then (those with no adopted
+    /// revision then are left out).
+    pub as_of: Option<NaiveDate>,
     /// Include archived visions.
     pub include_archived: Option<bool>,
     /// Page size, 1–500 (default 50).
@@ -136,8 +214,13 @@ crate::list_endpoint! {
     /// List the organization's visions.
     fn list_visions("/visions", tag = "visions", VisionListParams => Vision)
     |params| {
-        let plan_period = params.plan_period_id;
-        move |conn, org, page| Ok(visions::list(conn, org, plan_period.as_ref(), page)?)
+        let (plan_period, as_of) = (params.plan_period_id, params.as_of);
+        move |conn, org, page| match as_of {
+            None => Ok(visions::list(conn, org, plan_period.as_ref(), None, page)?),
+            Some(day) => page_as_of(conn, org, day, |conn, ids| {
+                visions::list(conn, org, plan_period.as_ref(), Some(ids), page)
+            }),
+        }
     }
 }
 
@@ -146,10 +229,18 @@ crate::crud_endpoints! {
     tag: "visions",
     collection: "/visions",
     item: "/visions/{id}",
-    create: create_vision(CreateVision) "Adopt the vision and purpose of a plan period (council).",
-    get: get_vision "Get one vision.",
-    update: update_vision(UpdateVision) "Change a vision (council).",
+    create: create_vision(CreateVision) "Create the vision and purpose of a plan period, as a draft or adopted (council).",
+    update: update_vision(UpdateVision) "Change a vision (council); an adopted one changes its vision or purpose only with a `revision`.",
     archive: archive_vision "/visions/{id}/archive" "Archive a vision.",
     unarchive: unarchive_vision "/visions/{id}/unarchive" "Restore an archived vision.",
-    delete: delete_vision "Delete a vision.",
+    delete: delete_vision "Delete a draft vision (otherwise archive it).",
+}
+
+crate::governed_endpoints! {
+    record: Vision,
+    tag: "visions",
+    item: "/visions/{id}",
+    revisions: "/visions/{id}/revisions",
+    get: get_vision "Get one vision; with `as_of`, the version in force on that day.",
+    list: list_vision_revisions "The revisions of an adopted vision, oldest first: each decision, what it changed and when it was in force.",
 }

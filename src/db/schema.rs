@@ -73,6 +73,8 @@ diesel::table! {
         purpose -> Text,
         decision_reference -> Nullable<Text>,
         decided_on -> Nullable<Date>,
+        decided_by_unit_id -> Nullable<Text>,
+        state -> Text,
         external_id -> Nullable<Text>,
         archived_at -> Nullable<Timestamp>,
         created_at -> Timestamp,

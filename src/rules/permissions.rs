@@ -246,6 +246,31 @@ pub const KINDS: [Kind; 13] = [
     Kind::FollowUp,
 ];
 
+/// The reads beyond a record's own GET and list, and the action each needs (what their
+/// handlers `require`); `docs/permissions.md` lists them.
+pub const VIEWS: [(&str, Action); 5] = [
+    (
+        "a team's activity plan, JSON or CSV: `GET /api/v1/units/{id}/activity-plan`",
+        Action::Read,
+    ),
+    (
+        "a plan period's goal tree: `GET /api/v1/plan-periods/{id}/goal-tree`",
+        Action::Read,
+    ),
+    (
+        "the revisions of a goal, department goal or vision: `GET /api/v1/goals/{id}/revisions`, \
+         `/department-goals/{id}/revisions`, `/visions/{id}/revisions` (and `?as_of=` on their reads)",
+        Action::Read,
+    ),
+    (
+        "statuses and the reporting cycle: `GET /api/v1/indicators/{id}/status`, \
+         `/indicators/{id}/series`, `/goals/{id}/status`, `/department-goals/{id}/status`, \
+         `/reporting-periods/{id}/overview`",
+        Action::Read,
+    ),
+    ("the audit trail: `GET /api/v1/audit`", Action::ReadAudit),
+];
+
 /// The role matrix as Markdown: what `docs/permissions.md` holds.
 pub fn matrix_markdown() -> String {
     let mut out = String::from(
@@ -277,18 +302,35 @@ pub fn matrix_markdown() -> String {
          indicator whose owner unit, a measurement whose indicator's owner unit, or a follow-up \
          whose reporting unit is in the caller's scope; moving one out of the scope is refused \
          too. A token with such a role and no `units` writes nothing of that kind.\n\
-         - The audit trail (`GET /api/v1/audit`) is read by `admin` only.\n\
          - Writes are create, change (PATCH), archive, unarchive and delete; a refused write is 403 \
          and changes nothing.\n\
          - A follow-up is changed and deleted only as a draft, and not at all once its reporting \
          period is closed (409).\n\n\
-         ## Follow-up steps\n\n\
+         Besides the records, who reads what (whatever the unit scope: a board reads every team's \
+         activity plan; without a token 401, another organization's ids 404, a role not allowed \
+         403):\n\n| read | ",
+    );
+    out.push_str(&roles_header(1));
+    for (view, action) in VIEWS {
+        out.push_str(&format!("| {view} |"));
+        for role in Role::ALL {
+            let cell = if allows(&[*role], action) {
+                "yes"
+            } else {
+                "–"
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\n## Follow-up steps\n\n\
          `POST /api/v1/follow-ups/{id}/{step}`. For a department goal's follow-up, the board's \
          scope is the board that owns the department goal; for submitting, the scope is the \
          follow-up's reporting unit.\n\n\
          | step | from → to | goal of | ",
     );
-    out.push_str(&roles_header());
+    out.push_str(&roles_header(3));
     for step in FollowUpStep::ALL_STEPS {
         for of_department_goal in [false, true] {
             let (from, to) = step.states();
@@ -320,14 +362,18 @@ fn reach_cell(reach: Option<Reach>) -> &'static str {
     }
 }
 
-/// The role columns' header and separator rows, after the leading columns' titles.
-fn roles_header() -> String {
+/// The role columns' titles and the separator row, after `leading` columns whose titles
+/// the caller wrote.
+fn roles_header(leading: usize) -> String {
     let mut out = String::new();
     for role in Role::ALL {
         out.push_str(&format!("`{role}` | "));
     }
     out = out.trim_end().to_string();
-    out.push_str("\n|---|---|---|");
+    out.push_str("\n|");
+    for _ in 0..leading {
+        out.push_str("---|");
+    }
     for _ in Role::ALL {
         out.push_str("---|");
     }

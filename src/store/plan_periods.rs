@@ -43,8 +43,8 @@ pub fn list(conn: &mut DbConnection, org: &Id, page: &PageRequest) -> QueryResul
     paged!(query, t, page).load(conn)
 }
 
-/// The plan periods the public sees, by start date: not archived, with a vision or an
-/// adopted overarching goal that is not archived.
+/// The plan periods the public sees, by start date: not archived, with an adopted vision or
+/// an adopted overarching goal that is not archived.
 pub fn public(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<PlanPeriod>> {
     use crate::db::schema::goals::dsl as g;
     use crate::db::schema::plan_periods::dsl as t;
@@ -59,6 +59,7 @@ pub fn public(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<PlanPeriod>>
     adopted.extend(
         v::visions
             .filter(v::organization_id.eq(org))
+            .filter(v::state.eq(GoalState::Adopted))
             .filter(v::archived_at.is_null())
             .select(v::plan_period_id)
             .load::<Id>(conn)?,

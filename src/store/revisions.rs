@@ -1,4 +1,4 @@
-//! Revisions of adopted goals and department goals: each decision that put a version in
+//! Revisions of adopted goals, department goals and visions: each decision that put a version in
 //! force, from when to when, who recorded it and what changed. Written in the same
 //! transaction as the change.
 
@@ -11,17 +11,17 @@ use crate::db::schema::revisions;
 use crate::db::types::{Id, JsonDocument, UtcTime};
 use crate::db::DbConnection;
 
-/// One version of an adopted goal, in force from `valid_from` until `valid_to`.
+/// One version of an adopted goal, department goal or vision, in force from `valid_from` until `valid_to`.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable)]
 #[diesel(table_name = revisions)]
 pub struct Revision {
     pub id: Id,
     pub organization_id: Id,
-    /// `goal` or `department_goal`.
+    /// `goal`, `department_goal` or `vision`.
     #[schema(example = "goal")]
     pub entity_type: String,
     pub entity_id: Id,
-    /// 1, 2, … per goal.
+    /// 1, 2, … per record.
     #[schema(example = 2)]
     pub number: i32,
     /// The first day in force: the decision's date.

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::visions;
@@ -10,12 +10,14 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
+use crate::store::goals::GoalState;
 use crate::store::plan_periods::PlanPeriod;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged};
 
-/// An organization's vision and purpose for one plan period (one per plan period).
-#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
+/// An organization's vision and purpose for one plan period (one per plan period); adopted
+/// and revised by the council like an overarching goal.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Insertable, AsChangeset)]
 #[diesel(table_name = visions, treat_none_as_null = true)]
 pub struct Vision {
     pub id: Id,
@@ -27,10 +29,13 @@ pub struct Vision {
         example = "Värnamo kommun skall på kommunmedborgarnas uppdrag tillhandahålla service kostnadseffektivt och med god kvalitet."
     )]
     pub purpose: String,
-    /// The decision that adopted it.
+    /// The decision in force: the one that adopted it or its latest revision.
     #[schema(example = "KF 2010-11-25 § 123")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
+    /// The deciding body (a council) of the decision in force.
+    pub decided_by_unit_id: Option<Id>,
+    pub state: GoalState,
     pub external_id: Option<String>,
     pub archived_at: Option<UtcTime>,
     pub created_at: UtcTime,
@@ -40,16 +45,21 @@ pub struct Vision {
 
 impl_record!(Vision, visions, Kind::Vision);
 
+/// One page of visions, of one plan period if given, of only these ids if given.
 pub fn list(
     conn: &mut DbConnection,
     org: &Id,
     plan_period: Option<&Id>,
+    only: Option<&[Id]>,
     page: &PageRequest,
 ) -> QueryResult<Vec<Vision>> {
     use crate::db::schema::visions::dsl as t;
     let mut query = t::visions.filter(t::organization_id.eq(org)).into_boxed();
     if let Some(plan_period) = plan_period {
         query = query.filter(t::plan_period_id.eq(plan_period.clone()));
+    }
+    if let Some(ids) = only {
+        query = query.filter(t::id.eq_any(ids.to_vec()));
     }
     paged!(query, t, page).load(conn)
 }
