@@ -229,7 +229,7 @@ fn compare(
             } else {
                 Light::Red
             };
-            (light, tol, format!("{what}, {value} {unit}, against the target of at least {t} {unit} (yellow from {} {unit}): {light}", t - tol))
+            (light, tol, format!("{what}, {} {unit}, against the target of at least {} {unit} (yellow from {} {unit}): {light}", num(value), num(t), num(t - tol)))
         }
         (Direction::LowerIsBetter, Some(t)) => {
             let tol = tolerance_of(t);
@@ -240,7 +240,7 @@ fn compare(
             } else {
                 Light::Red
             };
-            (light, tol, format!("{what}, {value} {unit}, against the target of at most {t} {unit} (yellow up to {} {unit}): {light}", t + tol))
+            (light, tol, format!("{what}, {} {unit}, against the target of at most {} {unit} (yellow up to {} {unit}): {light}", num(value), num(t), num(t + tol)))
         }
         (Direction::TargetRange, _) => {
             let (min, max) = (
@@ -261,12 +261,12 @@ fn compare(
                 Light::Red
             };
             let band = match (target.min, target.max) {
-                (Some(min), Some(max)) => format!("between {min} and {max} {unit}"),
-                (Some(min), None) => format!("at least {min} {unit}"),
-                (None, Some(max)) => format!("at most {max} {unit}"),
+                (Some(min), Some(max)) => format!("between {} and {} {unit}", num(min), num(max)),
+                (Some(min), None) => format!("at least {} {unit}", num(min)),
+                (None, Some(max)) => format!("at most {} {unit}", num(max)),
                 (None, None) => "any value".to_string(),
             };
-            (light, tol, format!("{what}, {value} {unit}, against the band {band} (yellow within {tol} {unit} of it): {light}"))
+            (light, tol, format!("{what}, {} {unit}, against the band {band} (yellow within {} {unit} of it): {light}", num(value), num(tol)))
         }
         (_, None) => (
             Light::InsufficientData,
@@ -282,6 +282,18 @@ fn compare(
         tolerance,
         status,
         explanation,
+    }
+}
+
+/// A figure as people read it: at most four decimals, no float noise (4.92, not
+/// 4.919999999999999).
+fn num(x: f64) -> String {
+    let rounded = format!("{x:.4}");
+    let trimmed = rounded.trim_end_matches('0').trim_end_matches('.');
+    if trimmed == "-0" {
+        "0".into()
+    } else {
+        trimmed.into()
     }
 }
 
@@ -543,6 +555,14 @@ mod tests {
         assert!(later.stale, "a yearly value from 2011 is stale in mid-2013");
         let fresh = indicator_status(&ind, &[&a], day(2012, 6, 30));
         assert!(!fresh.stale);
+    }
+
+    #[test]
+    fn explanations_show_figures_as_people_write_them() {
+        assert_eq!(num(8.2 * (1.0 - 40.0 / 100.0)), "4.92");
+        assert_eq!(num(2.0), "2");
+        assert_eq!(num(-0.00001), "0");
+        assert_eq!(num(1234.56789), "1234.5679");
     }
 
     fn child(status: Light, weight: f64) -> RollUpChild {
