@@ -59,6 +59,7 @@ Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; 
         (name = "follow-ups", description = "Follow-ups per reporting period: assessment, analysis, and the way from draft to published"),
         (name = "indicators", description = "Indicators with targets and thresholds, and their measured values"),
         (name = "contacts", description = "Key persons (nyckelpersoner) of the administrations and the steering group (styrgrupp); internal"),
+        (name = "changes", description = "The change feed: every write in commit order, for systems that keep a copy"),
         (name = "audit", description = "The append-only audit trail of every write"),
         (name = "public", description = "The adopted goal model as anyone may read it, without a token"),
     )
@@ -197,6 +198,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(follow_ups::publish_follow_up)
         .service(follow_ups::return_follow_up)
         .service(kolada::import_kolada)
+        .service(changes::list_changes)
         .service(contacts::list_contacts)
         .service(contacts::create_contact)
         .service(contacts::get_contact)

@@ -8,6 +8,8 @@ pub const DEFAULT_DATABASE_URL: &str = "malstyrning.db";
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_POOL_SIZE: u32 = 8;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// How many days the change feed keeps changes by default.
+pub const DEFAULT_CHANGE_RETENTION_DAYS: i64 = 90;
 /// Where a generated development secret is kept when `JWT_SECRET` is not set: one per
 /// user, so that `serve` and `token` agree whichever folder they run in.
 pub fn dev_secret_path() -> PathBuf {
@@ -28,15 +30,23 @@ pub struct Config {
     pub verifier: Verifier,
     pub cors_origins: Vec<String>,
     pub workers: Option<usize>,
+    /// How long the change feed keeps changes.
+    pub change_retention_days: i64,
 }
 
 impl Config {
     pub fn from_env() -> Result<Config, String> {
+        let change_retention_days =
+            parse_var("CHANGE_RETENTION_DAYS", DEFAULT_CHANGE_RETENTION_DAYS)?;
+        if change_retention_days < 1 {
+            return Err("CHANGE_RETENTION_DAYS must be at least 1".into());
+        }
         Ok(Config {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             bind_addr: var("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.to_string()),
             pool_size: parse_var("DB_POOL_SIZE", DEFAULT_POOL_SIZE)?,
             body_limit: parse_var("BODY_LIMIT_BYTES", DEFAULT_BODY_LIMIT)?,
+            change_retention_days,
             verifier: verifier()?,
             cors_origins: var("CORS_ALLOWED_ORIGINS")
                 .map(|v| {

@@ -13,7 +13,7 @@ use crate::db::types::{Id, JsonList, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::store::activities::{Activity, ActivityStatus};
-use crate::store::audit::Actor;
+use crate::store::audit::{self, Actor, AuditAction};
 use crate::store::contacts::{Contact, ContactRole};
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::{Goal, GoalState};
@@ -50,12 +50,33 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
     })
 }
 
+/// Stores a demo record as the API would: with its audit entry and its change in the feed,
+/// so a system that follows the feed sees the demo too.
+trait Seed: Record {
+    fn seed(&self, conn: &mut DbConnection, actor: &Actor) -> AppResult<()> {
+        self.insert(conn)?;
+        audit::record(conn, actor, AuditAction::Create, None, Some(self))
+    }
+}
+
+impl<R: Record> Seed for R {}
+
 struct Demo {
     id: Id,
     now: UtcTime,
 }
 
 impl Demo {
+    /// Who the demo's records are created by, in the audit trail and the change feed.
+    fn actor(&self) -> Actor {
+        Actor {
+            organization_id: self.id.clone(),
+            subject: "demo".into(),
+            name: Some("Demodata".into()),
+            request_id: None,
+        }
+    }
+
     fn new(conn: &mut DbConnection) -> AppResult<Demo> {
         let demo = Demo {
             id: Id::new(),
@@ -71,7 +92,7 @@ impl Demo {
             updated_at: demo.now,
             version: 1,
         }
-        .insert(conn)?;
+        .seed(conn, &demo.actor())?;
         demo.build(conn)?;
         Ok(demo)
     }
@@ -97,7 +118,7 @@ impl Demo {
             updated_at: self.now,
             version: 1,
         };
-        unit.insert(conn)?;
+        unit.seed(conn, &self.actor())?;
         Ok(unit.id)
     }
 
@@ -295,7 +316,7 @@ impl Demo {
                 updated_at: self.now,
                 version: 1,
             }
-            .insert(conn)?;
+            .seed(conn, &self.actor())?;
         }
         Ok(())
     }
@@ -466,7 +487,7 @@ impl Demo {
             updated_at: now,
             version: 1,
         };
-        period.insert(conn)?;
+        period.seed(conn, &self.actor())?;
         let pp = period.id.clone();
 
         for (name, kind, start, end, deadline, status, key) in [
@@ -514,16 +535,11 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             }
-            .insert(conn)?;
+            .seed(conn, &self.actor())?;
         }
 
         // The decisions that adopted the vision and the goals become their first revisions.
-        let actor = Actor {
-            organization_id: org.clone(),
-            subject: "demo".into(),
-            name: Some("Demodata".into()),
-            request_id: None,
-        };
+        let actor = self.actor();
         let vision = Vision {
             id: Id::new(),
             organization_id: org.clone(),
@@ -540,7 +556,7 @@ impl Demo {
             updated_at: now,
             version: 1,
         };
-        vision.insert(conn)?;
+        vision.seed(conn, &self.actor())?;
         revisions::record_history(conn, &actor, &vision, None, None)?;
 
         let mut perspectives = Vec::new();
@@ -578,7 +594,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             };
-            perspective.insert(conn)?;
+            perspective.seed(conn, &self.actor())?;
             perspectives.push(perspective.id);
         }
         let perspective = |i: usize| {
@@ -621,7 +637,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             };
-            goal.insert(conn)?;
+            goal.seed(conn, &self.actor())?;
             revisions::record_history(conn, &actor, &goal, None, None)?;
             goals.push(goal.id);
         }
@@ -664,7 +680,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             };
-            department_goal.insert(conn)?;
+            department_goal.seed(conn, &self.actor())?;
             revisions::record_history(conn, &actor, &department_goal, None, None)?;
             department_goals.push(department_goal.id);
         }
@@ -831,7 +847,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             }
-            .insert(conn)?;
+            .seed(conn, &self.actor())?;
         }
 
         // The key persons of the administrations and the steering group: a lead and a
@@ -917,7 +933,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             }
-            .insert(conn)?;
+            .seed(conn, &self.actor())?;
         }
         Ok(())
     }

@@ -73,6 +73,8 @@ pub enum AppError {
         errors: Vec<FieldError>,
     },
     #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
     PreconditionFailed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -141,6 +143,7 @@ impl AppError {
             AppError::NotFound(_) => "not-found",
             AppError::MethodNotAllowed(_) => "method-not-allowed",
             AppError::Conflict { .. } => "conflict",
+            AppError::Gone(_) => "gone",
             AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
@@ -182,6 +185,7 @@ impl ResponseError for AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

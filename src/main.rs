@@ -214,8 +214,9 @@ fn serve(demo: bool) -> Result<(), String> {
     if demo {
         load_demo(&pool)?;
     }
+    let state_store = Store { pool };
     let state = AppState {
-        store: Store { pool },
+        store: state_store.clone(),
         verifier: config.verifier.clone(),
         body_limit: config.body_limit,
         cors_origins: config.cors_origins.clone(),
@@ -228,8 +229,37 @@ fn serve(demo: bool) -> Result<(), String> {
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
+    let store = state_store.clone();
+    let retention_days = config.change_retention_days;
     // actix-web stops accepting on SIGTERM/SIGINT and lets running requests finish.
     actix_web::rt::System::new()
-        .block_on(server.run())
+        .block_on(async move {
+            actix_web::rt::spawn(prune_changes_hourly(store, retention_days));
+            server.run().await
+        })
         .map_err(|e| e.to_string())
+}
+
+/// Prunes the change feed past its retention at start and every hour after.
+async fn prune_changes_hourly(store: Store, retention_days: i64) {
+    let mut every_hour = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        let pruned = store
+            .transaction(move |conn| {
+                malstyrning::store::changes::prune(
+                    conn,
+                    retention_days,
+                    chrono::Utc::now().naive_utc(),
+                )
+            })
+            .await;
+        match pruned {
+            Ok(0) => {}
+            Ok(n) => log::info!(
+                "pruned {n} changes older than {retention_days} days from the change feed"
+            ),
+            Err(e) => log::warn!("pruning the change feed failed: {e}"),
+        }
+    }
 }

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod activity_plan;
 pub mod audit;
+pub mod changes;
 pub mod contacts;
 pub mod department_goals;
 pub mod extract;

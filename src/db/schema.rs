@@ -320,3 +320,22 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    changes (seq) {
+        seq -> BigInt,
+        organization_id -> Text,
+        occurred_at -> Timestamp,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        state -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    change_horizons (organization_id) {
+        organization_id -> Text,
+        pruned_through -> BigInt,
+    }
+}

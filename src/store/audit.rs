@@ -91,7 +91,15 @@ pub fn record<R: Record>(
     diesel::insert_into(audit_entries::table)
         .values(&entry)
         .execute(conn)?;
-    Ok(())
+    // The change feed gets the same write, without who made it.
+    crate::store::changes::append(
+        conn,
+        &entry.organization_id,
+        action,
+        &entry.entity_type,
+        &entry.entity_id,
+        entry.after.as_ref(),
+    )
 }
 
 /// Filters for reading the trail.

@@ -1,0 +1,177 @@
+//! The change feed: every write of a resource, in commit order, with the record's new state
+//! (or a tombstone). Appended by the audit trail's `record`, so in the same transaction as the
+//! write itself; read by `GET /api/v1/changes`.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::schema::changes;
+use crate::db::types::{Id, JsonDocument, UtcTime};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::store::audit::AuditAction;
+
+/// The advisory-lock class of the change feed on PostgreSQL (the two-key form, apart from
+/// the unit tree's one-key locks).
+const FEED_LOCK_CLASS: i32 = 0x6d73_6366;
+
+/// One stored change.
+#[derive(Debug, Clone, Queryable)]
+pub struct ChangeRow {
+    pub seq: i64,
+    pub organization_id: Id,
+    pub occurred_at: UtcTime,
+    pub action: AuditAction,
+    pub entity_type: String,
+    pub entity_id: Id,
+    pub state: Option<JsonDocument>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = changes)]
+struct NewChange<'a> {
+    organization_id: &'a Id,
+    occurred_at: UtcTime,
+    action: AuditAction,
+    entity_type: &'a str,
+    entity_id: &'a Id,
+    state: Option<&'a JsonDocument>,
+}
+
+/// One change as a consumer reads it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Change {
+    /// Pass as `after` to read what came after this change.
+    #[schema(example = "1042")]
+    pub cursor: String,
+    pub occurred_at: UtcTime,
+    pub action: AuditAction,
+    /// `organization`, `unit`, `plan_period`, `reporting_period`, `vision`, `perspective`,
+    /// `goal`, `department_goal`, `activity`, `contact`, `indicator`, `measurement` or `follow_up`.
+    #[schema(example = "goal")]
+    pub entity_type: String,
+    pub entity_id: Id,
+    /// The record after the change, as `GET` of it answers; null for a delete (a tombstone).
+    #[schema(value_type = Option<Object>)]
+    pub state: Option<JsonDocument>,
+}
+
+impl From<ChangeRow> for Change {
+    fn from(row: ChangeRow) -> Change {
+        Change {
+            cursor: row.seq.to_string(),
+            occurred_at: row.occurred_at,
+            action: row.action,
+            entity_type: row.entity_type,
+            entity_id: row.entity_id,
+            state: row.state,
+        }
+    }
+}
+
+/// Appends a change. On PostgreSQL a transaction-scoped advisory lock per organization makes
+/// the numbers follow commit order: a transaction that numbered its change first also
+/// commits first, so a consumer reading after a number never misses a later commit with a
+/// smaller one. (SQLite writers are serialized already.)
+pub fn append(
+    conn: &mut DbConnection,
+    org: &Id,
+    action: AuditAction,
+    entity_type: &str,
+    entity_id: &Id,
+    state: Option<&JsonDocument>,
+) -> AppResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<diesel::sql_types::Integer, _>(FEED_LOCK_CLASS)
+            .bind::<diesel::sql_types::Text, _>(org.as_str())
+            .execute(pg)?;
+    }
+    diesel::insert_into(changes::table)
+        .values(NewChange {
+            organization_id: org,
+            occurred_at: UtcTime::now(),
+            action,
+            entity_type,
+            entity_id,
+            state,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The changes of an organization after `after`, oldest first, at most `limit + 1` of them.
+pub fn after(
+    conn: &mut DbConnection,
+    org: &Id,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<ChangeRow>> {
+    use crate::db::schema::changes::dsl as t;
+    t::changes
+        .filter(t::organization_id.eq(org))
+        .filter(t::seq.gt(after))
+        .order(t::seq.asc())
+        .limit(limit + 1)
+        .load(conn)
+}
+
+/// The newest change's number in an organization's feed (its horizon when none is kept).
+pub fn latest(conn: &mut DbConnection, org: &Id) -> QueryResult<i64> {
+    use crate::db::schema::changes::dsl as t;
+    let newest: Option<i64> = t::changes
+        .filter(t::organization_id.eq(org))
+        .select(diesel::dsl::max(t::seq))
+        .first(conn)?;
+    match newest {
+        Some(seq) => Ok(seq),
+        None => horizon(conn, org),
+    }
+}
+
+/// The last number pruned from an organization's feed (0 when nothing was).
+pub fn horizon(conn: &mut DbConnection, org: &Id) -> QueryResult<i64> {
+    use crate::db::schema::change_horizons::dsl as t;
+    Ok(t::change_horizons
+        .filter(t::organization_id.eq(org))
+        .select(t::pruned_through)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Deletes changes older than the retention period and moves each organization's horizon
+/// past them; returns how many were deleted.
+pub fn prune(conn: &mut DbConnection, retention_days: i64, now: NaiveDateTime) -> AppResult<usize> {
+    use crate::db::schema::changes::dsl as t;
+    let cutoff = UtcTime(now - Duration::days(retention_days));
+    let pruned: Vec<(String, Option<i64>)> = t::changes
+        .filter(t::occurred_at.lt(cutoff))
+        .group_by(t::organization_id)
+        .select((t::organization_id, diesel::dsl::max(t::seq)))
+        .load(conn)?;
+    let mut deleted = 0;
+    for (org, through) in pruned {
+        let Some(through) = through else { continue };
+        deleted += diesel::delete(
+            t::changes
+                .filter(t::organization_id.eq(&org))
+                .filter(t::seq.le(through)),
+        )
+        .execute(conn)?;
+        let org: Id = org.parse().map_err(|_| {
+            crate::error::AppError::Internal("a change of a bad organization id".into())
+        })?;
+        let current = horizon(conn, &org)?;
+        if through > current {
+            use crate::db::schema::change_horizons::dsl as h;
+            diesel::delete(h::change_horizons.filter(h::organization_id.eq(&org))).execute(conn)?;
+            diesel::insert_into(h::change_horizons)
+                .values((h::organization_id.eq(&org), h::pruned_through.eq(through)))
+                .execute(conn)?;
+        }
+    }
+    Ok(deleted)
+}
