@@ -60,6 +60,7 @@ Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; 
         (name = "indicators", description = "Indicators with targets and thresholds, and their measured values"),
         (name = "contacts", description = "Key persons (nyckelpersoner) of the administrations and the steering group (styrgrupp); internal"),
         (name = "changes", description = "The change feed: every write in commit order, for systems that keep a copy"),
+        (name = "webhooks", description = "Webhook subscriptions (admin): signed pushes of the change feed, retried, with a delivery log"),
         (name = "audit", description = "The append-only audit trail of every write"),
         (name = "public", description = "The adopted goal model as anyone may read it, without a token"),
     )
@@ -199,6 +200,14 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(follow_ups::return_follow_up)
         .service(kolada::import_kolada)
         .service(changes::list_changes)
+        .service(webhooks::list_webhook_subscriptions)
+        .service(webhooks::create_webhook_subscription)
+        .service(webhooks::get_webhook_subscription)
+        .service(webhooks::update_webhook_subscription)
+        .service(webhooks::archive_webhook_subscription)
+        .service(webhooks::unarchive_webhook_subscription)
+        .service(webhooks::delete_webhook_subscription)
+        .service(webhooks::list_webhook_deliveries)
         .service(contacts::list_contacts)
         .service(contacts::create_contact)
         .service(contacts::get_contact)

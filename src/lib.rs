@@ -10,3 +10,4 @@ pub mod error;
 pub mod kolada;
 pub mod rules;
 pub mod store;
+pub mod webhooks;

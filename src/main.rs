@@ -234,6 +234,7 @@ fn serve(demo: bool) -> Result<(), String> {
     // actix-web stops accepting on SIGTERM/SIGINT and lets running requests finish.
     actix_web::rt::System::new()
         .block_on(async move {
+            actix_web::rt::spawn(malstyrning::webhooks::run(store.clone()));
             actix_web::rt::spawn(prune_changes_hourly(store, retention_days));
             server.run().await
         })

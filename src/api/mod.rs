@@ -25,6 +25,7 @@ pub mod revisions;
 pub mod status;
 pub mod units;
 pub mod visions;
+pub mod webhooks;
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
@@ -119,10 +120,10 @@ pub async fn list_page<R, Q>(
     query: Q,
 ) -> AppResult<HttpResponse>
 where
-    R: Record + ToSchema,
+    R: Resource + ToSchema,
     Q: FnOnce(&mut DbConnection, &Id, &PageRequest) -> AppResult<Vec<R>> + Send + 'static,
 {
-    caller.require(Action::Read)?;
+    caller.require(R::READ)?;
     let page = page_request(limit, cursor.as_deref(), include_archived)?;
     let org = caller.organization_id.clone();
     let limit = page.limit;
@@ -150,6 +151,8 @@ pub trait Resource: Record {
     /// Whether the caller's organization must exist before this is created (all but the
     /// organization itself).
     const IN_ORGANIZATION: bool = true;
+    /// What reading it needs (`permissions::read_action`).
+    const READ: Action = crate::rules::permissions::read_action(Self::KIND);
     fn build(organization_id: Id, input: Self::Create, now: UtcTime) -> AppResult<Self>;
     fn apply(&mut self, patch: Self::Patch) -> AppResult<()>;
     fn check(&mut self, conn: &mut DbConnection, before: Option<&Self>) -> AppResult<()>;
@@ -240,7 +243,7 @@ pub async fn create<R: Resource>(
 }
 
 pub async fn get<R: Resource>(store: &Store, caller: &Caller, id: Id) -> AppResult<HttpResponse> {
-    caller.require(Action::Read)?;
+    caller.require(R::READ)?;
     let org = caller.organization_id.clone();
     let record = store
         .run(move |conn| {

@@ -32,6 +32,7 @@ pub enum Kind {
     Indicator,
     Measurement,
     FollowUp,
+    WebhookSubscription,
 }
 
 impl Kind {
@@ -51,6 +52,7 @@ impl Kind {
             Kind::Indicator => "indicator",
             Kind::Measurement => "measurement",
             Kind::FollowUp => "follow_up",
+            Kind::WebhookSubscription => "webhook_subscription",
         }
     }
 
@@ -69,6 +71,7 @@ impl Kind {
             Kind::Indicator => "indicator",
             Kind::Measurement => "measurement",
             Kind::FollowUp => "follow-up",
+            Kind::WebhookSubscription => "webhook subscription",
         }
     }
 }
@@ -112,7 +115,8 @@ pub fn writers(kind: Kind) -> &'static [(Role, Reach)] {
         | Kind::Unit
         | Kind::PlanPeriod
         | Kind::ReportingPeriod
-        | Kind::Contact => &[],
+        | Kind::Contact
+        | Kind::WebhookSubscription => &[],
         Kind::Vision | Kind::Perspective | Kind::Goal => &[(Role::Council, Reach::Organization)],
         Kind::DepartmentGoal => &[(Role::Board, Reach::Scope)],
         Kind::Activity => &[
@@ -125,6 +129,15 @@ pub fn writers(kind: Kind) -> &'static [(Role, Reach)] {
             (Role::Manager, Reach::Scope),
         ],
         Kind::Measurement | Kind::FollowUp => &[(Role::Manager, Reach::Scope)],
+    }
+}
+
+/// What reading records of a kind needs: any role of the organization, except webhook
+/// subscriptions, which are integration settings read by those who may write them (admin).
+pub const fn read_action(kind: Kind) -> Action {
+    match kind {
+        Kind::WebhookSubscription => Action::Write(Kind::WebhookSubscription),
+        _ => Action::Read,
     }
 }
 
@@ -230,7 +243,7 @@ pub fn step_reach(roles: &[Role], step: FollowUpStep, of_department_goal: bool) 
 }
 
 /// Every kind, in the order the matrix lists them.
-pub const KINDS: [Kind; 13] = [
+pub const KINDS: [Kind; 14] = [
     Kind::Organization,
     Kind::Unit,
     Kind::PlanPeriod,
@@ -244,6 +257,7 @@ pub const KINDS: [Kind; 13] = [
     Kind::Indicator,
     Kind::Measurement,
     Kind::FollowUp,
+    Kind::WebhookSubscription,
 ];
 
 /// The reads beyond a record's own GET and list, and the action each needs (what their
@@ -291,7 +305,11 @@ pub fn matrix_markdown() -> String {
     }
     out.push('\n');
     for kind in KINDS {
-        out.push_str(&format!("| {} | every role |", kind.noun()));
+        let read = match read_action(kind) {
+            Action::Read => "every role",
+            _ => "admin",
+        };
+        out.push_str(&format!("| {} | {read} |", kind.noun()));
         for role in Role::ALL {
             out.push_str(&format!(" {} |", reach_cell(write_reach(&[*role], kind))));
         }

@@ -99,7 +99,27 @@ pub fn append(
             state,
         })
         .execute(conn)?;
-    Ok(())
+    let event = format!("{entity_type}.{action}");
+    crate::store::webhooks::enqueue(conn, org, &event, |conn| {
+        let row = newest(conn, org)?;
+        let seq = row.seq;
+        let mut body = serde_json::to_value(Change::from(row)).map_err(|e| {
+            crate::error::AppError::Internal(format!("a change did not serialize: {e}"))
+        })?;
+        if let Some(fields) = body.as_object_mut() {
+            fields.insert("event".into(), serde_json::json!(event));
+        }
+        Ok((seq, body))
+    })
+}
+
+/// The newest change of an organization: inside a writing transaction, the one just appended.
+fn newest(conn: &mut DbConnection, org: &Id) -> QueryResult<ChangeRow> {
+    use crate::db::schema::changes::dsl as t;
+    t::changes
+        .filter(t::organization_id.eq(org))
+        .order(t::seq.desc())
+        .first(conn)
 }
 
 /// The changes of an organization after `after`, oldest first, at most `limit + 1` of them.

@@ -18,6 +18,7 @@ pub mod reporting_periods;
 pub mod revisions;
 pub mod units;
 pub mod visions;
+pub mod webhooks;
 
 use actix_web::web;
 use diesel::QueryResult;

@@ -1,0 +1,289 @@
+//! `/api/v1/webhook-subscriptions`: where the organization's changes are pushed (admin only,
+//! reads included: the URLs are integration settings), and each subscription's delivery log.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::QueryParams;
+use crate::api::{double_option, new_meta, Resource, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::auth::Caller;
+use crate::db::types::{Id, TextList, UtcTime};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::rules::permissions::KINDS;
+use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::audit::AuditAction;
+use crate::store::webhooks::{self, DeliveryState, WebhookDelivery, WebhookSubscription};
+use crate::store::{Record, Store};
+
+/// Shortest signing secret accepted.
+const MIN_SECRET: usize = 16;
+
+/// A new subscription.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhookSubscription {
+    /// An `http` or `https` URL.
+    #[schema(example = "https://beslutsstod.example.se/hooks/malstyrning")]
+    pub url: String,
+    /// `{entity_type}.{action}` patterns, `*` for any part, e.g. `["goal.*", "*.delete"]`.
+    #[schema(example = json!(["goal.*", "follow_up.update"]))]
+    pub event_types: Vec<String>,
+    /// The key deliveries are signed with (HMAC-SHA256), at least 16 characters. Write-only.
+    #[schema(min_length = 16, write_only)]
+    pub secret: String,
+    pub description: Option<String>,
+    /// Defaults to true.
+    pub active: Option<bool>,
+    pub external_id: Option<String>,
+}
+
+/// Changes to a subscription: only the fields given change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhookSubscription {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    /// A new signing key.
+    #[schema(min_length = 16, write_only)]
+    pub secret: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub active: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+impl Resource for WebhookSubscription {
+    type Create = CreateWebhookSubscription;
+    type Patch = UpdateWebhookSubscription;
+    const PATH: &'static str = "/api/v1/webhook-subscriptions";
+
+    fn build(
+        organization_id: Id,
+        input: CreateWebhookSubscription,
+        now: UtcTime,
+    ) -> AppResult<WebhookSubscription> {
+        let meta = new_meta(now);
+        let subscription = WebhookSubscription {
+            id: meta.id,
+            organization_id,
+            url: input.url.trim().to_string(),
+            event_types: TextList::new(input.event_types),
+            secret: input.secret,
+            description: clean(input.description),
+            active: input.active.unwrap_or(true),
+            external_id: clean(input.external_id),
+            archived_at: None,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            version: meta.version,
+        };
+        validate(&subscription)?;
+        Ok(subscription)
+    }
+
+    fn apply(&mut self, patch: UpdateWebhookSubscription) -> AppResult<()> {
+        if let Some(url) = patch.url {
+            self.url = url.trim().to_string();
+        }
+        if let Some(events) = patch.event_types {
+            self.event_types = TextList::new(events);
+        }
+        if let Some(secret) = patch.secret {
+            self.secret = secret;
+        }
+        if let Some(description) = patch.description {
+            self.description = clean(description);
+        }
+        if let Some(active) = patch.active {
+            self.active = active;
+        }
+        if let Some(external_id) = patch.external_id {
+            self.external_id = clean(external_id);
+        }
+        validate(self)
+    }
+
+    fn check(&mut self, _conn: &mut DbConnection, _before: Option<&Self>) -> AppResult<()> {
+        Ok(())
+    }
+}
+
+fn validate(subscription: &WebhookSubscription) -> AppResult<()> {
+    let mut checks = Checks::new();
+    checks.text("url", &subscription.url, MAX_NAME);
+    let url_ok = subscription
+        .url
+        .parse::<awc::http::Uri>()
+        .ok()
+        .is_some_and(|uri| {
+            matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some()
+        });
+    if !url_ok {
+        checks.fail("url", "must be an http or https URL");
+    }
+    let events = subscription.event_types.items();
+    if events.is_empty() {
+        checks.fail(
+            "event_types",
+            "name at least one event type, or `*` for all",
+        );
+    }
+    for (i, pattern) in events.iter().enumerate() {
+        if !is_event_pattern(pattern) {
+            checks.fail(
+                &format!("event_types[{i}]"),
+                "must be `*` or `{entity_type}.{action}` (each part may be `*`), e.g. `goal.update`",
+            );
+        }
+    }
+    let secret = subscription.secret.chars().count();
+    if !(MIN_SECRET..=MAX_NAME).contains(&secret) {
+        checks.fail(
+            "secret",
+            format!("must be {MIN_SECRET} to {MAX_NAME} characters"),
+        );
+    }
+    checks.optional_text("description", subscription.description.as_ref(), MAX_TEXT);
+    checks.optional_text("external_id", subscription.external_id.as_ref(), MAX_NAME);
+    checks.finish()
+}
+
+/// `*`, or an entity type and an action, each of which may be `*`.
+fn is_event_pattern(pattern: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    let Some((entity, action)) = pattern.split_once('.') else {
+        return false;
+    };
+    let entity_ok = entity == "*" || KINDS.iter().any(|k| k.as_str() == entity);
+    let action_ok = action == "*" || AuditAction::ALL.iter().any(|a| a.as_str() == action);
+    entity_ok && action_ok
+}
+
+/// Paging for listing subscriptions.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WebhookListParams {
+    /// Include archived subscriptions.
+    pub include_archived: Option<bool>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+crate::list_endpoint! {
+    /// List the organization's webhook subscriptions (admin).
+    fn list_webhook_subscriptions("/webhook-subscriptions", tag = "webhooks", WebhookListParams => WebhookSubscription)
+    |_params| move |conn, org, page| Ok(webhooks::list(conn, org, page)?)
+}
+
+crate::crud_endpoints! {
+    record: WebhookSubscription,
+    tag: "webhooks",
+    collection: "/webhook-subscriptions",
+    item: "/webhook-subscriptions/{id}",
+    create: create_webhook_subscription(CreateWebhookSubscription) "Subscribe a URL to event types (admin). Deliveries are signed with the secret.",
+    get: get_webhook_subscription "Get one webhook subscription (admin).",
+    update: update_webhook_subscription(UpdateWebhookSubscription) "Change a subscription: URL, event types, secret, active (admin).",
+    archive: archive_webhook_subscription "/webhook-subscriptions/{id}/archive" "Archive a subscription: it queues nothing more.",
+    unarchive: unarchive_webhook_subscription "/webhook-subscriptions/{id}/unarchive" "Restore an archived subscription.",
+    delete: delete_webhook_subscription "Delete a subscription and its delivery log.",
+}
+
+/// Filters for the delivery log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryListParams {
+    pub state: Option<DeliveryState>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One page of the delivery log, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    pub items: Vec<WebhookDelivery>,
+    /// Pass as `cursor` for older deliveries; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A subscription's delivery log, newest first (admin): state, attempts, the receiver's last
+/// status or error, when it was delivered or is tried next.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = uuid::Uuid, Path, description = "The subscription's id"), DeliveryListParams),
+    responses(
+        (status = 200, description = "One page of deliveries", body = DeliveryPage),
+        (status = 400, description = "A bad id or query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins read webhook settings", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/webhook-subscriptions/{id}/deliveries")]
+pub async fn list_webhook_deliveries(
+    store: web::Data<Store>,
+    caller: Caller,
+    id: web::Path<Id>,
+    params: QueryParams<DeliveryListParams>,
+) -> AppResult<HttpResponse> {
+    caller.require(WebhookSubscription::READ)?;
+    let params = params.0;
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::bad_request(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let before: Option<Id> =
+        match &params.cursor {
+            None => None,
+            Some(c) => Some(c.parse().map_err(|_| {
+                AppError::bad_request("cursor", "is not a cursor this API returned")
+            })?),
+        };
+    let org = caller.organization_id.clone();
+    let subscription = id.into_inner();
+    let page = store
+        .run(move |conn| {
+            WebhookSubscription::find(conn, &org, &subscription)?
+                .ok_or_else(|| AppError::not_found("webhook subscription"))?;
+            let mut rows = webhooks::deliveries(
+                conn,
+                &org,
+                &subscription,
+                params.state,
+                before.as_ref(),
+                limit,
+            )?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next_cursor = if more {
+                rows.last().map(|d| d.id.to_string())
+            } else {
+                None
+            };
+            Ok(DeliveryPage {
+                items: rows,
+                next_cursor,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}

@@ -1,0 +1,280 @@
+//! Webhooks: subscriptions (admin), deliveries queued with the change they carry, signed
+//! with HMAC-SHA256 over timestamp and body, retried with backoff when the receiver is down,
+//! and logged. Receivers run on 127.0.0.1 only.
+
+#[macro_use]
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::thread;
+
+use common::TestApp;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+const SECRET: &str = "en-hemlighet-bara-for-tester";
+
+/// A request the receiver got: its headers (lower-case names) and body.
+struct Received {
+    headers: HashMap<String, String>,
+    body: String,
+}
+
+/// A receiver on 127.0.0.1 that answers the given statuses, one request each, then closes.
+fn receiver(
+    listener: TcpListener,
+    answers: Vec<u16>,
+) -> (thread::JoinHandle<()>, mpsc::Receiver<Received>) {
+    let (tx, rx) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        for status in answers {
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut reader = BufReader::new(stream.try_clone().expect("a stream"));
+            let mut headers = HashMap::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("the request line");
+            loop {
+                line.clear();
+                reader.read_line(&mut line).expect("a header");
+                let trimmed = line.trim_end();
+                if trimmed.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = trimmed.split_once(':') {
+                    headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+                }
+            }
+            let length: usize = headers
+                .get("content-length")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).expect("the body");
+            let answer =
+                format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            stream.write_all(answer.as_bytes()).expect("an answer");
+            let _ = tx.send(Received {
+                headers,
+                body: String::from_utf8_lossy(&body).to_string(),
+            });
+        }
+    });
+    (handle, rx)
+}
+
+fn expected_signature(timestamp: &str, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("a key");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn deliver(app: &TestApp, at: chrono::NaiveDateTime) -> usize {
+    malstyrning::webhooks::deliver_due(&app.store, at)
+        .await
+        .expect("delivering")
+}
+
+async fn log_of(app: &TestApp, subscription: &str) -> Vec<Value> {
+    app.get(
+        &format!("/api/v1/webhook-subscriptions/{subscription}/deliveries"),
+        &app.admin(),
+    )
+    .await
+    .expect(200)["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn deliveries_are_signed_retried_and_logged(app: TestApp) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    let admin = app.admin();
+    let subscription = app
+        .post(
+            "/api/v1/webhook-subscriptions",
+            &admin,
+            json!({"url": format!("http://127.0.0.1:{port}/hook"), "event_types": ["goal.*"],
+                   "secret": SECRET, "description": "Beslutsstödet"}),
+        )
+        .await
+        .expect(201);
+    assert!(
+        subscription.get("secret").is_none(),
+        "the secret is write-only"
+    );
+    let subscription = subscription["id"].as_str().unwrap_or_default().to_string();
+    let m = app.model().await;
+
+    // One goal created: one delivery (units, periods and the rest are not subscribed to).
+    let (handle, received) = receiver(listener, vec![200]);
+    let now = chrono::Utc::now().naive_utc();
+    assert_eq!(deliver(&app, now).await, 1);
+    handle.join().expect("the receiver");
+    let request = received.recv().expect("a delivery");
+    let body: Value = serde_json::from_str(&request.body).expect("JSON");
+    assert_eq!(body["event"], "goal.create");
+    assert_eq!(body["entity_id"], json!(m.goal));
+    assert_eq!(body["state"]["number"], 1);
+    assert_eq!(request.headers["malstyrning-event"], "goal.create");
+    assert_eq!(
+        request.headers["malstyrning-delivery"],
+        body["delivery_id"].as_str().unwrap_or_default()
+    );
+    let signature = &request.headers["malstyrning-signature"];
+    let (t, v1) = signature
+        .split_once(",v1=")
+        .map(|(t, v)| (t.trim_start_matches("t="), v))
+        .expect("t=…,v1=…");
+    assert_eq!(v1, expected_signature(t, &request.body));
+    let log = log_of(&app, &subscription).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["state"], "delivered");
+    assert_eq!(log[0]["attempts"], 1);
+    assert_eq!(log[0]["last_status"], 200);
+    assert!(log[0].get("payload").is_none());
+
+    // The receiver is down: the attempt fails and is retried after the backoff.
+    app.patch(
+        &format!("/api/v1/goals/{}", m.goal),
+        &admin,
+        json!({"description": "Trygghet i hela kommunen.",
+               "revision": {"decision_reference": "KF 2012-06-14 § 77", "decided_on": "2012-06-14",
+                            "decided_by_unit_id": m.council}}),
+    )
+    .await
+    .expect(200);
+    let now = chrono::Utc::now().naive_utc();
+    assert_eq!(deliver(&app, now).await, 1);
+    let log = log_of(&app, &subscription).await;
+    assert_eq!(log[0]["state"], "pending");
+    assert_eq!(log[0]["attempts"], 1);
+    assert!(log[0]["last_error"].is_string(), "{}", log[0]);
+    // Not due again before the backoff (10 s) has passed.
+    assert_eq!(deliver(&app, now + chrono::Duration::seconds(5)).await, 0);
+    // The receiver is back; the retry succeeds.
+    let listener = TcpListener::bind(("127.0.0.1", port)).expect("the same port again");
+    let (handle, received) = receiver(listener, vec![500, 200]);
+    assert_eq!(deliver(&app, now + chrono::Duration::seconds(11)).await, 1);
+    let log = log_of(&app, &subscription).await;
+    assert_eq!(
+        (log[0]["state"].as_str(), log[0]["attempts"].as_i64()),
+        (Some("pending"), Some(2))
+    );
+    assert_eq!(log[0]["last_status"], 500);
+    assert_eq!(
+        deliver(&app, now + chrono::Duration::seconds(11 + 21)).await,
+        1
+    );
+    handle.join().expect("the receiver");
+    let last: Vec<Received> = received.try_iter().collect();
+    assert_eq!(last.len(), 2);
+    assert_eq!(
+        last[0].headers["malstyrning-delivery"],
+        last[1].headers["malstyrning-delivery"]
+    );
+    let body: Value = serde_json::from_str(&last[1].body).expect("JSON");
+    assert_eq!(body["event"], "goal.update");
+    assert_eq!(body["state"]["description"], "Trygghet i hela kommunen.");
+    let log = log_of(&app, &subscription).await;
+    assert_eq!(log[0]["state"], "delivered");
+    assert_eq!(log[0]["attempts"], 3);
+    assert!(log[0]["delivered_at"].is_string());
+
+    // A paused subscription queues nothing.
+    app.patch(
+        &format!("/api/v1/webhook-subscriptions/{subscription}"),
+        &admin,
+        json!({"active": false}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/goals/{}/archive", m.goal),
+        &admin,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(log_of(&app, &subscription).await.len(), 2);
+    // The secret is in no answer and no audit entry.
+    let audit = app
+        .get("/api/v1/audit?entity_type=webhook_subscription", &admin)
+        .await
+        .expect(200);
+    assert!(!audit.to_string().contains(SECRET));
+    let read = app
+        .get(
+            &format!("/api/v1/webhook-subscriptions/{subscription}"),
+            &admin,
+        )
+        .await
+        .expect(200);
+    assert!(!read.to_string().contains(SECRET));
+}
+
+async fn subscriptions_are_checked_and_admin_only(app: TestApp) {
+    let admin = app.admin();
+    let good = json!({"url": "https://beslutsstod.example.se/hook", "event_types": ["*"], "secret": SECRET});
+    let with = |field: &str, value: Value| {
+        let mut body = good.clone();
+        body[field] = value;
+        body
+    };
+    for (body, field) in [
+        (with("url", json!("ftp://example.se/x")), "url"),
+        (with("url", json!("not a url")), "url"),
+        (with("event_types", json!([])), "event_types"),
+        (with("event_types", json!(["goal"])), "event_types[0]"),
+        (
+            with("event_types", json!(["goal.renamed"])),
+            "event_types[0]",
+        ),
+        (with("event_types", json!(["budget.*"])), "event_types[0]"),
+        (with("secret", json!("kort")), "secret"),
+    ] {
+        let refused = app
+            .post("/api/v1/webhook-subscriptions", &admin, body)
+            .await;
+        refused.problem(422);
+        assert_eq!(refused.error_fields(), vec![field]);
+    }
+    let created = app
+        .post(
+            "/api/v1/webhook-subscriptions",
+            &admin,
+            with("event_types", json!(["*.delete", "follow_up.*"])),
+        )
+        .await
+        .expect(201);
+    let path = format!(
+        "/api/v1/webhook-subscriptions/{}",
+        created["id"].as_str().unwrap_or_default()
+    );
+    for role in ["council", "board", "manager", "team_member", "viewer"] {
+        let token = app.token(&[role]);
+        app.get("/api/v1/webhook-subscriptions", &token)
+            .await
+            .problem(403);
+        app.get(&path, &token).await.problem(403);
+        app.post("/api/v1/webhook-subscriptions", &token, good.clone())
+            .await
+            .problem(403);
+    }
+    let other = app.another_organization().await;
+    app.get(&path, &app.token_for(&other, &["admin"]))
+        .await
+        .problem(404);
+}
+
+backend_tests!(
+    deliveries_are_signed_retried_and_logged,
+    subscriptions_are_checked_and_admin_only,
+);
