@@ -58,6 +58,10 @@ pub struct Activity {
     pub status: ActivityStatus,
     /// When it was done; set exactly when `status` is `done`.
     pub done_on: Option<NaiveDate>,
+    /// The record of the previous plan period this one was copied from when that plan period
+    /// was rolled over (`POST /plan-periods/{id}/roll-over`); null otherwise. Only the
+    /// roll-over sets it.
+    pub predecessor_id: Option<Id>,
     pub external_id: Option<String>,
     pub archived_at: Option<UtcTime>,
     pub created_at: UtcTime,
