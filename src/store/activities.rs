@@ -145,6 +145,28 @@ pub fn plan_of_team(conn: &mut DbConnection, org: &Id, team: &Id) -> QueryResult
     Ok(rows)
 }
 
+/// The open activities (planned or in progress, not archived) of these goals and department
+/// goals, in creation order.
+pub fn open_of_goals(
+    conn: &mut DbConnection,
+    org: &Id,
+    goal_ids: &[Id],
+    department_goal_ids: &[Id],
+) -> QueryResult<Vec<Activity>> {
+    use crate::db::schema::activities::dsl as t;
+    t::activities
+        .filter(t::organization_id.eq(org))
+        .filter(t::archived_at.is_null())
+        .filter(t::status.eq_any([ActivityStatus::Planned, ActivityStatus::InProgress]))
+        .filter(
+            t::goal_id
+                .eq_any(goal_ids.to_vec())
+                .or(t::department_goal_id.eq_any(department_goal_ids.to_vec())),
+        )
+        .order(t::id.asc())
+        .load(conn)
+}
+
 /// (goal_id, department_goal_id, status, due_date) of every active activity for the given goals.
 pub type ActivityFacts = (Option<Id>, Option<Id>, ActivityStatus, Option<NaiveDate>);
 
