@@ -119,6 +119,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(plan_periods::archive_plan_period)
         .service(plan_periods::unarchive_plan_period)
         .service(plan_periods::delete_plan_period)
+        .service(plan_periods::roll_over_plan_period)
         .service(goal_tree::get_goal_tree)
         .service(reporting_periods::list_reporting_periods)
         .service(reporting_periods::create_reporting_period)

@@ -96,6 +96,7 @@ impl Resource for Activity {
             due_date: input.due_date,
             status,
             done_on,
+            predecessor_id: None,
             external_id: clean(input.external_id),
             archived_at: None,
             created_at: meta.created_at,

@@ -106,6 +106,7 @@ impl Resource for DepartmentGoal {
             decided_on: input.decided_on,
             decided_by_unit_id: input.decided_by_unit_id,
             state: input.state.unwrap_or(GoalState::Draft),
+            predecessor_id: None,
             external_id: clean(input.external_id),
             archived_at: None,
             created_at: meta.created_at,

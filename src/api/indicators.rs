@@ -133,6 +133,7 @@ impl Resource for Indicator {
             kolada_municipality: clean(input.kolada_municipality),
             kolada_ou: clean(input.kolada_ou),
             update_frequency: input.update_frequency.unwrap_or(UpdateFrequency::Yearly),
+            predecessor_id: None,
             external_id: clean(input.external_id),
             archived_at: None,
             created_at: meta.created_at,

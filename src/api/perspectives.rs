@@ -66,6 +66,7 @@ impl Resource for Perspective {
             description: clean(input.description),
             focus: input.focus,
             position: input.position,
+            predecessor_id: None,
             external_id: clean(input.external_id),
             archived_at: None,
             created_at: meta.created_at,

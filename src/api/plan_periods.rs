@@ -1,16 +1,22 @@
 //! `/api/v1/plan-periods`: the periods goals are decided for (mandatperioder).
 
-use actix_web::{delete, get, patch, post};
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::JsonBody;
 use crate::api::{double_option, new_meta, Resource};
+use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::rules::permissions::Action;
 use crate::rules::validate::{clean, Checks, MAX_NAME};
 use crate::store::plan_periods::{self, PlanPeriod};
+use crate::store::rollover::{self, RollOver};
+use crate::store::{Record, Store};
 
 /// A new plan period.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -124,4 +130,65 @@ crate::crud_endpoints! {
     archive: archive_plan_period "/plan-periods/{id}/archive" "Archive a plan period: nothing new can be planned in it.",
     unarchive: unarchive_plan_period "/plan-periods/{id}/unarchive" "Restore an archived plan period.",
     delete: delete_plan_period "Delete a plan period that nothing references (otherwise archive it).",
+}
+
+/// Roll a plan period over into a new one (admin, council).
+///
+/// Creates the plan period in the body and copies into it, as drafts without a decision, the
+/// source's vision, perspectives, goals and department goals, their indicators and their open
+/// (planned or in progress) activities. Each copy names the record it was copied from in
+/// `predecessor_id`, points at the other copies (perspective, overarching goal, plan period)
+/// and has no external id. Archived and retired records stay behind with everything under
+/// them, as does whatever an archived unit owns (an indicator whose owner is archived is
+/// copied without an owner). Measurements, follow-ups, reporting periods and done or
+/// cancelled activities are not copied, and the source is not changed. One transaction:
+/// every record written is audited as a create, and a refusal writes nothing. The new plan
+/// period must start after the source ends, overlap no plan period that is not archived and
+/// not take the name of one.
+#[utoipa::path(
+    tag = "plan-periods",
+    params(("id" = uuid::Uuid, Path, description = "The plan period to roll over")),
+    request_body(content = CreatePlanPeriod, description = "The new plan period"),
+    responses(
+        (status = 201, description = "The new plan period, how many records of each kind were copied, and each copy's id by its predecessor's", body = RollOver,
+            headers(("Location" = String, description = "The new plan period's URL"))),
+        (status = 400, description = "Malformed JSON or a bad id", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admin and council roll a plan period over", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plan period in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another plan period has this name or external id", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the size limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields: the end before the start, a start not after the source's end, dates overlapping another plan period; `errors` names each field", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/plan-periods/{id}/roll-over")]
+pub async fn roll_over_plan_period(
+    store: web::Data<Store>,
+    caller: Caller,
+    id: web::Path<Id>,
+    body: JsonBody<CreatePlanPeriod>,
+) -> AppResult<HttpResponse> {
+    caller.require(Action::RollOver)?;
+    let org = caller.organization_id.clone();
+    let actor = caller.actor();
+    let source_id = id.into_inner();
+    let input = body.into_inner();
+    let result = store
+        .transaction(move |conn| {
+            let source = PlanPeriod::find(conn, &org, &source_id)?
+                .ok_or_else(|| AppError::not_found("plan period"))?;
+            let mut successor = PlanPeriod::build(org, input, UtcTime::now())?;
+            successor.check(conn, None)?;
+            rollover::roll_over(conn, &actor, &source, successor)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("{}/{}", PlanPeriod::PATH, result.plan_period.id),
+        ))
+        .json(result))
 }

@@ -412,6 +412,7 @@ mod tests {
             kolada_municipality: municipality.map(str::to_string),
             kolada_ou: ou.map(str::to_string),
             update_frequency: UpdateFrequency::Yearly,
+            predecessor_id: None,
             external_id: None,
             archived_at: None,
             created_at: now,

@@ -84,6 +84,8 @@ pub enum Action {
     Write(Kind),
     /// Read the audit trail.
     ReadAudit,
+    /// Roll a plan period over into a new one (`ROLL_OVER`).
+    RollOver,
 }
 
 impl Action {
@@ -92,6 +94,7 @@ impl Action {
             Action::Read => "reading this organization's data".to_string(),
             Action::Write(kind) => format!("changing {}s", kind.noun()),
             Action::ReadAudit => "reading the audit trail".to_string(),
+            Action::RollOver => "rolling a plan period over".to_string(),
         }
     }
 }
@@ -163,8 +166,15 @@ pub fn allows(roles: &[Role], action: Action) -> bool {
         Action::Read => !roles.is_empty(),
         Action::ReadAudit => roles.contains(&Role::Admin),
         Action::Write(kind) => write_reach(roles, kind).is_some(),
+        Action::RollOver => reach_in(roles, ROLL_OVER).is_some(),
     }
 }
+
+/// Who besides admin may roll a plan period over: the council, which writes the goal model
+/// organization-wide. The roll-over also creates the plan period and copies department goals
+/// and activities, which the council does not otherwise write; it copies them as they are,
+/// as drafts and open activities of the same boards and teams.
+pub const ROLL_OVER: &[(Role, Reach)] = &[(Role::Council, Reach::Organization)];
 
 text_enum! {
     /// A step of a follow-up's way from draft to published.
@@ -285,6 +295,14 @@ pub const VIEWS: [(&str, Action); 5] = [
     ("the audit trail: `GET /api/v1/audit`", Action::ReadAudit),
 ];
 
+/// The writes of many records at once and who besides admin may make them;
+/// `docs/permissions.md` lists them.
+pub const OPERATIONS: [(&str, &[(Role, Reach)]); 1] = [(
+    "roll a plan period over into a new one (copies of its goal model as drafts): \
+     `POST /api/v1/plan-periods/{id}/roll-over`",
+    ROLL_OVER,
+)];
+
 /// The role matrix as Markdown: what `docs/permissions.md` holds.
 pub fn matrix_markdown() -> String {
     let mut out = String::from(
@@ -338,6 +356,19 @@ pub fn matrix_markdown() -> String {
                 "–"
             };
             out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\nWrites of many records at once, in one transaction with every record audited as a \
+         create (a refused one is 403 and writes nothing; the Kolada import writes measurements \
+         as the table above says):\n\n| write | ",
+    );
+    out.push_str(&roles_header(1));
+    for (operation, table) in OPERATIONS {
+        out.push_str(&format!("| {operation} |"));
+        for role in Role::ALL {
+            out.push_str(&format!(" {} |", reach_cell(reach_in(&[*role], table))));
         }
         out.push('\n');
     }
@@ -427,5 +458,8 @@ mod tests {
             write_reach(&[Role::Viewer, Role::Manager], Kind::Goal),
             None
         );
+        assert!(allows(&[Role::Council], Action::RollOver));
+        assert!(allows(&[Role::Admin], Action::RollOver));
+        assert!(!allows(&[Role::Board, Role::Manager], Action::RollOver));
     }
 }

@@ -441,6 +441,7 @@ mod tests {
             kolada_municipality: None,
             kolada_ou: None,
             update_frequency: UpdateFrequency::Yearly,
+            predecessor_id: None,
             external_id: None,
             archived_at: None,
             created_at: now,

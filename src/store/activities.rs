@@ -58,6 +58,10 @@ pub struct Activity {
     pub status: ActivityStatus,
     /// When it was done; set exactly when `status` is `done`.
     pub done_on: Option<NaiveDate>,
+    /// The record of the previous plan period this one was copied from when that plan period
+    /// was rolled over (`POST /plan-periods/{id}/roll-over`); null otherwise. Only the
+    /// roll-over sets it.
+    pub predecessor_id: Option<Id>,
     pub external_id: Option<String>,
     pub archived_at: Option<UtcTime>,
     pub created_at: UtcTime,
@@ -139,6 +143,28 @@ pub fn plan_of_team(conn: &mut DbConnection, org: &Id, team: &Id) -> QueryResult
         (a.due_date.is_none(), a.due_date, &a.id).cmp(&(b.due_date.is_none(), b.due_date, &b.id))
     });
     Ok(rows)
+}
+
+/// The open activities (planned or in progress, not archived) of these goals and department
+/// goals, in creation order.
+pub fn open_of_goals(
+    conn: &mut DbConnection,
+    org: &Id,
+    goal_ids: &[Id],
+    department_goal_ids: &[Id],
+) -> QueryResult<Vec<Activity>> {
+    use crate::db::schema::activities::dsl as t;
+    t::activities
+        .filter(t::organization_id.eq(org))
+        .filter(t::archived_at.is_null())
+        .filter(t::status.eq_any([ActivityStatus::Planned, ActivityStatus::InProgress]))
+        .filter(
+            t::goal_id
+                .eq_any(goal_ids.to_vec())
+                .or(t::department_goal_id.eq_any(department_goal_ids.to_vec())),
+        )
+        .order(t::id.asc())
+        .load(conn)
 }
 
 /// (goal_id, department_goal_id, status, due_date) of every active activity for the given goals.

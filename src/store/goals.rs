@@ -56,6 +56,10 @@ pub struct Goal {
     /// in force.
     pub decided_by_unit_id: Option<Id>,
     pub state: GoalState,
+    /// The record of the previous plan period this one was copied from when that plan period
+    /// was rolled over (`POST /plan-periods/{id}/roll-over`); null otherwise. Only the
+    /// roll-over sets it.
+    pub predecessor_id: Option<Id>,
     pub external_id: Option<String>,
     pub archived_at: Option<UtcTime>,
     pub created_at: UtcTime,

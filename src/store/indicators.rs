@@ -147,6 +147,10 @@ pub struct Indicator {
     /// Or the Kolada organisational unit id (e.g. a school).
     pub kolada_ou: Option<String>,
     pub update_frequency: UpdateFrequency,
+    /// The record of the previous plan period this one was copied from when that plan period
+    /// was rolled over (`POST /plan-periods/{id}/roll-over`); null otherwise. Only the
+    /// roll-over sets it.
+    pub predecessor_id: Option<Id>,
     pub external_id: Option<String>,
     pub archived_at: Option<UtcTime>,
     pub created_at: UtcTime,

@@ -16,6 +16,7 @@ pub mod perspectives;
 pub mod plan_periods;
 pub mod reporting_periods;
 pub mod revisions;
+pub mod rollover;
 pub mod units;
 pub mod visions;
 pub mod webhooks;

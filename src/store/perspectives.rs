@@ -38,6 +38,10 @@ pub struct Perspective {
     /// Order among the plan period's perspectives, from 1.
     #[schema(example = 1)]
     pub position: i32,
+    /// The record of the previous plan period this one was copied from when that plan period
+    /// was rolled over (`POST /plan-periods/{id}/roll-over`); null otherwise. Only the
+    /// roll-over sets it.
+    pub predecessor_id: Option<Id>,
     pub external_id: Option<String>,
     pub archived_at: Option<UtcTime>,
     pub created_at: UtcTime,

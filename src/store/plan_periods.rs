@@ -43,6 +43,16 @@ pub fn list(conn: &mut DbConnection, org: &Id, page: &PageRequest) -> QueryResul
     paged!(query, t, page).load(conn)
 }
 
+/// The organization's plan periods that are not archived, by start date.
+pub fn not_archived(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<PlanPeriod>> {
+    use crate::db::schema::plan_periods::dsl as t;
+    t::plan_periods
+        .filter(t::organization_id.eq(org))
+        .filter(t::archived_at.is_null())
+        .order((t::start_date.asc(), t::id.asc()))
+        .load(conn)
+}
+
 /// The plan periods the public sees, by start date: not archived, with an adopted vision or
 /// an adopted overarching goal that is not archived.
 pub fn public(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<PlanPeriod>> {

@@ -92,6 +92,21 @@ pub fn by_ids(conn: &mut DbConnection, org: &Id, ids: &[Id]) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// The ids of the organization's archived units.
+pub fn archived_ids(
+    conn: &mut DbConnection,
+    org: &Id,
+) -> QueryResult<std::collections::HashSet<Id>> {
+    use crate::db::schema::units::dsl as t;
+    Ok(t::units
+        .filter(t::organization_id.eq(org))
+        .filter(t::archived_at.is_not_null())
+        .select(t::id)
+        .load::<Id>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Every (unit, parent) pair of an organization, archived ones included.
 pub fn edges(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<(Id, Option<Id>)>> {
     use crate::db::schema::units::dsl as t;

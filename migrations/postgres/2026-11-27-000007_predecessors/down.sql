@@ -1,0 +1,9 @@
+ALTER TABLE activities DROP COLUMN predecessor_id;
+ALTER TABLE indicators DROP COLUMN predecessor_id;
+ALTER TABLE department_goals DROP COLUMN predecessor_id;
+ALTER TABLE goals DROP COLUMN predecessor_id;
+ALTER TABLE perspectives DROP COLUMN predecessor_id;
+ALTER TABLE visions DROP COLUMN predecessor_id;
+ALTER TABLE activities DROP CONSTRAINT activities_id_organization_id_key;
+ALTER TABLE perspectives DROP CONSTRAINT perspectives_id_organization_id_key;
+ALTER TABLE visions DROP CONSTRAINT visions_id_organization_id_key;
