@@ -1,9 +1,12 @@
 //! The permission matrix over HTTP, cell by cell: every role against every kind of record
 //! and every operation, in and out of the role's unit scope and from another organization;
-//! and every role against the reads beyond the records (activity plan, goal tree, revisions,
-//! audit trail), also without a token. The expectations are the literal tables `MATRIX` and
-//! `VIEW_MATRIX` below, written from the rules (never derived from the service's code); the
-//! driver runs every cell and reports every mismatch at once.
+//! every role against the reads beyond the records (activity plan, goal tree, revisions,
+//! statuses and the reporting cycle, audit trail), also without a token; every role taking
+//! every step of an overarching goal's and a department goal's follow-up; every role
+//! importing Kolada values. The expectations are the literal tables `MATRIX`, `VIEW_MATRIX`,
+//! `STEP_MATRIX` and `KOLADA_MATRIX` below, written from the rules (never derived from the
+//! service's code); each cell starts from a state in which its request could succeed, and
+//! the driver runs every cell and reports every mismatch at once.
 
 #[macro_use]
 mod common;
@@ -27,9 +30,12 @@ enum Kind {
     DepartmentGoal,
     Activity,
     Contact,
+    Indicator,
+    Measurement,
+    FollowUp,
 }
 
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 13] = [
     Kind::Organization,
     Kind::Unit,
     Kind::PlanPeriod,
@@ -40,6 +46,9 @@ const KINDS: [Kind; 10] = [
     Kind::DepartmentGoal,
     Kind::Activity,
     Kind::Contact,
+    Kind::Indicator,
+    Kind::Measurement,
+    Kind::FollowUp,
 ];
 
 impl Kind {
@@ -55,6 +64,9 @@ impl Kind {
             Kind::DepartmentGoal => "/api/v1/department-goals",
             Kind::Activity => "/api/v1/activities",
             Kind::Contact => "/api/v1/contacts",
+            Kind::Indicator => "/api/v1/indicators",
+            Kind::Measurement => "/api/v1/measurements",
+            Kind::FollowUp => "/api/v1/follow-ups",
         }
     }
 
@@ -66,8 +78,11 @@ impl Kind {
             | Kind::PlanPeriod
             | Kind::ReportingPeriod
             | Kind::Perspective
-            | Kind::Contact => "name",
+            | Kind::Contact
+            | Kind::Indicator => "name",
             Kind::Vision => "purpose",
+            Kind::Measurement => "note",
+            Kind::FollowUp => "analysis",
             Kind::Goal | Kind::DepartmentGoal | Kind::Activity => "title",
         }
     }
@@ -111,10 +126,13 @@ impl Role {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Case {
-    /// The record's unit (a department goal's board, an activity's team) lies in the
-    /// caller's scope: department goal DA of board A, activities of team A1.
+    /// The record's unit (a department goal's board, an activity's team, an indicator's
+    /// owner, a follow-up's reporting unit) lies in the caller's scope: department goal DA of
+    /// board A, activities of team A1, indicators owned by and follow-ups reported by
+    /// administration A (and measurements of those indicators).
     InScope,
-    /// It does not: department goal DB of board B, activities of team B1.
+    /// It does not: department goal DB of board B, activities of team B1, administration B's
+    /// indicators (and their measurements) and follow-ups.
     OutOfScope,
     /// The caller is the same role in another organization; the records are this one's.
     OtherOrganization,
@@ -166,7 +184,7 @@ const NF: Exp = Exp::NotFound;
 /// first). Its GET of one of this organization's ids is `OTHER_ORGANIZATION_GET`; its
 /// list shows only its own rows.
 #[rustfmt::skip]
-const MATRIX: [(Kind, Role, Exp, Exp, Exp, Exp); 60] = [
+const MATRIX: [(Kind, Role, Exp, Exp, Exp, Exp); 78] = [
     // kind                    role              read in   out other org
     (Kind::Organization,    Role::Admin,      OK, OK, OK, NF),
     (Kind::Organization,    Role::Council,    OK, NO, NO, NO),
@@ -237,6 +255,27 @@ const MATRIX: [(Kind, Role, Exp, Exp, Exp, Exp); 60] = [
     (Kind::Contact,         Role::Manager,    OK, NO, NO, NO),
     (Kind::Contact,         Role::TeamMember, OK, NO, NO, NO),
     (Kind::Contact,         Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::Indicator,       Role::Admin,      OK, OK, OK, NF),
+    (Kind::Indicator,       Role::Council,    OK, OK, OK, NF),
+    (Kind::Indicator,       Role::Board,      OK, OK, NO, NF),
+    (Kind::Indicator,       Role::Manager,    OK, OK, NO, NF),
+    (Kind::Indicator,       Role::TeamMember, OK, NO, NO, NO),
+    (Kind::Indicator,       Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::Measurement,     Role::Admin,      OK, OK, OK, NF),
+    (Kind::Measurement,     Role::Council,    OK, NO, NO, NO),
+    (Kind::Measurement,     Role::Board,      OK, NO, NO, NO),
+    (Kind::Measurement,     Role::Manager,    OK, OK, NO, NF),
+    (Kind::Measurement,     Role::TeamMember, OK, NO, NO, NO),
+    (Kind::Measurement,     Role::Viewer,     OK, NO, NO, NO),
+
+    (Kind::FollowUp,        Role::Admin,      OK, OK, OK, NF),
+    (Kind::FollowUp,        Role::Council,    OK, NO, NO, NO),
+    (Kind::FollowUp,        Role::Board,      OK, NO, NO, NO),
+    (Kind::FollowUp,        Role::Manager,    OK, OK, NO, NF),
+    (Kind::FollowUp,        Role::TeamMember, OK, NO, NO, NO),
+    (Kind::FollowUp,        Role::Viewer,     OK, NO, NO, NO),
 ];
 
 /// Another organization's GET of one of this organization's ids, for every role.
@@ -288,17 +327,32 @@ enum View {
     DepartmentGoalRevisions,
     /// `GET /visions/{id}/revisions`.
     VisionRevisions,
+    /// `GET /indicators/{id}/status?reporting_period_id=`: indicator A in scope, B out.
+    IndicatorStatus,
+    /// `GET /indicators/{id}/series`: indicator A in scope, B out.
+    IndicatorSeries,
+    /// `GET /goals/{id}/status?reporting_period_id=`.
+    GoalStatus,
+    /// `GET /department-goals/{id}/status?reporting_period_id=`: DA in scope, DB out.
+    DepartmentGoalStatus,
+    /// `GET /reporting-periods/{id}/overview`.
+    CycleOverview,
     /// `GET /audit`.
     Audit,
 }
 
-const VIEWS: [View; 7] = [
+const VIEWS: [View; 12] = [
     View::ActivityPlan,
     View::ActivityPlanCsv,
     View::GoalTree,
     View::GoalRevisions,
     View::DepartmentGoalRevisions,
     View::VisionRevisions,
+    View::IndicatorStatus,
+    View::IndicatorSeries,
+    View::GoalStatus,
+    View::DepartmentGoalStatus,
+    View::CycleOverview,
     View::Audit,
 ];
 
@@ -307,7 +361,7 @@ const VIEWS: [View; 7] = [
 /// another organization's role gets 404 for this organization's ids. Only admin reads the
 /// audit trail; another organization's admin reads its own (200, none of this one's entries).
 #[rustfmt::skip]
-const VIEW_MATRIX: [(View, Role, Exp, Exp, Exp); 42] = [
+const VIEW_MATRIX: [(View, Role, Exp, Exp, Exp); 72] = [
     // view                            role              in  out other org
     (View::ActivityPlan,            Role::Admin,      OK, OK, NF),
     (View::ActivityPlan,            Role::Council,    OK, OK, NF),
@@ -351,6 +405,41 @@ const VIEW_MATRIX: [(View, Role, Exp, Exp, Exp); 42] = [
     (View::VisionRevisions,         Role::TeamMember, OK, OK, NF),
     (View::VisionRevisions,         Role::Viewer,     OK, OK, NF),
 
+    (View::IndicatorStatus,         Role::Admin,      OK, OK, NF),
+    (View::IndicatorStatus,         Role::Council,    OK, OK, NF),
+    (View::IndicatorStatus,         Role::Board,      OK, OK, NF),
+    (View::IndicatorStatus,         Role::Manager,    OK, OK, NF),
+    (View::IndicatorStatus,         Role::TeamMember, OK, OK, NF),
+    (View::IndicatorStatus,         Role::Viewer,     OK, OK, NF),
+
+    (View::IndicatorSeries,         Role::Admin,      OK, OK, NF),
+    (View::IndicatorSeries,         Role::Council,    OK, OK, NF),
+    (View::IndicatorSeries,         Role::Board,      OK, OK, NF),
+    (View::IndicatorSeries,         Role::Manager,    OK, OK, NF),
+    (View::IndicatorSeries,         Role::TeamMember, OK, OK, NF),
+    (View::IndicatorSeries,         Role::Viewer,     OK, OK, NF),
+
+    (View::GoalStatus,              Role::Admin,      OK, OK, NF),
+    (View::GoalStatus,              Role::Council,    OK, OK, NF),
+    (View::GoalStatus,              Role::Board,      OK, OK, NF),
+    (View::GoalStatus,              Role::Manager,    OK, OK, NF),
+    (View::GoalStatus,              Role::TeamMember, OK, OK, NF),
+    (View::GoalStatus,              Role::Viewer,     OK, OK, NF),
+
+    (View::DepartmentGoalStatus,    Role::Admin,      OK, OK, NF),
+    (View::DepartmentGoalStatus,    Role::Council,    OK, OK, NF),
+    (View::DepartmentGoalStatus,    Role::Board,      OK, OK, NF),
+    (View::DepartmentGoalStatus,    Role::Manager,    OK, OK, NF),
+    (View::DepartmentGoalStatus,    Role::TeamMember, OK, OK, NF),
+    (View::DepartmentGoalStatus,    Role::Viewer,     OK, OK, NF),
+
+    (View::CycleOverview,           Role::Admin,      OK, OK, NF),
+    (View::CycleOverview,           Role::Council,    OK, OK, NF),
+    (View::CycleOverview,           Role::Board,      OK, OK, NF),
+    (View::CycleOverview,           Role::Manager,    OK, OK, NF),
+    (View::CycleOverview,           Role::TeamMember, OK, OK, NF),
+    (View::CycleOverview,           Role::Viewer,     OK, OK, NF),
+
     (View::Audit,                   Role::Admin,      OK, OK, OK),
     (View::Audit,                   Role::Council,    NO, NO, NO),
     (View::Audit,                   Role::Board,      NO, NO, NO),
@@ -377,6 +466,183 @@ fn expected_view(view: View, role: Option<Role>, case: Case) -> Exp {
         "the view matrix has one row for {view:?} {role:?}"
     );
     let &(_, _, in_scope, out_of_scope, other) = rows[0];
+    match case {
+        Case::InScope => in_scope,
+        Case::OutOfScope => out_of_scope,
+        Case::OtherOrganization => other,
+    }
+}
+
+/// A step of a follow-up: `POST /follow-ups/{id}/{step}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// draft → submitted.
+    Submit,
+    /// submitted → approved.
+    Approve,
+    /// approved → published.
+    Publish,
+    /// submitted (here) or approved → draft.
+    Return,
+}
+
+const STEPS: [Step; 4] = [Step::Submit, Step::Approve, Step::Publish, Step::Return];
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::Submit => "submit",
+            Step::Approve => "approve",
+            Step::Publish => "publish",
+            Step::Return => "return",
+        }
+    }
+
+    /// The state a follow-up is in for the step to be possible, and the state it leads to.
+    fn states(self) -> (&'static str, &'static str) {
+        match self {
+            Step::Submit => ("draft", "submitted"),
+            Step::Approve => ("submitted", "approved"),
+            Step::Publish => ("approved", "published"),
+            Step::Return => ("submitted", "draft"),
+        }
+    }
+
+    /// The steps admin takes from a new draft to the state this step starts from.
+    fn path_to_start(self) -> &'static [Step] {
+        match self {
+            Step::Submit => &[],
+            Step::Approve | Step::Return => &[Step::Submit],
+            Step::Publish => &[Step::Submit, Step::Approve],
+        }
+    }
+}
+
+/// What the followed-up goal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Of {
+    /// The overarching goal; in scope the follow-up is reported by administration A, out of
+    /// scope by administration B.
+    Overarching,
+    /// In scope department goal DA (board A) reported by administration A, out of scope DB
+    /// (board B) by administration B.
+    DepartmentGoal,
+}
+
+/// Who takes which step: (step, goal, role, in scope, out of scope, the same role in another
+/// organization), each on a follow-up in the state the step starts from. Submitting is the
+/// manager's for its reporting units; approving and returning a department goal's follow-up
+/// the board's whose scope holds the department goal's board, an overarching goal's the
+/// council's; the council publishes them all. Another organization's follow-up is not
+/// there for any role (404): whether a role may take a step depends on the follow-up.
+#[rustfmt::skip]
+const STEP_MATRIX: [(Step, Of, Role, Exp, Exp, Exp); 48] = [
+    // step          goal of              role              in  out other org
+    (Step::Submit,   Of::Overarching,     Role::Admin,      OK, OK, NF),
+    (Step::Submit,   Of::Overarching,     Role::Council,    NO, NO, NF),
+    (Step::Submit,   Of::Overarching,     Role::Board,      NO, NO, NF),
+    (Step::Submit,   Of::Overarching,     Role::Manager,    OK, NO, NF),
+    (Step::Submit,   Of::Overarching,     Role::TeamMember, NO, NO, NF),
+    (Step::Submit,   Of::Overarching,     Role::Viewer,     NO, NO, NF),
+
+    (Step::Submit,   Of::DepartmentGoal,  Role::Admin,      OK, OK, NF),
+    (Step::Submit,   Of::DepartmentGoal,  Role::Council,    NO, NO, NF),
+    (Step::Submit,   Of::DepartmentGoal,  Role::Board,      NO, NO, NF),
+    (Step::Submit,   Of::DepartmentGoal,  Role::Manager,    OK, NO, NF),
+    (Step::Submit,   Of::DepartmentGoal,  Role::TeamMember, NO, NO, NF),
+    (Step::Submit,   Of::DepartmentGoal,  Role::Viewer,     NO, NO, NF),
+
+    (Step::Approve,  Of::Overarching,     Role::Admin,      OK, OK, NF),
+    (Step::Approve,  Of::Overarching,     Role::Council,    OK, OK, NF),
+    (Step::Approve,  Of::Overarching,     Role::Board,      NO, NO, NF),
+    (Step::Approve,  Of::Overarching,     Role::Manager,    NO, NO, NF),
+    (Step::Approve,  Of::Overarching,     Role::TeamMember, NO, NO, NF),
+    (Step::Approve,  Of::Overarching,     Role::Viewer,     NO, NO, NF),
+
+    (Step::Approve,  Of::DepartmentGoal,  Role::Admin,      OK, OK, NF),
+    (Step::Approve,  Of::DepartmentGoal,  Role::Council,    NO, NO, NF),
+    (Step::Approve,  Of::DepartmentGoal,  Role::Board,      OK, NO, NF),
+    (Step::Approve,  Of::DepartmentGoal,  Role::Manager,    NO, NO, NF),
+    (Step::Approve,  Of::DepartmentGoal,  Role::TeamMember, NO, NO, NF),
+    (Step::Approve,  Of::DepartmentGoal,  Role::Viewer,     NO, NO, NF),
+
+    (Step::Publish,  Of::Overarching,     Role::Admin,      OK, OK, NF),
+    (Step::Publish,  Of::Overarching,     Role::Council,    OK, OK, NF),
+    (Step::Publish,  Of::Overarching,     Role::Board,      NO, NO, NF),
+    (Step::Publish,  Of::Overarching,     Role::Manager,    NO, NO, NF),
+    (Step::Publish,  Of::Overarching,     Role::TeamMember, NO, NO, NF),
+    (Step::Publish,  Of::Overarching,     Role::Viewer,     NO, NO, NF),
+
+    (Step::Publish,  Of::DepartmentGoal,  Role::Admin,      OK, OK, NF),
+    (Step::Publish,  Of::DepartmentGoal,  Role::Council,    OK, OK, NF),
+    (Step::Publish,  Of::DepartmentGoal,  Role::Board,      NO, NO, NF),
+    (Step::Publish,  Of::DepartmentGoal,  Role::Manager,    NO, NO, NF),
+    (Step::Publish,  Of::DepartmentGoal,  Role::TeamMember, NO, NO, NF),
+    (Step::Publish,  Of::DepartmentGoal,  Role::Viewer,     NO, NO, NF),
+
+    (Step::Return,   Of::Overarching,     Role::Admin,      OK, OK, NF),
+    (Step::Return,   Of::Overarching,     Role::Council,    OK, OK, NF),
+    (Step::Return,   Of::Overarching,     Role::Board,      NO, NO, NF),
+    (Step::Return,   Of::Overarching,     Role::Manager,    NO, NO, NF),
+    (Step::Return,   Of::Overarching,     Role::TeamMember, NO, NO, NF),
+    (Step::Return,   Of::Overarching,     Role::Viewer,     NO, NO, NF),
+
+    (Step::Return,   Of::DepartmentGoal,  Role::Admin,      OK, OK, NF),
+    (Step::Return,   Of::DepartmentGoal,  Role::Council,    NO, NO, NF),
+    (Step::Return,   Of::DepartmentGoal,  Role::Board,      OK, NO, NF),
+    (Step::Return,   Of::DepartmentGoal,  Role::Manager,    NO, NO, NF),
+    (Step::Return,   Of::DepartmentGoal,  Role::TeamMember, NO, NO, NF),
+    (Step::Return,   Of::DepartmentGoal,  Role::Viewer,     NO, NO, NF),
+];
+
+/// Every step without a token.
+const STEP_WITHOUT_A_TOKEN: Exp = Exp::Unauthorized;
+
+fn expected_step(step: Step, of: Of, role: Option<Role>, case: Case) -> Exp {
+    let Some(role) = role else {
+        return STEP_WITHOUT_A_TOKEN;
+    };
+    let rows: Vec<_> = STEP_MATRIX
+        .iter()
+        .filter(|row| row.0 == step && row.1 == of && row.2 == role)
+        .collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "the step matrix has one row for {step:?} {of:?} {role:?}"
+    );
+    let &(_, _, _, in_scope, out_of_scope, other) = rows[0];
+    match case {
+        Case::InScope => in_scope,
+        Case::OutOfScope => out_of_scope,
+        Case::OtherOrganization => other,
+    }
+}
+
+/// Who imports Kolada values (`POST /kolada/import`): (role, a document feeding indicator A
+/// (administration A), one feeding indicator B (administration B), the same role of another
+/// organization with the first document). Importing writes measurements: admin anywhere, a
+/// manager only into indicators its units own. Another organization's import reaches only
+/// its own indicators, none of which take this organization's municipality: it changes
+/// nothing here.
+#[rustfmt::skip]
+const KOLADA_MATRIX: [(Role, Exp, Exp, Exp); 6] = [
+    // role             in  out other org
+    (Role::Admin,      OK, OK, OK),
+    (Role::Council,    NO, NO, NO),
+    (Role::Board,      NO, NO, NO),
+    (Role::Manager,    OK, NO, OK),
+    (Role::TeamMember, NO, NO, NO),
+    (Role::Viewer,     NO, NO, NO),
+];
+
+fn expected_import(role: Option<Role>, case: Case) -> Exp {
+    let Some(role) = role else {
+        return Exp::Unauthorized;
+    };
+    let rows: Vec<_> = KOLADA_MATRIX.iter().filter(|row| row.0 == role).collect();
+    assert_eq!(rows.len(), 1, "the Kolada matrix has one row for {role:?}");
+    let &(_, in_scope, out_of_scope, other) = rows[0];
     match case {
         Case::InScope => in_scope,
         Case::OutOfScope => out_of_scope,
@@ -436,7 +702,22 @@ struct Fixture {
     department_goal_b: String,
     activity_a1: String,
     activity_b1: String,
+    /// Of department goal DA, owned by administration A, fed from Kolada (`KPI_A`).
+    indicator_a: String,
+    /// Of department goal DB, owned by administration B, fed from Kolada (`KPI_B`).
+    indicator_b: String,
+    /// The period of the one measurement of each indicator.
+    measurement_period: String,
+    measurement_a: String,
+    measurement_b: String,
+    /// Draft follow-ups of DA by administration A and of DB by administration B.
+    follow_up_a: String,
+    follow_up_b: String,
 }
+
+/// The Kolada KPIs of indicators A and B.
+const KPI_A: &str = "N15419";
+const KPI_B: &str = "U21468";
 
 impl Fixture {
     async fn build(app: &TestApp, admin: &str) -> Fixture {
@@ -543,6 +824,55 @@ impl Fixture {
             json!({"team_id": team_b1, "goal_id": goal, "title": "Trygghetsbesök hos brukarna"}),
         )
         .await;
+        let indicator = |department_goal: &str, owner: &str, kpi: &str, name: &str| {
+            made(
+                app,
+                admin,
+                "/api/v1/indicators",
+                json!({"department_goal_id": department_goal, "owner_unit_id": owner,
+                       "name": name, "unit_of_measure": "%", "direction": "higher_is_better",
+                       "source": "kolada", "kolada_kpi": kpi,
+                       "targets": [{"from": "2011", "to": "2014", "value": 90.0}]}),
+            )
+        };
+        let indicator_a = indicator(
+            &department_goal_a,
+            &administration_a,
+            KPI_A,
+            "Andel elever som känner sig trygga i skolan",
+        )
+        .await;
+        let indicator_b = indicator(
+            &department_goal_b,
+            &administration_b,
+            KPI_B,
+            "Andel brukare som känner sig trygga med hemtjänsten",
+        )
+        .await;
+        let measurement_period = "2010".to_string();
+        let measurement = |indicator: &str, value: f64| {
+            made(
+                app,
+                admin,
+                "/api/v1/measurements",
+                json!({"indicator_id": indicator, "period": measurement_period, "value": value}),
+            )
+        };
+        let measurement_a = measurement(&indicator_a, 84.0).await;
+        let measurement_b = measurement(&indicator_b, 91.0).await;
+        let follow_up = |department_goal: &str, unit: &str| {
+            made(
+                app,
+                admin,
+                "/api/v1/follow-ups",
+                json!({"reporting_period_id": reporting_period,
+                       "department_goal_id": department_goal, "reporting_unit_id": unit,
+                       "assessment": "partly_achieved",
+                       "analysis": "Tryggheten har ökat men inte nått målet."}),
+            )
+        };
+        let follow_up_a = follow_up(&department_goal_a, &administration_a).await;
+        let follow_up_b = follow_up(&department_goal_b, &administration_b).await;
         Fixture {
             council,
             board_a,
@@ -560,6 +890,13 @@ impl Fixture {
             department_goal_b,
             activity_a1,
             activity_b1,
+            indicator_a,
+            indicator_b,
+            measurement_period,
+            measurement_a,
+            measurement_b,
+            follow_up_a,
+            follow_up_b,
         }
     }
 
@@ -599,6 +936,9 @@ impl Fixture {
             }
             Kind::Activity => vec![self.activity_a1.clone(), self.activity_b1.clone()],
             Kind::Contact => vec![],
+            Kind::Indicator => vec![self.indicator_a.clone(), self.indicator_b.clone()],
+            Kind::Measurement => vec![self.measurement_a.clone(), self.measurement_b.clone()],
+            Kind::FollowUp => vec![self.follow_up_a.clone(), self.follow_up_b.clone()],
         }
     }
 }
@@ -707,7 +1047,52 @@ impl<'a> Matrix<'a> {
                 json!({"role": "key_person", "name": format!("Kontakt {n}"),
                        "unit_id": administration})
             }
+            Kind::Indicator => {
+                let owner = if in_scope {
+                    &fx.administration_a
+                } else {
+                    &fx.administration_b
+                };
+                json!({"goal_id": fx.goal, "owner_unit_id": owner,
+                       "name": format!("Nyckeltal {n}"), "unit_of_measure": "%",
+                       "direction": "higher_is_better"})
+            }
+            Kind::Measurement => {
+                // A year of its own: an indicator has one measurement per period.
+                let indicator = if in_scope {
+                    &fx.indicator_a
+                } else {
+                    &fx.indicator_b
+                };
+                json!({"indicator_id": indicator, "period": format!("{}", 2000 + n),
+                       "value": n})
+            }
+            Kind::FollowUp => {
+                // A reporting period of its own: a unit follows a goal up once per period.
+                let unit = if in_scope {
+                    &fx.administration_a
+                } else {
+                    &fx.administration_b
+                };
+                json!({"reporting_period_id": self.open_reporting_period(n).await,
+                       "goal_id": fx.goal, "reporting_unit_id": unit,
+                       "assessment": "not_achieved",
+                       "analysis": format!("Analys {n}")})
+            }
         }
+    }
+
+    /// A new open reporting period of the fixture's plan period, made by admin.
+    async fn open_reporting_period(&self, n: i32) -> String {
+        made(
+            self.app,
+            &self.app.admin(),
+            "/api/v1/reporting-periods",
+            json!({"plan_period_id": self.fx.plan_period, "kind": "month",
+                   "name": format!("Uppföljning {n}"), "start_date": "2012-05-01",
+                   "end_date": "2012-05-31"}),
+        )
+        .await
     }
 
     /// Registers a new, empty organization; returns its id.
@@ -1004,6 +1389,12 @@ impl<'a> Matrix<'a> {
         } else {
             &fx.department_goal_a
         };
+        let indicator = if out {
+            &fx.indicator_b
+        } else {
+            &fx.indicator_a
+        };
+        let period = &fx.reporting_period;
         match view {
             View::ActivityPlan => format!("/api/v1/units/{team}/activity-plan"),
             View::ActivityPlanCsv => format!("/api/v1/units/{team}/activity-plan?format=csv"),
@@ -1013,6 +1404,18 @@ impl<'a> Matrix<'a> {
                 format!("/api/v1/department-goals/{department_goal}/revisions")
             }
             View::VisionRevisions => format!("/api/v1/visions/{}/revisions", fx.vision),
+            View::IndicatorStatus => {
+                format!("/api/v1/indicators/{indicator}/status?reporting_period_id={period}")
+            }
+            View::IndicatorSeries => format!("/api/v1/indicators/{indicator}/series"),
+            View::GoalStatus => format!(
+                "/api/v1/goals/{}/status?reporting_period_id={period}",
+                fx.goal
+            ),
+            View::DepartmentGoalStatus => format!(
+                "/api/v1/department-goals/{department_goal}/status?reporting_period_id={period}"
+            ),
+            View::CycleOverview => format!("/api/v1/reporting-periods/{period}/overview"),
             View::Audit => "/api/v1/audit?limit=500".to_string(),
         }
     }
@@ -1041,6 +1444,18 @@ impl<'a> Matrix<'a> {
             &fx.department_goal_b
         } else {
             &fx.department_goal_a
+        };
+        let indicator = if out {
+            &fx.indicator_b
+        } else {
+            &fx.indicator_a
+        };
+        let period = &fx.reporting_period;
+        // The record asked about, and the status of the reporting period asked for.
+        let about = |pointer: &str, id: &str| {
+            let body = response.json();
+            (body.pointer(pointer) != Some(&json!(id)))
+                .then(|| format!("{pointer} is not {id}: {body}"))
         };
         let revisions_of = |id: &str| {
             let body = response.json();
@@ -1074,6 +1489,16 @@ impl<'a> Matrix<'a> {
             View::GoalRevisions => revisions_of(&fx.goal),
             View::DepartmentGoalRevisions => revisions_of(department_goal),
             View::VisionRevisions => revisions_of(&fx.vision),
+            View::IndicatorStatus => about("/indicator_id", indicator),
+            View::IndicatorSeries => about("/indicator/id", indicator)
+                .or_else(|| about("/points/0/period", &fx.measurement_period)),
+            View::GoalStatus => {
+                about("/id", &fx.goal).or_else(|| about("/reporting_period_id", period))
+            }
+            View::DepartmentGoalStatus => {
+                about("/id", department_goal).or_else(|| about("/reporting_period_id", period))
+            }
+            View::CycleOverview => about("/reporting_period/id", period),
             View::Audit => {
                 let body = response.json();
                 let items = body["items"].as_array().cloned().unwrap_or_default();
@@ -1119,6 +1544,176 @@ impl<'a> Matrix<'a> {
             if case != Case::OtherOrganization {
                 self.view_cell(view, None, case).await;
             }
+        }
+    }
+
+    /// A new follow-up made by admin in an open reporting period of its own: of the
+    /// overarching goal, or of DA (`goal_case` in scope) or DB, reported by `unit`, taken by
+    /// admin to the state `step` starts from.
+    async fn follow_up_for(&self, step: Step, of: Of, goal_case: Case, unit: &str) -> Rec {
+        let app = self.app;
+        let fx = &self.fx;
+        let n = self.next();
+        let mut body = json!({"reporting_period_id": self.open_reporting_period(n).await,
+            "reporting_unit_id": unit, "assessment": "partly_achieved",
+            "analysis": format!("Analys {n}")});
+        match (of, goal_case) {
+            (Of::Overarching, _) => body["goal_id"] = json!(fx.goal),
+            (Of::DepartmentGoal, Case::OutOfScope) => {
+                body["department_goal_id"] = json!(fx.department_goal_b)
+            }
+            (Of::DepartmentGoal, _) => body["department_goal_id"] = json!(fx.department_goal_a),
+        }
+        let id = made(app, &app.admin(), Kind::FollowUp.path(), body).await;
+        for earlier in step.path_to_start() {
+            self.take(*earlier, &id, Some(&app.admin()))
+                .await
+                .expect(200);
+        }
+        Rec {
+            id,
+            org: app.org.clone(),
+        }
+    }
+
+    async fn take(&self, step: Step, id: &str, token: Option<&str>) -> Resp {
+        let path = format!("{}/{}", Kind::FollowUp.item(id), step.name());
+        self.app.send(Method::POST, &path, token, None, &[]).await
+    }
+
+    /// Runs one step cell: `token` (or none) takes the step on a fresh follow-up in the
+    /// state the step starts from; admin's GET afterwards shows the state it leads to, or
+    /// the one it started from.
+    #[allow(clippy::too_many_arguments)]
+    async fn step_cell(
+        &mut self,
+        label: String,
+        step: Step,
+        of: Of,
+        goal_case: Case,
+        unit: &str,
+        token: Option<String>,
+        want: u16,
+    ) {
+        let rec = self.follow_up_for(step, of, goal_case, unit).await;
+        let response = self.take(step, &rec.id, token.as_deref()).await;
+        let (_, after) = self.admin_view(Kind::FollowUp, &rec).await;
+        let (from, to) = step.states();
+        let should_be = if response.status == 200 { to } else { from };
+        let effect = (after["state"] != json!(should_be)).then(|| {
+            format!(
+                "{} answered {}, but admin's GET shows state {}",
+                step.name(),
+                response.status,
+                after["state"]
+            )
+        });
+        self.judge(label, want, &response, effect);
+    }
+
+    /// Runs every step on both kinds of follow-up for every role, and without a token
+    /// unless the case is another organization.
+    async fn run_steps(&mut self, case: Case) {
+        let unit = if case == Case::OutOfScope {
+            self.fx.administration_b.clone()
+        } else {
+            self.fx.administration_a.clone()
+        };
+        for step in STEPS {
+            for of in [Of::Overarching, Of::DepartmentGoal] {
+                let mut roles: Vec<Option<Role>> = ROLES.iter().copied().map(Some).collect();
+                if case != Case::OtherOrganization {
+                    roles.push(None);
+                }
+                for role in roles {
+                    let want = status_of(Op::Update, expected_step(step, of, role, case));
+                    let who = role.map_or("(no token)", Role::name);
+                    let label = format!("{step:?} {of:?} / {who} / {case:?}");
+                    let token = role.map(|role| self.token(role, case, &self.app.org));
+                    self.step_cell(label, step, of, case, &unit, token, want)
+                        .await;
+                }
+            }
+        }
+    }
+
+    /// This organization's measurements of an indicator for a period, archived included.
+    async fn measurements_of(&self, indicator: &str, period: &str) -> Vec<Value> {
+        let page = self
+            .app
+            .get(
+                &format!(
+                    "/api/v1/measurements?indicator_id={indicator}&period={period}&include_archived=true"
+                ),
+                &self.app.admin(),
+            )
+            .await
+            .expect(200);
+        page["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Runs one import cell: a role (or no token) imports a Kolada page with one value, of
+    /// a year no measurement has yet, for indicator A's KPI (in scope, and from another
+    /// organization) or B's (out of scope), in this organization's municipality.
+    async fn import_cell(&mut self, role: Option<Role>, case: Case, municipality: &str) {
+        let want = status_of(Op::Update, expected_import(role, case));
+        let who = role.map_or("(no token)", Role::name);
+        let label = format!("Kolada import / {who} / {case:?}");
+        let (indicator, kpi) = if case == Case::OutOfScope {
+            (self.fx.indicator_b.clone(), KPI_B)
+        } else {
+            (self.fx.indicator_a.clone(), KPI_A)
+        };
+        let year = 2000 + self.next();
+        let value = f64::from(year % 100);
+        let document = json!({"count": 1, "next_url": null, "previous_url": null, "values": [
+            {"kpi": kpi, "municipality": municipality, "period": year,
+             "values": [{"gender": "T", "count": 1, "status": "", "value": value,
+                         "isdeleted": false}]}
+        ]});
+        let token = role.map(|role| self.token(role, case, &self.app.org));
+        let response = self
+            .app
+            .send(
+                Method::POST,
+                "/api/v1/kolada/import",
+                token.as_deref(),
+                Some(document.to_string().into_bytes()),
+                &[],
+            )
+            .await;
+        let here = self.measurements_of(&indicator, &year.to_string()).await;
+        let imported_here = response.status == 200 && case != Case::OtherOrganization;
+        let effect = if imported_here {
+            (here.len() != 1 || here[0]["value"] != json!(value))
+                .then(|| format!("imported, but admin sees for {year}: {here:?}"))
+        } else {
+            (!here.is_empty())
+                .then(|| format!("answered {}, but {year} has {here:?}", response.status))
+        };
+        self.judge(label, want, &response, effect);
+    }
+
+    /// Runs the import for every role, and without a token unless the case is another
+    /// organization.
+    async fn run_imports(&mut self, case: Case) {
+        let organization = self
+            .app
+            .get(
+                &format!("/api/v1/organizations/{}", self.app.org),
+                &self.app.admin(),
+            )
+            .await
+            .expect(200);
+        let municipality = organization["municipality_code"]
+            .as_str()
+            .expect("a municipality code")
+            .to_string();
+        for role in ROLES {
+            self.import_cell(Some(role), case, &municipality).await;
+        }
+        if case != Case::OtherOrganization {
+            self.import_cell(None, case, &municipality).await;
         }
     }
 
@@ -1184,23 +1779,30 @@ async fn views_other_organization(app: TestApp) {
     matrix.finish("views_other_organization");
 }
 
-/// Moving a record out of the caller's scope is refused and changes nothing; a scoped role
-/// whose token has no units writes nothing of its kind.
+/// Moving a record out of the caller's scope (or into it from outside) is refused and
+/// changes nothing; a scoped role whose token has no units writes nothing of its kind.
 async fn moves_and_missing_scope(app: TestApp) {
     let mut matrix = Matrix::new(&app).await;
     let fx = &matrix.fx;
     let (board_a, board_b) = (fx.board_a.clone(), fx.board_b.clone());
     let (team_a1, team_b1) = (fx.team_a1.clone(), fx.team_b1.clone());
+    let (administration_a, administration_b) =
+        (fx.administration_a.clone(), fx.administration_b.clone());
+    let board_scope = vec![board_a.clone()];
+    let manager_scope = vec![administration_a.clone()];
+    let into_a = ("administration A", json!(administration_a));
+    let into_b = ("administration B", json!(administration_b));
 
-    // (role, its units claim, kind of a fresh in-scope record, field moved, to, expected)
+    // (role, its units claim, kind of a fresh record, where it is, field moved, to, expected)
     let moves = [
         (
             Role::Board,
             "board A",
-            vec![board_a],
+            board_scope.clone(),
             Kind::DepartmentGoal,
+            Case::InScope,
             "owner_unit_id",
-            ("board B", &board_b),
+            ("board B", json!(board_b)),
             403,
         ),
         (
@@ -1208,18 +1810,82 @@ async fn moves_and_missing_scope(app: TestApp) {
             "team A1",
             vec![team_a1],
             Kind::Activity,
+            Case::InScope,
             "team_id",
-            ("team B1", &team_b1),
+            ("team B1", json!(team_b1)),
             403,
         ),
-        // The same moves are valid requests: admin makes them.
+        (
+            Role::Board,
+            "board A",
+            board_scope.clone(),
+            Kind::Indicator,
+            Case::InScope,
+            "owner_unit_id",
+            into_b.clone(),
+            403,
+        ),
+        (
+            Role::Manager,
+            "administration A",
+            manager_scope.clone(),
+            Kind::Indicator,
+            Case::InScope,
+            "owner_unit_id",
+            into_b.clone(),
+            403,
+        ),
+        // An indicator without an owner is in no one's scope.
+        (
+            Role::Manager,
+            "administration A",
+            manager_scope.clone(),
+            Kind::Indicator,
+            Case::InScope,
+            "owner_unit_id",
+            ("no owner", Value::Null),
+            403,
+        ),
+        (
+            Role::Manager,
+            "administration A",
+            manager_scope.clone(),
+            Kind::Indicator,
+            Case::OutOfScope,
+            "owner_unit_id",
+            into_a.clone(),
+            403,
+        ),
+        (
+            Role::Manager,
+            "administration A",
+            manager_scope.clone(),
+            Kind::FollowUp,
+            Case::InScope,
+            "reporting_unit_id",
+            into_b.clone(),
+            403,
+        ),
+        (
+            Role::Manager,
+            "administration A",
+            manager_scope.clone(),
+            Kind::FollowUp,
+            Case::OutOfScope,
+            "reporting_unit_id",
+            into_a.clone(),
+            403,
+        ),
+        // The same moves are valid requests: admin makes them, and the council moves
+        // indicators anywhere.
         (
             Role::Admin,
             "no units",
             vec![],
             Kind::DepartmentGoal,
+            Case::InScope,
             "owner_unit_id",
-            ("board B", &board_b),
+            ("board B", json!(board_b)),
             200,
         ),
         (
@@ -1227,13 +1893,54 @@ async fn moves_and_missing_scope(app: TestApp) {
             "no units",
             vec![],
             Kind::Activity,
+            Case::InScope,
             "team_id",
-            ("team B1", &team_b1),
+            ("team B1", json!(team_b1)),
+            200,
+        ),
+        (
+            Role::Admin,
+            "no units",
+            vec![],
+            Kind::Indicator,
+            Case::InScope,
+            "owner_unit_id",
+            into_b.clone(),
+            200,
+        ),
+        (
+            Role::Council,
+            "no units",
+            vec![],
+            Kind::Indicator,
+            Case::InScope,
+            "owner_unit_id",
+            into_b.clone(),
+            200,
+        ),
+        (
+            Role::Council,
+            "no units",
+            vec![],
+            Kind::Indicator,
+            Case::InScope,
+            "owner_unit_id",
+            ("no owner", Value::Null),
+            200,
+        ),
+        (
+            Role::Admin,
+            "no units",
+            vec![],
+            Kind::FollowUp,
+            Case::InScope,
+            "reporting_unit_id",
+            into_b.clone(),
             200,
         ),
     ];
-    for (role, scope, units, kind, field, (target, to), want) in moves {
-        let body = matrix.create_body(kind, Case::InScope).await;
+    for (role, scope, units, kind, from, field, (target, to), want) in moves {
+        let body = matrix.create_body(kind, from).await;
         let rec = Rec {
             id: made(&app, &app.admin(), kind.path(), body).await,
             org: app.org.clone(),
@@ -1248,12 +1955,17 @@ async fn moves_and_missing_scope(app: TestApp) {
             .await;
         let (_, after) = matrix.admin_view(kind, &rec).await;
         let effect = if response.status == 200 {
-            (after[field] != json!(to)).then(|| format!("moved, but admin's GET shows {after}"))
+            (after[field] != to).then(|| format!("moved, but admin's GET shows {after}"))
         } else {
             (after != before).then(|| format!("refused, but the record changed: {after}"))
         };
+        let whence = if from == Case::InScope {
+            ""
+        } else {
+            " from out of scope"
+        };
         let label = format!(
-            "{kind:?} / {} ({scope}) / move {field} to {target}",
+            "{kind:?}{whence} / {} ({scope}) / move {field} to {target}",
             role.name()
         );
         matrix.judge(label, want, &response, effect);
@@ -1285,6 +1997,54 @@ async fn moves_and_missing_scope(app: TestApp) {
             (Case::OutOfScope, "on team B1"),
             403,
         ),
+        (
+            Role::Board,
+            Kind::Indicator,
+            (Case::InScope, "owned by administration A"),
+            403,
+        ),
+        (
+            Role::Board,
+            Kind::Indicator,
+            (Case::OutOfScope, "owned by administration B"),
+            403,
+        ),
+        (
+            Role::Manager,
+            Kind::Indicator,
+            (Case::InScope, "owned by administration A"),
+            403,
+        ),
+        (
+            Role::Manager,
+            Kind::Indicator,
+            (Case::OutOfScope, "owned by administration B"),
+            403,
+        ),
+        (
+            Role::Manager,
+            Kind::Measurement,
+            (Case::InScope, "of indicator A"),
+            403,
+        ),
+        (
+            Role::Manager,
+            Kind::Measurement,
+            (Case::OutOfScope, "of indicator B"),
+            403,
+        ),
+        (
+            Role::Manager,
+            Kind::FollowUp,
+            (Case::InScope, "reported by administration A"),
+            403,
+        ),
+        (
+            Role::Manager,
+            Kind::FollowUp,
+            (Case::OutOfScope, "reported by administration B"),
+            403,
+        ),
     ];
     for (role, kind, (case, place), want) in unscoped {
         let body = matrix.create_body(kind, case).await;
@@ -1299,6 +2059,177 @@ async fn moves_and_missing_scope(app: TestApp) {
     matrix.finish("moves_and_missing_scope");
 }
 
+/// Every role takes every step on an overarching goal's and a department goal's follow-up
+/// in its scope (administration A reports; DA is board A's).
+async fn steps_in_scope(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await;
+    matrix.run_steps(Case::InScope).await;
+    matrix.finish("steps_in_scope");
+}
+
+/// The same outside every scoped role's units (administration B reports; DB is board B's).
+async fn steps_out_of_scope(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await;
+    matrix.run_steps(Case::OutOfScope).await;
+    matrix.finish("steps_out_of_scope");
+}
+
+/// Every role of another organization takes every step on this organization's follow-ups.
+async fn steps_other_organization(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await.with_other_organization().await;
+    matrix.run_steps(Case::OtherOrganization).await;
+    matrix.finish("steps_other_organization");
+}
+
+/// Whose scope a step needs: submitting, the reporting unit's; approving and returning a
+/// department goal's follow-up, the department goal's board's (not the reporting unit's);
+/// a token's scope reaches down its units' subtrees, not up; without units, nothing.
+async fn step_scopes(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await;
+    let fx = &matrix.fx;
+    let (board_a, administration_a, administration_b, team_a1) = (
+        fx.board_a.clone(),
+        fx.administration_a.clone(),
+        fx.administration_b.clone(),
+        fx.team_a1.clone(),
+    );
+    let (da, db) = (("DA", Case::InScope), ("DB", Case::OutOfScope));
+    let (by_a, by_b) = (
+        ("administration A", &administration_a),
+        ("administration B", &administration_b),
+    );
+    let board = ("board A", vec![board_a]);
+    let board_below = ("administration A", vec![administration_a.clone()]);
+    let manager = ("administration A", vec![administration_a.clone()]);
+    let manager_below = ("team A1", vec![team_a1]);
+    let none = ("no units", vec![]);
+    // (role, its units claim, step, department goal, reported by, expected)
+    #[rustfmt::skip]
+    let cells = [
+        (Role::Board,   board.clone(),       Step::Approve, da, by_b, 200),
+        (Role::Board,   board.clone(),       Step::Return,  da, by_b, 200),
+        (Role::Board,   board.clone(),       Step::Approve, db, by_a, 403),
+        (Role::Board,   board,               Step::Return,  db, by_a, 403),
+        (Role::Board,   board_below,         Step::Approve, da, by_a, 403),
+        (Role::Board,   none.clone(),        Step::Approve, da, by_a, 403),
+        (Role::Manager, manager.clone(),     Step::Submit,  db, by_a, 200),
+        (Role::Manager, manager,             Step::Submit,  da, by_b, 403),
+        (Role::Manager, manager_below,       Step::Submit,  da, by_a, 403),
+        (Role::Manager, none,                Step::Submit,  da, by_a, 403),
+    ];
+    for (role, (scope, units), step, (goal, goal_case), (reporter, unit), want) in cells {
+        let label = format!(
+            "{step:?} {goal}'s follow-up by {reporter} / {} ({scope})",
+            role.name()
+        );
+        let token = Some(scoped(&app, role, &units));
+        matrix
+            .step_cell(
+                label,
+                step,
+                Of::DepartmentGoal,
+                goal_case,
+                unit,
+                token,
+                want,
+            )
+            .await;
+    }
+    matrix.finish("step_scopes");
+}
+
+/// A follow-up is changed and deleted only as a draft, and not at all in a closed reporting
+/// period (409) by those who may write it; for a manager outside its scope, the same
+/// requests are refused as such (403). Nothing changes.
+async fn follow_up_states(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await;
+    let fx = &matrix.fx;
+    let (administration_a, administration_b) =
+        (fx.administration_a.clone(), fx.administration_b.clone());
+    let callers = [
+        (Role::Admin, "no units", vec![], Case::InScope, 409),
+        (
+            Role::Manager,
+            "administration A",
+            vec![administration_a.clone()],
+            Case::InScope,
+            409,
+        ),
+        (
+            Role::Manager,
+            "administration A",
+            vec![administration_a.clone()],
+            Case::OutOfScope,
+            403,
+        ),
+    ];
+    // (the follow-up's state, the request)
+    let requests = [
+        ("submitted", "PATCH"),
+        ("submitted", "DELETE"),
+        ("draft in a closed period", "PATCH"),
+        ("draft in a closed period", "DELETE"),
+        ("draft in a closed period", "archive"),
+        ("draft in a closed period", "submit"),
+    ];
+    for (role, scope, units, case, want) in callers {
+        let unit = if case == Case::InScope {
+            &administration_a
+        } else {
+            &administration_b
+        };
+        for (state, request) in requests {
+            let closed = state != "submitted";
+            let start = if closed { Step::Submit } else { Step::Approve };
+            let rec = matrix
+                .follow_up_for(start, Of::DepartmentGoal, case, unit)
+                .await;
+            let (_, before) = matrix.admin_view(Kind::FollowUp, &rec).await;
+            if closed {
+                let period = before["reporting_period_id"].as_str().unwrap_or("-");
+                app.patch(
+                    &Kind::ReportingPeriod.item(period),
+                    &app.admin(),
+                    json!({"status": "closed"}),
+                )
+                .await
+                .expect(200);
+            }
+            let token = scoped(&app, role, &units);
+            let item = Kind::FollowUp.item(&rec.id);
+            let response = match request {
+                "PATCH" => {
+                    app.patch(&item, &token, json!({"analysis": "Ändrad"}))
+                        .await
+                }
+                "DELETE" => app.delete(&item, &token).await,
+                "archive" => {
+                    matrix
+                        .post_action(Kind::FollowUp, &rec.id, "archive", &token)
+                        .await
+                }
+                _ => matrix.take(Step::Submit, &rec.id, Some(&token)).await,
+            };
+            let (_, after) = matrix.admin_view(Kind::FollowUp, &rec).await;
+            let effect =
+                (after != before).then(|| format!("refused, but the record changed: {after}"));
+            let label = format!("{request} a {state}, {case:?} / {} ({scope})", role.name());
+            matrix.judge(label, want, &response, effect);
+        }
+    }
+    matrix.finish("follow_up_states");
+}
+
+/// Every role imports Kolada values for an indicator in its scope, one outside it, and
+/// from another organization; and without a token.
+async fn kolada_import(app: TestApp) {
+    let mut matrix = Matrix::new(&app).await.with_other_organization().await;
+    for case in [Case::InScope, Case::OutOfScope, Case::OtherOrganization] {
+        matrix.run_imports(case).await;
+    }
+    matrix.finish("kolada_import");
+}
+
 backend_tests!(
     in_scope,
     out_of_scope,
@@ -1307,4 +2238,10 @@ backend_tests!(
     views_in_scope,
     views_out_of_scope,
     views_other_organization,
+    steps_in_scope,
+    steps_out_of_scope,
+    steps_other_organization,
+    step_scopes,
+    follow_up_states,
+    kolada_import,
 );

@@ -301,6 +301,8 @@ async fn change<R: Resource>(
         .transaction(move |conn| {
             let before =
                 R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
+            // Out of the caller's scope is 403 whatever the record's state, as for delete.
+            within_reach(conn, &org, reach, &scope, &[&before])?;
             if_match.check(before.version())?;
             before.writable(conn)?;
             let mut record = before.clone();
@@ -324,7 +326,8 @@ async fn change<R: Resource>(
                 Change::Archive(true) => (AuditAction::Archive, before.archived_at().or(Some(now))),
                 Change::Archive(false) => (AuditAction::Unarchive, None),
             };
-            within_reach(conn, &org, reach, &scope, &[&before, &record])?;
+            // Nor may the change move it out of the scope.
+            within_reach(conn, &org, reach, &scope, &[&record])?;
             // Archiving and restoring change only visibility, so the integrity rules, which
             // are about content and references, are checked for patches alone.
             if action == AuditAction::Update {
