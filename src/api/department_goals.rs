@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::goals::{check_goal_fields, only_drafts};
-use crate::api::revisions::{self, check_life_cycle, Governed, RevisionNote};
+use crate::api::revisions::{self, check_life_cycle, Governed, Revised, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
@@ -188,7 +188,7 @@ impl Resource for DepartmentGoal {
     }
 }
 
-impl Governed for DepartmentGoal {
+impl Revised for DepartmentGoal {
     const ENTITY: &'static str = "department_goal";
     const CONTENT: &'static [&'static str] = &[
         "number",
@@ -198,11 +198,14 @@ impl Governed for DepartmentGoal {
         "goal_id",
         "owner_unit_id",
     ];
-    const BODIES: &'static [UnitKind] = &[UnitKind::Board, UnitKind::Council];
 
     fn organization(&self) -> &Id {
         &self.organization_id
     }
+}
+
+impl Governed for DepartmentGoal {
+    const BODIES: &'static [UnitKind] = &[UnitKind::Board, UnitKind::Council];
 
     fn state(&self) -> GoalState {
         self.state
