@@ -180,7 +180,8 @@ impl Resource for DepartmentGoal {
         before: Option<&Self>,
         note: Option<RevisionNote>,
     ) -> AppResult<()> {
-        revisions::record_history(conn, actor, self, before, note)
+        revisions::record_history(conn, actor, self, before, note)?;
+        crate::api::indicators::follow_goal(conn, actor, self, before)
     }
 
     fn deletable(&self) -> AppResult<()> {

@@ -1,6 +1,7 @@
 //! The life cycle of goals, department goals and visions (draft → adopted → retired), the
 //! decisions that adopt and change them, and their revisions: `GET …/revisions` and
-//! `?as_of=DATE`.
+//! `?as_of=DATE`. Indicators' targets keep revisions the same way, governed by their goal
+//! (`crate::api::indicators`).
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
