@@ -1,10 +1,11 @@
 //! Target history: the targets of an adopted goal's indicator are in force by decision, change
-//! only with a revision note, and are read as they were in force on a day.
+//! only with a revision note, are read as they were in force on a day, and statuses use those
+//! in force on the reporting period's last day.
 
 #[macro_use]
 mod common;
 
-use common::{adopted, revision, TestApp};
+use common::{adopted, revision, Model, TestApp};
 use serde_json::{json, Value};
 
 fn targets(value: f64) -> Value {
@@ -170,6 +171,91 @@ async fn adopted_goals_indicator_changes_its_targets_only_by_decision(app: TestA
         target_value(&app.get(&path, &admin).await.expect(200)),
         85.0
     );
+}
+
+/// A reporting period of the model's plan period for one year; returns its id.
+async fn annual_report(app: &TestApp, m: &Model, year: i32) -> String {
+    app.create(
+        "/api/v1/reporting-periods",
+        json!({"plan_period_id": m.plan_period, "kind": "annual_report",
+               "name": format!("Årsredovisning {year}"), "start_date": format!("{year}-01-01"),
+               "end_date": format!("{year}-12-31")}),
+    )
+    .await
+}
+
+async fn statuses_use_the_targets_in_force_at_the_periods_end(app: TestApp) {
+    let m = app.model().await;
+    let admin = app.admin();
+    let id = indicator_of(&app, json!({"goal_id": m.goal})).await;
+    for (period, value) in [("2011", 82.0), ("2013", 82.0)] {
+        app.post(
+            "/api/v1/measurements",
+            &admin,
+            json!({"indicator_id": id, "period": period, "value": value}),
+        )
+        .await
+        .expect(201);
+    }
+    let (old, new) = (
+        annual_report(&app, &m, 2011).await,
+        annual_report(&app, &m, 2013).await,
+    );
+    app.patch(
+        &format!("/api/v1/indicators/{id}"),
+        &admin,
+        json!({"targets": targets(85.0), "revision": revision(&m.council, "2012-06-14")}),
+    )
+    .await
+    .expect(200);
+
+    // 2011 was followed up against 80: the later decision does not rewrite it.
+    let status = |period: String| {
+        let (app, admin, id) = (&app, &admin, &id);
+        async move {
+            app.get(
+                &format!("/api/v1/indicators/{id}/status?reporting_period_id={period}"),
+                admin,
+            )
+            .await
+            .expect(200)
+        }
+    };
+    let then = status(old.clone()).await;
+    assert_eq!(then["status"], "green", "{then}");
+    assert_eq!(then["targets"][0]["target_value"], 80.0);
+    let now = status(new.clone()).await;
+    assert_eq!(now["status"], "red", "{now}");
+    assert_eq!(now["targets"][0]["target_value"], 85.0);
+
+    // The goal's status rolls up the same indicator statuses.
+    let goal_status = |period: String| {
+        let (app, admin, goal) = (&app, &admin, &m.goal);
+        async move {
+            app.get(
+                &format!("/api/v1/goals/{goal}/status?reporting_period_id={period}"),
+                admin,
+            )
+            .await
+            .expect(200)
+        }
+    };
+    let then = goal_status(old).await;
+    assert_eq!(then["indicators"][0]["status"], "green", "{then}");
+    assert_eq!(then["computed_status"], "green");
+    let now = goal_status(new).await;
+    assert_eq!(now["indicators"][0]["status"], "red", "{now}");
+    assert_eq!(now["computed_status"], "red");
+
+    // The series shows each value against the targets decided for its period.
+    let series = app
+        .get(&format!("/api/v1/indicators/{id}/series"), &admin)
+        .await
+        .expect(200);
+    assert_eq!(series["points"][0]["period"], "2011");
+    assert_eq!(series["points"][0]["targets"][0]["value"], 80.0);
+    assert_eq!(series["points"][1]["period"], "2013");
+    assert_eq!(series["points"][1]["targets"][0]["value"], 85.0);
 }
 
 async fn a_draft_goals_indicator_changes_freely_until_the_goal_is_adopted(app: TestApp) {
@@ -405,6 +491,7 @@ async fn the_demos_adopted_indicators_have_their_first_revision(app: TestApp) {
 
 backend_tests!(
     adopted_goals_indicator_changes_its_targets_only_by_decision,
+    statuses_use_the_targets_in_force_at_the_periods_end,
     a_draft_goals_indicator_changes_freely_until_the_goal_is_adopted,
     a_department_goals_indicator_is_decided_by_its_board_or_the_council,
     an_indicator_stored_without_history_gets_it_on_its_first_change,
