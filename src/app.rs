@@ -169,6 +169,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(indicators::list_indicators)
         .service(indicators::create_indicator)
         .service(indicators::get_indicator)
+        .service(indicators::list_indicator_revisions)
         .service(indicators::update_indicator)
         .service(indicators::archive_indicator)
         .service(indicators::unarchive_indicator)

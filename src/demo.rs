@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use diesel::Connection;
 
 use crate::api::revisions;
+use crate::api::Resource;
 use crate::db::types::{Id, JsonList, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -126,6 +127,7 @@ impl Demo {
     fn indicators(
         &self,
         conn: &mut DbConnection,
+        actor: &Actor,
         owners: &IndicatorOwners,
         goals: &[Id],
         department_goals: &[Id],
@@ -289,7 +291,7 @@ impl Demo {
         ];
         for spec in specs {
             let kolada = spec.source == Source::Kolada;
-            Indicator {
+            let indicator = Indicator {
                 id: Id::new(),
                 organization_id: self.id.clone(),
                 goal_id: spec.goal,
@@ -316,8 +318,10 @@ impl Demo {
                 created_at: self.now,
                 updated_at: self.now,
                 version: 1,
-            }
-            .seed(conn, &self.actor())?;
+            };
+            indicator.seed(conn, actor)?;
+            // Of an adopted goal, its targets are in force by the goal's decision: revision 1.
+            indicator.record_history(conn, actor, None, None)?;
         }
         Ok(())
     }
@@ -710,7 +714,7 @@ impl Demo {
         for number in 1..=7 {
             goal_ids.push(goal(number)?);
         }
-        self.indicators(conn, &owners, &goal_ids, &department_goals)?;
+        self.indicators(conn, &actor, &owners, &goal_ids, &department_goals)?;
 
         // The activity plans: what each team does, who is responsible, when it is due.
         enum For {

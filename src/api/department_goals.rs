@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::goals::{check_goal_fields, only_drafts};
-use crate::api::revisions::{self, check_life_cycle, Governed, RevisionNote};
+use crate::api::revisions::{self, check_life_cycle, Governed, Revised, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
@@ -181,7 +181,8 @@ impl Resource for DepartmentGoal {
         before: Option<&Self>,
         note: Option<RevisionNote>,
     ) -> AppResult<()> {
-        revisions::record_history(conn, actor, self, before, note)
+        revisions::record_history(conn, actor, self, before, note)?;
+        crate::api::indicators::follow_goal(conn, actor, self, before)
     }
 
     fn deletable(&self) -> AppResult<()> {
@@ -189,7 +190,7 @@ impl Resource for DepartmentGoal {
     }
 }
 
-impl Governed for DepartmentGoal {
+impl Revised for DepartmentGoal {
     const ENTITY: &'static str = "department_goal";
     const CONTENT: &'static [&'static str] = &[
         "number",
@@ -199,11 +200,14 @@ impl Governed for DepartmentGoal {
         "goal_id",
         "owner_unit_id",
     ];
-    const BODIES: &'static [UnitKind] = &[UnitKind::Board, UnitKind::Council];
 
     fn organization(&self) -> &Id {
         &self.organization_id
     }
+}
+
+impl Governed for DepartmentGoal {
+    const BODIES: &'static [UnitKind] = &[UnitKind::Board, UnitKind::Council];
 
     fn state(&self) -> GoalState {
         self.state

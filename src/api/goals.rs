@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::revisions::{self, check_life_cycle, Governed, RevisionNote};
+use crate::api::revisions::{self, check_life_cycle, Governed, Revised, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
@@ -173,7 +173,8 @@ impl Resource for Goal {
         before: Option<&Self>,
         note: Option<RevisionNote>,
     ) -> AppResult<()> {
-        revisions::record_history(conn, actor, self, before, note)
+        revisions::record_history(conn, actor, self, before, note)?;
+        crate::api::indicators::follow_goal(conn, actor, self, before)
     }
 
     fn deletable(&self) -> AppResult<()> {
@@ -214,7 +215,7 @@ pub fn check_goal_fields(
     checks.optional_text("external_id", external_id, MAX_NAME);
 }
 
-impl Governed for Goal {
+impl Revised for Goal {
     const ENTITY: &'static str = "goal";
     const CONTENT: &'static [&'static str] = &[
         "number",
@@ -224,11 +225,14 @@ impl Governed for Goal {
         "perspective_id",
         "owner_unit_id",
     ];
-    const BODIES: &'static [UnitKind] = &[UnitKind::Council, UnitKind::Municipality];
 
     fn organization(&self) -> &Id {
         &self.organization_id
     }
+}
+
+impl Governed for Goal {
+    const BODIES: &'static [UnitKind] = &[UnitKind::Council, UnitKind::Municipality];
 
     fn state(&self) -> GoalState {
         self.state

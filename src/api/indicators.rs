@@ -1,19 +1,33 @@
 //! `/api/v1/indicators`: what is measured for a goal, against which targets, from where.
+//! The targets of an adopted goal's indicator are in force by decision and keep their
+//! revisions, like the goal's content.
+
+use std::collections::HashMap;
 
 use actix_web::{delete, get, patch, post};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::revisions::{
+    self, close_in_force, decision_of, write_revision, Decision, Governed, Revised, RevisionNote,
+};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, JsonList, UtcTime};
 use crate::db::DbConnection;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::rules::periods;
 use crate::rules::validate::{clean, is_municipality_code, Checks, MAX_NAME, MAX_TEXT};
+use crate::store::audit::Actor;
+use crate::store::department_goals::DepartmentGoal;
+use crate::store::goals::{Goal, GoalState};
 use crate::store::indicators::{
     self, Direction, Indicator, IndicatorFilter, Source, Target, TargetBasis, ToleranceUnit,
     UpdateFrequency,
 };
+use crate::store::revisions::{self as history, Revision};
+use crate::store::units::{Unit, UnitKind};
+use crate::store::Record;
 
 /// A new indicator.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,7 +74,9 @@ pub struct CreateIndicator {
 }
 
 /// Changes to an indicator: only the fields given change; null clears an optional field.
-/// `targets` replaces the whole list.
+/// `targets` replaces the whole list. For an indicator of an adopted goal or department goal,
+/// changing `targets`, `baseline_value`, `baseline_period`, `direction`, `yellow_tolerance`
+/// or `tolerance_unit` needs `revision`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIndicator {
@@ -103,6 +119,10 @@ pub struct UpdateIndicator {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
+    /// The decision behind changing the targets of an adopted goal's indicator: the council
+    /// for an overarching goal's, the board owning the department goal (or the council) for a
+    /// department goal's.
+    pub revision: Option<RevisionNote>,
 }
 
 impl Resource for Indicator {
@@ -211,6 +231,251 @@ impl Resource for Indicator {
     fn check(&mut self, conn: &mut DbConnection, before: Option<&Indicator>) -> AppResult<()> {
         indicators::check(conn, self, before)
     }
+
+    fn revision_note(patch: &Self::Patch) -> Option<RevisionNote> {
+        patch.revision.clone()
+    }
+
+    fn record_history(
+        &self,
+        conn: &mut DbConnection,
+        actor: &Actor,
+        before: Option<&Self>,
+        note: Option<RevisionNote>,
+    ) -> AppResult<()> {
+        target_history(conn, actor, self, before, note)
+    }
+}
+
+/// A revision tracks what decides an indicator's light (rules I4, I5): the targets, the
+/// baseline a change-from-baseline target is counted from, which way is better and the
+/// yellow band. Name, unit, owner, weight and source describe or route the figures and
+/// change without a decision.
+impl Revised for Indicator {
+    const ENTITY: &'static str = "indicator";
+    const CONTENT: &'static [&'static str] = &[
+        "targets",
+        "baseline_value",
+        "baseline_period",
+        "direction",
+        "yellow_tolerance",
+        "tolerance_unit",
+    ];
+
+    fn organization(&self) -> &Id {
+        &self.organization_id
+    }
+}
+
+/// The goal or department goal an indicator measures: while adopted, it governs the
+/// indicator's targets.
+enum Measured {
+    Goal(Goal),
+    Department(DepartmentGoal),
+}
+
+impl Measured {
+    fn of(conn: &mut DbConnection, indicator: &Indicator) -> AppResult<Option<Measured>> {
+        let org = &indicator.organization_id;
+        Ok(match (&indicator.goal_id, &indicator.department_goal_id) {
+            (Some(id), _) => Goal::find(conn, org, id)?.map(Measured::Goal),
+            (None, Some(id)) => DepartmentGoal::find(conn, org, id)?.map(Measured::Department),
+            (None, None) => None,
+        })
+    }
+
+    fn adopted(&self) -> bool {
+        match self {
+            Measured::Goal(goal) => goal.state == GoalState::Adopted,
+            Measured::Department(goal) => goal.state == GoalState::Adopted,
+        }
+    }
+
+    fn decision_in_force(&self) -> AppResult<Decision> {
+        match self {
+            Measured::Goal(goal) => goal.decision_in_force(),
+            Measured::Department(goal) => goal.decision_in_force(),
+        }
+        .ok_or_else(|| AppError::Internal("an adopted goal without its decision".into()))
+    }
+
+    /// The note's decision, by the goal's deciding bodies; a board decides only for the
+    /// department goals it owns.
+    fn decision_of(
+        &self,
+        conn: &mut DbConnection,
+        note: Option<RevisionNote>,
+        why: &str,
+    ) -> AppResult<Decision> {
+        match self {
+            Measured::Goal(goal) => {
+                decision_of(conn, &goal.organization_id, note, why, Goal::BODIES)
+            }
+            Measured::Department(goal) => {
+                let org = &goal.organization_id;
+                let decision = decision_of(conn, org, note, why, DepartmentGoal::BODIES)?;
+                let body = Unit::find(conn, org, &decision.body)?;
+                if decision.body != goal.owner_unit_id
+                    && body.is_some_and(|unit| unit.kind == UnitKind::Board)
+                {
+                    return Err(AppError::invalid(
+                        "revision.decided_by_unit_id",
+                        "the targets of a department goal's indicator are decided by the board that owns the department goal, or by the council",
+                    ));
+                }
+                Ok(decision)
+            }
+        }
+    }
+}
+
+const NEEDS_DECISION: &str = "changing the targets of an adopted goal's indicator needs the decision behind it: {reason, decision_reference, decided_on, decided_by_unit_id}";
+
+/// The target history of a write: an indicator of an adopted goal keeps its targets in force
+/// by decision. Created on (or moved onto) one, its targets come into force by the goal's
+/// decision in force (or the note's); a change of its targets needs a `revision` note and
+/// writes the next revision. An indicator of a draft or retired goal changes freely.
+fn target_history(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    indicator: &Indicator,
+    before: Option<&Indicator>,
+    note: Option<RevisionNote>,
+) -> AppResult<()> {
+    let org = &indicator.organization_id;
+    let revised = history::of_entity(conn, org, Indicator::ENTITY, &indicator.id)?;
+    let moved = before.filter(|b| {
+        b.goal_id != indicator.goal_id || b.department_goal_id != indicator.department_goal_id
+    });
+    if let Some(before) = moved {
+        let was_governed = Measured::of(conn, before)?.is_some_and(|g| g.adopted());
+        if was_governed || !revised.is_empty() {
+            let field = if indicator.goal_id.is_some() {
+                "goal_id"
+            } else {
+                "department_goal_id"
+            };
+            return Err(AppError::invalid(
+                field,
+                "the indicator's targets were decided for its goal, so it stays with it: archive it and add a new indicator to the other goal",
+            ));
+        }
+    }
+    let Some(goal) = Measured::of(conn, indicator)?.filter(|g| g.adopted()) else {
+        if note.is_some() {
+            return Err(AppError::invalid(
+                "revision",
+                "the indicator's goal is not adopted, so its targets change without a decision",
+            ));
+        }
+        return Ok(());
+    };
+    let before = match before {
+        Some(before) if moved.is_none() => before,
+        _ => {
+            let decision = match note {
+                Some(_) => goal.decision_of(conn, note, NEEDS_DECISION)?,
+                None => goal.decision_in_force()?,
+            };
+            return write_revision(conn, actor, indicator, Vec::new(), decision);
+        }
+    };
+    if revised.is_empty() {
+        // Stored before targets kept history: they have been in force by the goal's decision.
+        write_revision(conn, actor, before, Vec::new(), goal.decision_in_force()?)?;
+    }
+    let changes = revisions::changes(before, indicator);
+    if changes.is_empty() {
+        if note.is_some() {
+            return Err(AppError::invalid(
+                "revision",
+                format!(
+                    "the patch changes none of the indicator's {}, so there is nothing to revise",
+                    Indicator::CONTENT.join(", ")
+                ),
+            ));
+        }
+        return Ok(());
+    }
+    let decision = goal.decision_of(conn, note, NEEDS_DECISION)?;
+    write_revision(conn, actor, indicator, changes, decision)
+}
+
+/// Follows a goal's or department goal's life cycle: adopting it puts its indicators' targets
+/// as they stand in force by its decision (their first revision); retiring it ends them.
+pub fn follow_goal<G: Governed>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    goal: &G,
+    before: Option<&G>,
+) -> AppResult<()> {
+    let (from, to) = (before.map(|b| b.state()), goal.state());
+    let adopting = to == GoalState::Adopted && from != Some(GoalState::Adopted);
+    let retiring = to == GoalState::Retired && from == Some(GoalState::Adopted);
+    if !adopting && !retiring {
+        return Ok(());
+    }
+    let Some(decision) = goal.decision_in_force() else {
+        return Ok(());
+    };
+    for indicator in indicators::measuring(conn, goal.organization(), goal.id())? {
+        if adopting {
+            write_revision(conn, actor, &indicator, Vec::new(), decision.clone())?;
+        } else {
+            close_in_force(conn, &indicator, decision.on)?;
+        }
+    }
+    Ok(())
+}
+
+/// The indicator with the targets decided for `day`: those of the revision in force then;
+/// before its first revision the first, after its last ended the last; without revisions, as
+/// it stands.
+pub fn decided_for(indicator: &Indicator, revised: &[Revision], day: NaiveDate) -> Indicator {
+    let revision = revised
+        .iter()
+        .rev()
+        .find(|r| r.valid_from <= day)
+        .or(revised.first());
+    match revision {
+        Some(revision) => indicator.restore(&revision.snapshot.value()),
+        None => indicator.clone(),
+    }
+}
+
+/// The revisions of an indicator's targets, oldest first.
+pub fn target_revisions(
+    conn: &mut DbConnection,
+    org: &Id,
+    indicator: &Indicator,
+) -> AppResult<Vec<Revision>> {
+    Ok(history::of_entity(
+        conn,
+        org,
+        Indicator::ENTITY,
+        &indicator.id,
+    )?)
+}
+
+/// The indicators with the targets decided for `day` (see `decided_for`).
+pub fn as_decided_on(
+    conn: &mut DbConnection,
+    org: &Id,
+    indicators: Vec<Indicator>,
+    day: NaiveDate,
+) -> AppResult<Vec<Indicator>> {
+    let ids: Vec<Id> = indicators.iter().map(|i| i.id.clone()).collect();
+    let mut revised: HashMap<Id, Vec<Revision>> = HashMap::new();
+    for revision in history::of_entities(conn, org, Indicator::ENTITY, &ids)? {
+        revised
+            .entry(revision.entity_id.clone())
+            .or_default()
+            .push(revision);
+    }
+    Ok(indicators
+        .iter()
+        .map(|i| decided_for(i, revised.get(&i.id).map_or(&[], Vec::as_slice), day))
+        .collect())
 }
 
 fn validate(indicator: &mut Indicator) -> AppResult<()> {
@@ -379,10 +644,18 @@ crate::crud_endpoints! {
     tag: "indicators",
     collection: "/indicators",
     item: "/indicators/{id}",
-    create: create_indicator(CreateIndicator) "Add an indicator to a goal or department goal (admin, council; board and manager for units in scope).",
-    get: get_indicator "Get one indicator.",
-    update: update_indicator(UpdateIndicator) "Change an indicator; `targets` replaces the list.",
+    create: create_indicator(CreateIndicator) "Add an indicator to a goal or department goal (admin, council; board and manager for units in scope). On an adopted goal its targets come into force by the goal's decision (revision 1).",
+    update: update_indicator(UpdateIndicator) "Change an indicator; `targets` replaces the list. The targets of an adopted goal's indicator change only with a `revision` note, which writes the next revision.",
     archive: archive_indicator "/indicators/{id}/archive" "Archive an indicator: it leaves lists and statuses.",
     unarchive: unarchive_indicator "/indicators/{id}/unarchive" "Restore an archived indicator.",
     delete: delete_indicator "Delete an indicator without measurements.",
+}
+
+crate::governed_endpoints! {
+    record: Indicator,
+    tag: "indicators",
+    item: "/indicators/{id}",
+    revisions: "/indicators/{id}/revisions",
+    get: get_indicator "Get one indicator; with `as_of`, as it was when the targets in force on that day were decided.",
+    list: list_indicator_revisions "The revisions of an indicator's targets, oldest first: each decision, what it changed and when it was in force (none while its goal is a draft).",
 }

@@ -1,6 +1,7 @@
 //! The life cycle of goals, department goals and visions (draft → adopted → retired), the
 //! decisions that adopt and change them, and their revisions: `GET …/revisions` and
-//! `?as_of=DATE`.
+//! `?as_of=DATE`. Indicators' targets keep revisions the same way, governed by their goal
+//! (`crate::api::indicators`).
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
@@ -56,17 +57,14 @@ impl RevisionNote {
     }
 }
 
-/// A goal, department goal or vision: adopted by a decision, revised by later ones.
-pub trait Governed: Resource + Serialize + serde::de::DeserializeOwned {
-    /// `goal`, `department_goal` or `vision`.
+/// A record whose content revisions track: goals, department goals and visions, and the
+/// targets of their indicators.
+pub trait Revised: Resource + Serialize + serde::de::DeserializeOwned {
+    /// `goal`, `department_goal`, `vision` or `indicator`.
     const ENTITY: &'static str;
-    /// The kinds of unit that may decide it.
-    const BODIES: &'static [UnitKind];
     /// The content fields a revision tracks, by their JSON names.
     const CONTENT: &'static [&'static str];
     fn organization(&self) -> &Id;
-    fn state(&self) -> GoalState;
-    fn decision(&self) -> (Option<&String>, Option<NaiveDate>, Option<&Id>);
 
     /// The content fields a revision tracks, by name.
     fn content(&self) -> serde_json::Map<String, serde_json::Value> {
@@ -99,9 +97,40 @@ pub trait Governed: Resource + Serialize + serde::de::DeserializeOwned {
     }
 }
 
+/// A goal, department goal or vision: adopted by a decision, revised by later ones.
+pub trait Governed: Revised {
+    /// The kinds of unit that may decide it.
+    const BODIES: &'static [UnitKind];
+    fn state(&self) -> GoalState;
+    fn decision(&self) -> (Option<&String>, Option<NaiveDate>, Option<&Id>);
+
+    /// The decision in force, once adopted.
+    fn decision_in_force(&self) -> Option<Decision> {
+        match self.decision() {
+            (Some(reference), Some(on), Some(body)) => Some(Decision {
+                reason: None,
+                reference: reference.clone(),
+                on,
+                body: body.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The decision behind a revision: why, its reference, its day (the first day in force) and
+/// the deciding body.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub reason: Option<String>,
+    pub reference: String,
+    pub on: NaiveDate,
+    pub body: Id,
+}
+
 /// The records as they were in force on `day`: those with no revision in force are left out,
 /// the others carry that revision's content.
-pub fn as_in_force<R: Governed>(
+pub fn as_in_force<R: Revised>(
     conn: &mut DbConnection,
     org: &Id,
     rows: Vec<R>,
@@ -113,7 +142,7 @@ pub fn as_in_force<R: Governed>(
 
 /// One page of a list as in force on `day`: `query` reads the page among the ids of the
 /// records in force then (so that paging counts only those), which are then restored.
-pub fn page_as_of<R: Governed>(
+pub fn page_as_of<R: Revised>(
     conn: &mut DbConnection,
     org: &Id,
     day: NaiveDate,
@@ -125,7 +154,7 @@ pub fn page_as_of<R: Governed>(
     Ok(restored(rows, in_force))
 }
 
-fn restored<R: Governed>(rows: Vec<R>, in_force: Vec<Revision>) -> Vec<R> {
+fn restored<R: Revised>(rows: Vec<R>, in_force: Vec<Revision>) -> Vec<R> {
     let mut in_force: std::collections::HashMap<Id, Revision> = in_force
         .into_iter()
         .map(|r| (r.entity_id.clone(), r))
@@ -207,13 +236,15 @@ pub fn check_life_cycle<R: Governed>(
     AppError::check_fields(errors)
 }
 
-/// The note's decision, checked: reference, date and a deciding body of the right kind.
-fn decision_of<R: Governed>(
+/// The note's decision, checked: reference, date and a deciding body of one of `bodies`.
+/// Without a note, 422 on `revision` saying `why` one is needed.
+pub fn decision_of(
     conn: &mut DbConnection,
     org: &Id,
     note: Option<RevisionNote>,
     why: &str,
-) -> AppResult<(Option<String>, String, NaiveDate, Id)> {
+    bodies: &[UnitKind],
+) -> AppResult<Decision> {
     let note = note.ok_or_else(|| AppError::invalid("revision", why.to_string()))?;
     let mut errors = Vec::new();
     let reference = note
@@ -242,14 +273,9 @@ fn decision_of<R: Governed>(
             "is required",
         )),
         Some(body) => {
-            if let Err(e) = units::require_kind(
-                conn,
-                org,
-                body,
-                "revision.decided_by_unit_id",
-                true,
-                R::BODIES,
-            ) {
+            if let Err(e) =
+                units::require_kind(conn, org, body, "revision.decided_by_unit_id", true, bodies)
+            {
                 match e {
                     AppError::Unprocessable { errors: more, .. } => errors.extend(more),
                     other => return Err(other),
@@ -264,20 +290,89 @@ fn decision_of<R: Governed>(
     }
     AppError::check_fields(errors)?;
     match (reference, note.decided_on, note.decided_by_unit_id) {
-        (Some(reference), Some(on), Some(body)) => Ok((
-            note.reason
+        (Some(reference), Some(on), Some(body)) => Ok(Decision {
+            reason: note
+                .reason
                 .map(|r| r.trim().to_string())
                 .filter(|r| !r.is_empty()),
             reference,
             on,
             body,
-        )),
+        }),
         _ => Err(AppError::invalid("revision", why.to_string())),
     }
 }
 
 fn internal(e: serde_json::Error) -> AppError {
     AppError::Internal(format!("cannot serialize a revision: {e}"))
+}
+
+/// What a change does to the tracked content: `{field, before, after}` per changed field.
+pub fn changes<R: Revised>(before: &R, after: &R) -> Vec<serde_json::Value> {
+    let (old, new) = (before.content(), after.content());
+    new.iter()
+        .filter(|(field, value)| old.get(*field) != Some(value))
+        .map(|(field, value)| {
+            serde_json::json!({"field": field, "before": old.get(field), "after": value})
+        })
+        .collect()
+}
+
+/// Ends the validity of the record's revision in force on the decision's day, which must not
+/// come before that revision did; returns the record's revisions as they were.
+pub fn close_in_force<R: Revised>(
+    conn: &mut DbConnection,
+    record: &R,
+    on: NaiveDate,
+) -> AppResult<Vec<Revision>> {
+    let history = revisions::of_entity(conn, record.organization(), R::ENTITY, record.id())?;
+    if let Some(open) = history.iter().rev().find(|r| r.valid_to.is_none()) {
+        if on < open.valid_from {
+            return Err(AppError::invalid(
+                "revision.decided_on",
+                format!(
+                    "must not be before {} when revision {} of the {} came into force",
+                    open.valid_from,
+                    open.number,
+                    R::KIND.noun()
+                ),
+            ));
+        }
+        revisions::close(conn, &open.id, on)?;
+    }
+    Ok(history)
+}
+
+/// Writes the record's next revision (the first when it has none), in force from the
+/// decision's day; the one in force until then ends that day.
+pub fn write_revision<R: Revised>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    record: &R,
+    changes: Vec<serde_json::Value>,
+    decision: Decision,
+) -> AppResult<()> {
+    let history = close_in_force(conn, record, decision.on)?;
+    let revision = Revision {
+        id: Id::new(),
+        organization_id: record.organization().clone(),
+        entity_type: R::ENTITY.to_string(),
+        entity_id: record.id().clone(),
+        number: history.last().map_or(1, |r| r.number + 1),
+        valid_from: decision.on,
+        valid_to: None,
+        snapshot: JsonDocument::of(record).map_err(internal)?,
+        changes: JsonDocument::of(&serde_json::Value::Array(changes)).map_err(internal)?,
+        reason: decision.reason,
+        decision_reference: decision.reference,
+        decided_on: decision.on,
+        decided_by_unit_id: decision.body,
+        actor_subject: actor.subject.clone(),
+        actor_name: actor.name.clone(),
+        created_at: UtcTime::now(),
+    };
+    revisions::insert(conn, &revision)?;
+    Ok(())
 }
 
 /// Writes the revisions a write makes: the first on adoption, the next on a change of an
@@ -290,68 +385,25 @@ pub fn record_history<R: Governed>(
     before: Option<&R>,
     note: Option<RevisionNote>,
 ) -> AppResult<()> {
-    let org = record.organization().clone();
     let noun = R::KIND.noun();
     let from = before.map(|b| b.state());
     let to = record.state();
-    let new_revision = |number: i32,
-                        valid_from: NaiveDate,
-                        changes: &serde_json::Value,
-                        reason: Option<String>,
-                        reference: String,
-                        body: Id|
-     -> AppResult<Revision> {
-        Ok(Revision {
-            id: Id::new(),
-            organization_id: org.clone(),
-            entity_type: R::ENTITY.to_string(),
-            entity_id: record.id().clone(),
-            number,
-            valid_from,
-            valid_to: None,
-            snapshot: JsonDocument::of(record).map_err(internal)?,
-            changes: JsonDocument::of(changes).map_err(internal)?,
-            reason,
-            decision_reference: reference,
-            decided_on: valid_from,
-            decided_by_unit_id: body,
-            actor_subject: actor.subject.clone(),
-            actor_name: actor.name.clone(),
-            created_at: UtcTime::now(),
-        })
-    };
     if to == GoalState::Adopted && from != Some(GoalState::Adopted) {
-        let (reference, on, body) = record.decision();
-        let (Some(reference), Some(on), Some(body)) = (reference, on, body) else {
+        let Some(mut decision) = record.decision_in_force() else {
             return Err(AppError::invalid(
                 "decided_on",
                 format!("an adopted {noun} needs its decision"),
             ));
         };
-        let reason = note.and_then(|n| n.reason);
-        let revision = new_revision(
-            1,
-            on,
-            &serde_json::json!([]),
-            reason,
-            reference.clone(),
-            body.clone(),
-        )?;
-        revisions::insert(conn, &revision)?;
-        return Ok(());
+        decision.reason = note.and_then(|n| n.reason);
+        return write_revision(conn, actor, record, Vec::new(), decision);
     }
     if from != Some(GoalState::Adopted) {
         return Ok(());
     }
     let Some(before) = before else { return Ok(()) };
-    let changes: Vec<serde_json::Value> = if to == GoalState::Adopted {
-        let (old, new) = (before.content(), record.content());
-        new.iter()
-            .filter(|(field, value)| old.get(*field) != Some(value))
-            .map(|(field, value)| {
-                serde_json::json!({"field": field, "before": old.get(field), "after": value})
-            })
-            .collect()
+    let changes = if to == GoalState::Adopted {
+        changes(before, record)
     } else {
         Vec::new()
     };
@@ -389,37 +441,15 @@ pub fn record_history<R: Governed>(
     } else {
         format!("changing an adopted {noun} needs the decision behind it: {{reason, decision_reference, decided_on, decided_by_unit_id}}")
     };
-    let (reason, reference, on, body) = decision_of::<R>(conn, &org, note, &why)?;
-    let history = revisions::of_entity(conn, &org, R::ENTITY, record.id())?;
-    let open = history.iter().rev().find(|r| r.valid_to.is_none());
-    if let Some(open) = open {
-        if on < open.valid_from {
-            return Err(AppError::invalid(
-                "revision.decided_on",
-                format!(
-                    "must not be before {} when revision {} came into force",
-                    open.valid_from, open.number
-                ),
-            ));
-        }
-        revisions::close(conn, &open.id, on)?;
-    }
+    let decision = decision_of(conn, record.organization(), note, &why, R::BODIES)?;
     if to == GoalState::Adopted {
-        let number = history.last().map_or(1, |r| r.number + 1);
-        let revision = new_revision(
-            number,
-            on,
-            &serde_json::Value::Array(changes),
-            reason,
-            reference,
-            body,
-        )?;
-        revisions::insert(conn, &revision)?;
+        write_revision(conn, actor, record, changes, decision)
+    } else {
+        close_in_force(conn, record, decision.on).map(|_| ())
     }
-    Ok(())
 }
 
-/// `?as_of=` on a goal, department goal or vision read.
+/// `?as_of=` on a goal, department goal, vision or indicator read.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -431,7 +461,7 @@ pub struct AsOfParams {
 
 /// The record now, or the snapshot of the revision in force on `as_of`, with
 /// `Content-Location` naming the revision.
-pub async fn get_as_of<R: Governed>(
+pub async fn get_as_of<R: Revised>(
     store: &Store,
     caller: &Caller,
     id: Id,
@@ -470,7 +500,7 @@ pub async fn get_as_of<R: Governed>(
 }
 
 /// The revisions of one record, oldest first.
-pub async fn list<R: Governed>(store: &Store, caller: &Caller, id: Id) -> AppResult<HttpResponse> {
+pub async fn list<R: Revised>(store: &Store, caller: &Caller, id: Id) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
     let org = caller.organization_id.clone();
     let rows = store
@@ -482,7 +512,7 @@ pub async fn list<R: Governed>(store: &Store, caller: &Caller, id: Id) -> AppRes
     Ok(HttpResponse::Ok().json(RevisionList { items: rows }))
 }
 
-/// The revisions of a goal, department goal or vision, oldest first.
+/// The revisions of a goal, department goal, vision or indicator, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevisionList {
     pub items: Vec<Revision>,

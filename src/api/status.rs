@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
 use crate::api::goal_tree::ActivityCounts;
+use crate::api::indicators::{as_decided_on, decided_for, target_revisions};
 use crate::auth::Caller;
 use crate::db::types::Id;
 use crate::db::DbConnection;
@@ -26,6 +27,7 @@ use crate::store::indicators::{self, Indicator, Target};
 use crate::store::measurements::{self, Measurement};
 use crate::store::perspectives;
 use crate::store::reporting_periods::ReportingPeriod;
+use crate::store::revisions::Revision;
 use crate::store::units;
 use crate::store::{Record, Store};
 
@@ -68,7 +70,9 @@ impl Cycle {
             department_goals::of_plan_period(conn, org, &period.plan_period_id, false)?;
         let goal_ids: Vec<Id> = goals.iter().map(|g| g.id.clone()).collect();
         let department_ids: Vec<Id> = department_goals.iter().map(|g| g.id.clone()).collect();
+        // The targets decided for the period's last day: a later revision does not rewrite it.
         let indicators = indicators::of_goals(conn, org, &goal_ids, &department_ids)?;
+        let indicators = as_decided_on(conn, org, indicators, period.end_date)?;
         let indicator_ids: Vec<Id> = indicators.iter().map(|i| i.id.clone()).collect();
         let mut by_indicator: HashMap<Id, Vec<Measurement>> = HashMap::new();
         for m in measurements::of_indicators(conn, org, &indicator_ids)? {
@@ -280,6 +284,8 @@ pub async fn indicator_status(
                 .ok_or_else(|| AppError::not_found("indicator"))?;
             let period = ReportingPeriod::find(conn, &org, &period_id)?
                 .ok_or_else(|| AppError::not_found("reporting period"))?;
+            let revised = target_revisions(conn, &org, &indicator)?;
+            let indicator = decided_for(&indicator, &revised, period.end_date);
             let values = measurements::of_indicators(conn, &org, std::slice::from_ref(&id))?;
             let values: Vec<&Measurement> = values.iter().collect();
             Ok(status::indicator_status(
@@ -387,7 +393,7 @@ pub struct SeriesPoint {
     pub value_women: Option<f64>,
     pub value_men: Option<f64>,
     pub missing: bool,
-    /// The targets that cover this period.
+    /// The targets that cover this period, as decided for its last day.
     pub targets: Vec<Target>,
 }
 
@@ -427,17 +433,23 @@ pub async fn indicator_series(
             let indicator = Indicator::find(conn, &org, &id)?
                 .ok_or_else(|| AppError::not_found("indicator"))?;
             let values = measurements::of_indicators(conn, &org, std::slice::from_ref(&id))?;
-            Ok(series_of(indicator, values))
+            let revised = target_revisions(conn, &org, &indicator)?;
+            Ok(series_of(indicator, values, &revised))
         })
         .await?;
     Ok(HttpResponse::Ok().json(series))
 }
 
-pub fn series_of(indicator: Indicator, values: Vec<Measurement>) -> IndicatorSeries {
+/// The series, each point with the targets decided for its period's last day.
+pub fn series_of(
+    indicator: Indicator,
+    values: Vec<Measurement>,
+    revised: &[Revision],
+) -> IndicatorSeries {
     let points = values
         .into_iter()
         .map(|m| {
-            let targets = indicator
+            let targets = decided_for(&indicator, revised, m.period_end)
                 .targets
                 .items()
                 .iter()

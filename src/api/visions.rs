@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::goals::only_drafts;
-use crate::api::revisions::{self, check_life_cycle, page_as_of, Governed, RevisionNote};
+use crate::api::revisions::{self, check_life_cycle, page_as_of, Governed, Revised, RevisionNote};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
@@ -155,14 +155,17 @@ impl Resource for Vision {
     }
 }
 
-impl Governed for Vision {
+impl Revised for Vision {
     const ENTITY: &'static str = "vision";
     const CONTENT: &'static [&'static str] = &["vision", "purpose"];
-    const BODIES: &'static [UnitKind] = &[UnitKind::Council];
 
     fn organization(&self) -> &Id {
         &self.organization_id
     }
+}
+
+impl Governed for Vision {
+    const BODIES: &'static [UnitKind] = &[UnitKind::Council];
 
     fn state(&self) -> GoalState {
         self.state

@@ -282,8 +282,9 @@ pub const VIEWS: [(&str, Action); 5] = [
         Action::Read,
     ),
     (
-        "the revisions of a goal, department goal or vision: `GET /api/v1/goals/{id}/revisions`, \
-         `/department-goals/{id}/revisions`, `/visions/{id}/revisions` (and `?as_of=` on their reads)",
+        "the revisions of a goal, department goal, vision or indicator: \
+         `GET /api/v1/goals/{id}/revisions`, `/department-goals/{id}/revisions`, \
+         `/visions/{id}/revisions`, `/indicators/{id}/revisions` (and `?as_of=` on their reads)",
         Action::Read,
     ),
     (

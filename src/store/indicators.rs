@@ -109,7 +109,7 @@ fn each_period() -> TargetBasis {
 }
 
 /// An indicator of an overarching or department goal.
-#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Insertable, AsChangeset)]
 #[diesel(table_name = indicators, treat_none_as_null = true)]
 pub struct Indicator {
     pub id: Id,
@@ -213,6 +213,16 @@ pub fn of_goals(
                 .eq_any(goal_ids.to_vec())
                 .or(t::department_goal_id.eq_any(department_goal_ids.to_vec())),
         )
+        .order(t::id.asc())
+        .load(conn)
+}
+
+/// Every indicator of a goal or department goal, archived ones too.
+pub fn measuring(conn: &mut DbConnection, org: &Id, goal: &Id) -> QueryResult<Vec<Indicator>> {
+    use crate::db::schema::indicators::dsl as t;
+    t::indicators
+        .filter(t::organization_id.eq(org))
+        .filter(t::goal_id.eq(goal).or(t::department_goal_id.eq(goal)))
         .order(t::id.asc())
         .load(conn)
 }

@@ -1,6 +1,6 @@
-//! Revisions of adopted goals, department goals and visions: each decision that put a version in
-//! force, from when to when, who recorded it and what changed. Written in the same
-//! transaction as the change.
+//! Revisions of adopted goals, department goals and visions, and of the targets of their
+//! indicators: each decision that put a version in force, from when to when, who recorded it
+//! and what changed. Written in the same transaction as the change.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -11,13 +11,13 @@ use crate::db::schema::revisions;
 use crate::db::types::{Id, JsonDocument, UtcTime};
 use crate::db::DbConnection;
 
-/// One version of an adopted goal, department goal or vision, in force from `valid_from` until `valid_to`.
+/// One version of an adopted goal, department goal or vision (or of an indicator's targets), in force from `valid_from` until `valid_to`.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable)]
 #[diesel(table_name = revisions)]
 pub struct Revision {
     pub id: Id,
     pub organization_id: Id,
-    /// `goal`, `department_goal` or `vision`.
+    /// `goal`, `department_goal`, `vision` or `indicator`.
     #[schema(example = "goal")]
     pub entity_type: String,
     pub entity_id: Id,
@@ -59,6 +59,22 @@ pub fn of_entity(
         .filter(t::entity_type.eq(entity_type))
         .filter(t::entity_id.eq(entity_id))
         .order(t::number.asc())
+        .load(conn)
+}
+
+/// All revisions of these records, by record and oldest first.
+pub fn of_entities(
+    conn: &mut DbConnection,
+    org: &Id,
+    entity_type: &str,
+    entity_ids: &[Id],
+) -> QueryResult<Vec<Revision>> {
+    use crate::db::schema::revisions::dsl as t;
+    t::revisions
+        .filter(t::organization_id.eq(org))
+        .filter(t::entity_type.eq(entity_type))
+        .filter(t::entity_id.eq_any(entity_ids.to_vec()))
+        .order((t::entity_id.asc(), t::number.asc()))
         .load(conn)
 }
 
