@@ -734,7 +734,48 @@ async fn copies_live_on_and_link_back(app: TestApp) {
     .expect(204);
 }
 
+/// After a roll-over the old and the new result indicator both take Kolada's N03101 for 0683:
+/// each year goes to the indicator whose plan period holds it; a year neither holds (a
+/// baseline) to both.
+async fn kolada_years_go_to_the_plan_period_that_holds_them(app: TestApp) {
+    let (org, period) = demo(&app).await;
+    let admin = app.token_for(&org, &["admin"]);
+    roll_over(&app, &period, &admin, next_period())
+        .await
+        .expect(201);
+    let lineage = items(&app, "/api/v1/indicators?kolada_kpi=N03101", &admin).await;
+    assert_eq!(lineage.len(), 2);
+    let (old, new): (Vec<&Value>, Vec<&Value>) =
+        lineage.iter().partition(|i| i["predecessor_id"].is_null());
+    let row = |year: i32, value: f64| {
+        json!({"kpi": "N03101", "municipality": "0683", "period": year,
+               "values": [{"gender": "T", "count": 1, "status": "", "value": value, "isdeleted": false}]})
+    };
+    let page = json!({"count": 3, "values": [row(2008, 1.9), row(2012, 2.9), row(2016, 3.3)],
+                      "next_url": null, "previous_url": null});
+    app.post("/api/v1/kolada/import", &admin, page)
+        .await
+        .expect(200);
+    let periods_of = |indicator: &Value| {
+        let app = &app;
+        let admin = admin.clone();
+        let path = format!("/api/v1/measurements?indicator_id={}", id(indicator));
+        async move {
+            let mut periods: Vec<String> = items(app, &path, &admin)
+                .await
+                .iter()
+                .filter_map(|m| m["period"].as_str().map(str::to_string))
+                .collect();
+            periods.sort();
+            periods
+        }
+    };
+    assert_eq!(periods_of(old[0]).await, vec!["2008", "2012"]);
+    assert_eq!(periods_of(new[0]).await, vec!["2008", "2016"]);
+}
+
 backend_tests!(
+    kolada_years_go_to_the_plan_period_that_holds_them,
     the_council_rolls_the_demo_over_into_drafts,
     what_is_archived_retired_or_done_stays_behind,
     only_admin_and_council_roll_over,

@@ -137,10 +137,12 @@ pub fn import(
     let indicator_ids: Vec<Id> = indicators.iter().map(|i| i.id.clone()).collect();
     let existing = measurements::of_indicators_in_periods(conn, org, &indicator_ids, &periods)?;
     let imported_at = UtcTime::now();
+    let plan_periods = indicators::plan_period_days(conn, org, &indicators)?;
     let inputs = Inputs {
         organization_id: org,
         municipality_code: &organization.municipality_code,
         indicators: &indicators,
+        plan_periods: &plan_periods,
         existing: &existing,
         imported_at,
         actor: &importer.actor,

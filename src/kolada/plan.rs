@@ -24,6 +24,8 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::kolada::document::{Area, Gender, KoladaDocument, KoladaRow};
 use crate::rules::periods;
 use crate::store::audit::Actor;
+use chrono::Datelike;
+
 use crate::store::indicators::{Indicator, Source};
 use crate::store::measurements::Measurement;
 
@@ -90,6 +92,9 @@ pub struct Inputs<'a> {
     pub municipality_code: &'a str,
     /// The organization's indicators (not archived) with the document's KPIs.
     pub indicators: &'a [Indicator],
+    /// The first and last day of each indicator's plan period (through its goal), so that a
+    /// year goes to the plan period it falls in when a roll-over left one indicator per period.
+    pub plan_periods: &'a std::collections::HashMap<Id, (chrono::NaiveDate, chrono::NaiveDate)>,
     /// The stored measurements (archived ones too) of those indicators for the document's years.
     pub existing: &'a [Measurement],
     pub imported_at: UtcTime,
@@ -175,6 +180,19 @@ pub fn plan(inputs: &Inputs, document: &KoladaDocument) -> AppResult<Plan> {
             .filter(|ind| ind.kolada_kpi.as_deref() == Some(row.kpi.as_str()))
             .filter(|ind| area_of(ind, inputs.municipality_code) == area)
             .collect();
+        // Rolled-over indicators share KPI and area: a year goes to those whose plan period
+        // holds it, if any does; otherwise (e.g. a baseline year) to all of them.
+        let covers = |ind: &&Indicator| {
+            inputs
+                .plan_periods
+                .get(&ind.id)
+                .is_some_and(|(start, end)| start.year() <= row.period && row.period <= end.year())
+        };
+        let matched: Vec<&Indicator> = if matched.iter().any(covers) {
+            matched.into_iter().filter(covers).collect()
+        } else {
+            matched
+        };
         if matched.is_empty() {
             plan.skipped.push(skip(
                 None,
@@ -450,6 +468,7 @@ mod tests {
             organization_id: org,
             municipality_code: "0683",
             indicators,
+            plan_periods: &std::collections::HashMap::new(),
             existing: &existing,
             imported_at: UtcTime::now(),
             actor: &actor,

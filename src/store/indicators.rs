@@ -281,3 +281,50 @@ pub fn check(
     }
     Ok(())
 }
+
+/// The first and last day of each indicator's plan period, found through its goal or
+/// department goal.
+pub fn plan_period_days(
+    conn: &mut DbConnection,
+    org: &Id,
+    indicators: &[Indicator],
+) -> QueryResult<std::collections::HashMap<Id, (chrono::NaiveDate, chrono::NaiveDate)>> {
+    use crate::db::schema::{department_goals as d, goals as g, plan_periods as p};
+    let goal_ids: Vec<Id> = indicators
+        .iter()
+        .filter_map(|i| i.goal_id.clone())
+        .collect();
+    let department_ids: Vec<Id> = indicators
+        .iter()
+        .filter_map(|i| i.department_goal_id.clone())
+        .collect();
+    let mut period_of: std::collections::HashMap<Id, Id> = g::table
+        .filter(g::organization_id.eq(org))
+        .filter(g::id.eq_any(goal_ids))
+        .select((g::id, g::plan_period_id))
+        .load::<(Id, Id)>(conn)?
+        .into_iter()
+        .collect();
+    period_of.extend(
+        d::table
+            .filter(d::organization_id.eq(org))
+            .filter(d::id.eq_any(department_ids))
+            .select((d::id, d::plan_period_id))
+            .load::<(Id, Id)>(conn)?,
+    );
+    let days: std::collections::HashMap<Id, (chrono::NaiveDate, chrono::NaiveDate)> = p::table
+        .filter(p::organization_id.eq(org))
+        .select((p::id, p::start_date, p::end_date))
+        .load::<(Id, chrono::NaiveDate, chrono::NaiveDate)>(conn)?
+        .into_iter()
+        .map(|(id, start, end)| (id, (start, end)))
+        .collect();
+    Ok(indicators
+        .iter()
+        .filter_map(|i| {
+            let goal = i.goal_id.as_ref().or(i.department_goal_id.as_ref())?;
+            let period = days.get(period_of.get(goal)?)?;
+            Some((i.id.clone(), *period))
+        })
+        .collect())
+}
