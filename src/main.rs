@@ -220,6 +220,7 @@ fn serve(demo: bool) -> Result<(), String> {
         verifier: config.verifier.clone(),
         body_limit: config.body_limit,
         cors_origins: config.cors_origins.clone(),
+        idempotency_key_ttl: config.idempotency_key_ttl,
     };
     log::info!("serving on http://{} (docs at /docs)", config.bind_addr);
     let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))
