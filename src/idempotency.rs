@@ -6,10 +6,10 @@
 //! A key belongs to the caller (the token's organization and subject) and is kept
 //! `IDEMPOTENCY_KEY_TTL_HOURS`. It is claimed (`in_progress`) before the handler runs and
 //! gets the answer when the handler has answered; a 5xx gives it up, so the client may retry.
-//! The handler runs in a task of its own, so a client that hangs up does not leave a key
-//! claimed: the answer is stored all the same. Only a server that stops between the write and
-//! storing the answer does, and that key answers 409 until it expires (the claim lives
-//! outside the write's transaction).
+//! Claiming, the handler and storing run in a task of their own, so a client that hangs up
+//! does not leave a key claimed: the answer is stored all the same. Only a server that stops
+//! between the write and storing the answer does, and that key answers 409 until it expires
+//! (the claim lives outside the write's transaction).
 
 use std::future::{ready, Ready};
 use std::rc::Rc;
@@ -130,6 +130,33 @@ where
     };
     req.set_payload(Payload::from(body));
 
+    // The rest in a task of its own: should the client hang up, the claim, the handler and
+    // storing its answer still run to their end, so that no key is left claimed.
+    let task = {
+        let (settings, claim) = (settings.clone(), claim.clone());
+        actix_web::rt::spawn(async move { with_key(&service, req, &settings, claim).await })
+    };
+    task.await.unwrap_or_else(|panicked| {
+        // The write may have happened: the key stays claimed rather than let a retry write
+        // twice.
+        Err(AppError::Internal(format!(
+            "a request with an idempotency key failed: {panicked}"
+        ))
+        .into())
+    })
+}
+
+/// Claims the key, then replays, refuses or runs the request.
+async fn with_key<S, B>(
+    service: &S,
+    req: ServiceRequest,
+    settings: &Idempotency,
+    claim: KeyClaim,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody + 'static,
+{
     let ttl = settings.ttl;
     let claimed = {
         let claim = claim.clone();
@@ -139,34 +166,14 @@ where
             .await
     };
     match claimed {
-        Ok(Claimed::New) => {}
-        Ok(Claimed::Done(stored)) => return Ok(req.into_response(replay(stored))),
-        Ok(Claimed::OtherRequest) => {
-            return Ok(req.error_response(AppError::invalid(
-                "Idempotency-Key",
-                "this key was used for another request (another path or body); use a new key",
-            )))
-        }
-        Ok(Claimed::InProgress { since }) => return Ok(req.error_response(in_progress(since))),
-        Err(error) => return Ok(req.error_response(error)),
-    }
-
-    // In a task of its own: should the client hang up, the handler still runs to its end
-    // and its answer is stored.
-    let store = settings.store.clone();
-    let task = {
-        let claim = claim.clone();
-        actix_web::rt::spawn(async move { respond(&service, req, &store, claim).await })
-    };
-    match task.await {
-        Ok(response) => response,
-        Err(panicked) => {
-            release(&settings.store, claim).await;
-            Err(AppError::Internal(format!(
-                "a request with an idempotency key failed: {panicked}"
-            ))
-            .into())
-        }
+        Ok(Claimed::New) => respond(service, req, &settings.store, claim).await,
+        Ok(Claimed::Done(stored)) => Ok(req.into_response(replay(stored))),
+        Ok(Claimed::OtherRequest) => Ok(req.error_response(AppError::invalid(
+            "Idempotency-Key",
+            "this key was used for another request (another path or body); use a new key",
+        ))),
+        Ok(Claimed::InProgress { since }) => Ok(req.error_response(in_progress(since))),
+        Err(error) => Ok(req.error_response(error)),
     }
 }
 

@@ -352,7 +352,38 @@ async fn concurrent_retries_write_once(app: TestApp) {
     assert_eq!(audited_plan_period_writes(&app).await, 1);
 }
 
+async fn a_client_that_hangs_up_does_not_leave_its_key_stuck(app: TestApp) {
+    let admin = app.admin();
+    // Hang up after ever longer waits, so that some requests are dropped while running.
+    let waits = [0u64, 1, 2, 3, 5, 8, 13, 21, 34, 55];
+    for (n, wait) in waits.iter().enumerate() {
+        let key = format!("avbruten-{n}");
+        let body = period(&format!("Period {n}"));
+        let _ = actix_rt::time::timeout(
+            std::time::Duration::from_millis(*wait),
+            post_with_key(&app, PLAN_PERIODS, &admin, &key, &body),
+        )
+        .await;
+        // The retry gets the answer (the first one's, or its own): never stuck in progress.
+        let mut retry = post_with_key(&app, PLAN_PERIODS, &admin, &key, &body).await;
+        for _ in 0..100 {
+            if retry.status != 409 {
+                break;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(20)).await;
+            retry = post_with_key(&app, PLAN_PERIODS, &admin, &key, &body).await;
+        }
+        retry.expect(201);
+    }
+    assert_eq!(
+        plan_periods(&app, &admin).await,
+        waits.len(),
+        "one write per key"
+    );
+}
+
 backend_tests!(
+    a_client_that_hangs_up_does_not_leave_its_key_stuck,
     a_retry_gets_the_first_answer_without_a_second_write,
     the_same_key_for_another_request_is_refused,
     keys_belong_to_their_caller,
