@@ -17,6 +17,7 @@ use actix_web::dev::Service;
 use crate::api;
 use crate::auth::Verifier;
 use crate::error::AppError;
+use crate::idempotency::{Idempotency, IDEMPOTENCY_KEY, IDEMPOTENCY_REPLAYED};
 use crate::store::Store;
 
 const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
@@ -29,6 +30,8 @@ pub struct AppState {
     pub body_limit: usize,
     /// Origins whose browsers may call the API (`*` for any); none by default.
     pub cors_origins: Vec<String>,
+    /// How long an `Idempotency-Key` and its answer are kept.
+    pub idempotency_key_ttl: chrono::Duration,
 }
 
 #[derive(OpenApi)]
@@ -40,7 +43,9 @@ overarching goals, department goals and the work teams' activity plans.\n\n\
 Every endpoint except health, docs, this document and the public view (`/api/v1/public/…`) \
 needs `Authorization: Bearer <JWT>`. \
 Errors are RFC 9457 `application/problem+json`. Single records carry an `ETag`; send it back in \
-`If-Match` to make a write fail with 412 instead of overwriting someone else's change.",
+`If-Match` to make a write fail with 412 instead of overwriting someone else's change. \
+Every POST takes an `Idempotency-Key`: a retry with the same key and body gets the first answer \
+again and writes nothing.",
         license(name = "MIT", identifier = "MIT")
     ),
     servers((url = "/", description = "This server")),
@@ -231,6 +236,12 @@ pub fn openapi() -> OpenApiDoc {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    finish_doc(doc)
+}
+
+/// What the document says of all routes at once, added after they are collected.
+fn finish_doc(mut doc: OpenApiDoc) -> OpenApiDoc {
+    crate::idempotency::document(&mut doc);
     doc
 }
 
@@ -261,6 +272,7 @@ pub fn build_app(
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    let doc = finish_doc(doc);
     let methods = web::Data::new(RouteMethods::from_doc(&doc));
     let spec = web::Data::new(doc);
     app.app_data(methods)
@@ -280,6 +292,12 @@ pub fn build_app(
             }),
         )
         .default_service(web::to(fallback))
+        // Inside the request id (kept in the audit trail of a write) and CORS.
+        .wrap(Idempotency {
+            store: state.store.clone(),
+            body_limit: state.body_limit,
+            ttl: state.idempotency_key_ttl,
+        })
         .wrap(cors(&state.cors_origins))
         .wrap(actix_web::middleware::Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}i",
@@ -317,8 +335,14 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             header::IF_NONE_MATCH,
             header::ACCEPT,
             REQUEST_ID,
+            IDEMPOTENCY_KEY,
         ])
-        .expose_headers([header::ETAG, header::LOCATION, REQUEST_ID])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            REQUEST_ID,
+            IDEMPOTENCY_REPLAYED,
+        ])
         .max_age(3600);
     for origin in origins {
         cors = if origin == "*" {

@@ -10,6 +10,8 @@ pub const DEFAULT_POOL_SIZE: u32 = 8;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// How many days the change feed keeps changes by default.
 pub const DEFAULT_CHANGE_RETENTION_DAYS: i64 = 90;
+/// How many hours an `Idempotency-Key` is kept by default.
+pub const DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS: i64 = 24;
 /// Where a generated development secret is kept when `JWT_SECRET` is not set: one per
 /// user, so that `serve` and `token` agree whichever folder they run in.
 pub fn dev_secret_path() -> PathBuf {
@@ -32,6 +34,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// How long the change feed keeps changes.
     pub change_retention_days: i64,
+    /// How long an `Idempotency-Key` and its answer are kept.
+    pub idempotency_key_ttl: chrono::Duration,
 }
 
 impl Config {
@@ -41,12 +45,20 @@ impl Config {
         if change_retention_days < 1 {
             return Err("CHANGE_RETENTION_DAYS must be at least 1".into());
         }
+        let idempotency_key_ttl_hours = parse_var(
+            "IDEMPOTENCY_KEY_TTL_HOURS",
+            DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS,
+        )?;
+        if !(1..=24 * 366).contains(&idempotency_key_ttl_hours) {
+            return Err("IDEMPOTENCY_KEY_TTL_HOURS must be between 1 and 8784 (a year)".into());
+        }
         Ok(Config {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             bind_addr: var("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.to_string()),
             pool_size: parse_var("DB_POOL_SIZE", DEFAULT_POOL_SIZE)?,
             body_limit: parse_var("BODY_LIMIT_BYTES", DEFAULT_BODY_LIMIT)?,
             change_retention_days,
+            idempotency_key_ttl: chrono::Duration::hours(idempotency_key_ttl_hours),
             verifier: verifier()?,
             cors_origins: var("CORS_ALLOWED_ORIGINS")
                 .map(|v| {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod idempotency;
 pub mod kolada;
 pub mod rules;
 pub mod store;

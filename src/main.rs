@@ -220,6 +220,7 @@ fn serve(demo: bool) -> Result<(), String> {
         verifier: config.verifier.clone(),
         body_limit: config.body_limit,
         cors_origins: config.cors_origins.clone(),
+        idempotency_key_ttl: config.idempotency_key_ttl,
     };
     log::info!("serving on http://{} (docs at /docs)", config.bind_addr);
     let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))
@@ -235,14 +236,15 @@ fn serve(demo: bool) -> Result<(), String> {
     actix_web::rt::System::new()
         .block_on(async move {
             actix_web::rt::spawn(malstyrning::webhooks::run(store.clone()));
-            actix_web::rt::spawn(prune_changes_hourly(store, retention_days));
+            actix_web::rt::spawn(prune_hourly(store, retention_days));
             server.run().await
         })
         .map_err(|e| e.to_string())
 }
 
-/// Prunes the change feed past its retention at start and every hour after.
-async fn prune_changes_hourly(store: Store, retention_days: i64) {
+/// Prunes, at start and every hour after, the change feed past its retention and the
+/// expired idempotency keys.
+async fn prune_hourly(store: Store, retention_days: i64) {
     let mut every_hour = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
@@ -261,6 +263,16 @@ async fn prune_changes_hourly(store: Store, retention_days: i64) {
                 "pruned {n} changes older than {retention_days} days from the change feed"
             ),
             Err(e) => log::warn!("pruning the change feed failed: {e}"),
+        }
+        let expired = store
+            .run(|conn| {
+                malstyrning::store::idempotency::prune(conn, chrono::Utc::now().naive_utc())
+            })
+            .await;
+        match expired {
+            Ok(0) => {}
+            Ok(n) => log::info!("pruned {n} expired idempotency keys"),
+            Err(e) => log::warn!("pruning expired idempotency keys failed: {e}"),
         }
     }
 }

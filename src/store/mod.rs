@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod department_goals;
 pub mod follow_ups;
 pub mod goals;
+pub mod idempotency;
 pub mod indicators;
 pub mod measurements;
 pub mod organizations;

@@ -535,6 +535,9 @@ async fn service(store: &Store, verifier: Verifier) -> Call {
         verifier,
         body_limit: 64 * 1024,
         cors_origins: vec!["https://front.example".into()],
+        idempotency_key_ttl: chrono::Duration::hours(
+            malstyrning::config::DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS,
+        ),
     };
     let service = Rc::new(test::init_service(build_app(state)).await);
     Box::new(move |req| {
