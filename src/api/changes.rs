@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
-use crate::api::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::api::page_limit;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Action;
@@ -64,13 +64,7 @@ pub async fn list_changes(
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
     let params = params.0;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::bad_request(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = page_limit(params.limit)?;
     let org = caller.organization_id.clone();
     if params.after.as_deref() == Some("latest") {
         let page = store

@@ -91,13 +91,7 @@ pub fn page_request(
     cursor: Option<&str>,
     include_archived: Option<bool>,
 ) -> AppResult<PageRequest> {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::bad_request(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = page_limit(limit)?;
     Ok(PageRequest {
         // An empty cursor is the first page, as no cursor is.
         after: cursor
@@ -107,6 +101,18 @@ pub fn page_request(
         limit,
         include_archived: include_archived.unwrap_or(false),
     })
+}
+
+/// A page size: the default when not given, else 1 to `MAX_LIMIT` (400 otherwise).
+pub fn page_limit(limit: Option<i64>) -> AppResult<i64> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::bad_request(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    Ok(limit)
 }
 
 /// Serves one page of a list: checks that the caller may read, runs `query` for the

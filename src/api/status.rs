@@ -127,9 +127,11 @@ impl Cycle {
         self.indicators
             .iter()
             .filter(|i| {
-                (goal.is_some() && i.goal_id.as_ref() == goal)
-                    || (department_goal.is_some()
-                        && i.department_goal_id.as_ref() == department_goal)
+                serves(
+                    (i.goal_id.as_ref(), i.department_goal_id.as_ref()),
+                    goal,
+                    department_goal,
+                )
             })
             .collect()
     }
@@ -141,9 +143,11 @@ impl Cycle {
             .iter()
             .filter(|f| {
                 self.overriding.contains(&f.state)
-                    && ((goal.is_some() && f.goal_id.as_ref() == goal)
-                        || (department_goal.is_some()
-                            && f.department_goal_id.as_ref() == department_goal))
+                    && serves(
+                        (f.goal_id.as_ref(), f.department_goal_id.as_ref()),
+                        goal,
+                        department_goal,
+                    )
             })
             .max_by_key(|f| f.updated_at.0)
     }
@@ -229,6 +233,16 @@ impl Cycle {
         }
         counts
     }
+}
+
+/// Whether a record linked to (goal, department goal) serves the given goal or department
+/// goal; an absent one matches nothing.
+fn serves(
+    link: (Option<&Id>, Option<&Id>),
+    goal: Option<&Id>,
+    department_goal: Option<&Id>,
+) -> bool {
+    (goal.is_some() && link.0 == goal) || (department_goal.is_some() && link.1 == department_goal)
 }
 
 /// A goal's or department goal's status for a reporting period.
@@ -619,8 +633,11 @@ fn overview_of(
         .collect();
     let follow_up_of = |goal: Option<&Id>, department: Option<&Id>| {
         let of_it = |f: &&FollowUp| {
-            (goal.is_some() && f.goal_id.as_ref() == goal)
-                || (department.is_some() && f.department_goal_id.as_ref() == department)
+            serves(
+                (f.goal_id.as_ref(), f.department_goal_id.as_ref()),
+                goal,
+                department,
+            )
         };
         let submitted = cycle
             .follow_ups

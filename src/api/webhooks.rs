@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::QueryParams;
-use crate::api::{double_option, new_meta, Resource, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::api::{double_option, new_meta, page_limit, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
@@ -244,13 +244,7 @@ pub async fn list_webhook_deliveries(
 ) -> AppResult<HttpResponse> {
     caller.require(WebhookSubscription::READ)?;
     let params = params.0;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::bad_request(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = page_limit(params.limit)?;
     let before: Option<Id> =
         match &params.cursor {
             None => None,

@@ -8,12 +8,10 @@ use utoipa::ToSchema;
 use crate::db::schema::activities;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::rules::permissions::Kind;
-use crate::store::department_goals::DepartmentGoal;
-use crate::store::goals::Goal;
 use crate::store::units::{self, UnitKind};
-use crate::store::{is_new, referenced, PageRequest};
+use crate::store::{is_new, PageRequest};
 use crate::{impl_record, paged, text_enum};
 
 text_enum! {
@@ -204,31 +202,15 @@ pub fn check(
         is_new(before.map(|b| &b.team_id), &activity.team_id),
         &[UnitKind::Team],
     )?;
-    match (&activity.goal_id, &activity.department_goal_id) {
-        (Some(goal), None) => {
-            referenced::<Goal>(
-                conn,
-                org,
-                goal,
-                "goal_id",
-                is_new(before.and_then(|b| b.goal_id.as_ref()), goal),
-            )?;
-        }
-        (None, Some(goal)) => {
-            referenced::<DepartmentGoal>(
-                conn,
-                org,
-                goal,
-                "department_goal_id",
-                is_new(before.and_then(|b| b.department_goal_id.as_ref()), goal),
-            )?;
-        }
-        _ => {
-            return Err(AppError::invalid(
-                "goal_id",
-                "an activity serves exactly one goal: give either goal_id or department_goal_id",
-            ))
-        }
-    }
+    crate::store::goals::check_goal_link(
+        conn,
+        org,
+        (
+            activity.goal_id.as_ref(),
+            activity.department_goal_id.as_ref(),
+        ),
+        before.map(|b| (b.goal_id.as_ref(), b.department_goal_id.as_ref())),
+        "an activity serves exactly one goal: give either goal_id or department_goal_id",
+    )?;
     Ok(())
 }

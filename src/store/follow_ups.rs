@@ -10,8 +10,6 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
-use crate::store::department_goals::DepartmentGoal;
-use crate::store::goals::Goal;
 use crate::store::reporting_periods::ReportingPeriod;
 use crate::store::units::Unit;
 use crate::store::{is_new, referenced, PageRequest};
@@ -172,32 +170,16 @@ pub fn check(
             &follow_up.reporting_unit_id,
         ),
     )?;
-    match (&follow_up.goal_id, &follow_up.department_goal_id) {
-        (Some(goal), None) => {
-            referenced::<Goal>(
-                conn,
-                org,
-                goal,
-                "goal_id",
-                is_new(before.and_then(|b| b.goal_id.as_ref()), goal),
-            )?;
-        }
-        (None, Some(goal)) => {
-            referenced::<DepartmentGoal>(
-                conn,
-                org,
-                goal,
-                "department_goal_id",
-                is_new(before.and_then(|b| b.department_goal_id.as_ref()), goal),
-            )?;
-        }
-        _ => {
-            return Err(AppError::invalid(
-                "goal_id",
-                "a follow-up is of exactly one goal: give either goal_id or department_goal_id",
-            ))
-        }
-    }
+    crate::store::goals::check_goal_link(
+        conn,
+        org,
+        (
+            follow_up.goal_id.as_ref(),
+            follow_up.department_goal_id.as_ref(),
+        ),
+        before.map(|b| (b.goal_id.as_ref(), b.department_goal_id.as_ref())),
+        "a follow-up is of exactly one goal: give either goal_id or department_goal_id",
+    )?;
     Ok(())
 }
 

@@ -174,3 +174,34 @@ pub fn check(conn: &mut DbConnection, goal: &Goal, before: Option<&Goal>) -> App
     }
     Ok(())
 }
+
+/// A record that serves one goal (an activity, an indicator, a follow-up) names exactly one
+/// overarching goal or department goal of the organization; a reference that is new or
+/// changed may not point at an archived one. `links` are (goal_id, department_goal_id) now
+/// and, for an update, before; `exactly_one` is the 422 message when it names both or neither.
+pub fn check_goal_link(
+    conn: &mut DbConnection,
+    org: &Id,
+    links: (Option<&Id>, Option<&Id>),
+    before: Option<(Option<&Id>, Option<&Id>)>,
+    exactly_one: &str,
+) -> AppResult<()> {
+    match links {
+        (Some(goal), None) => {
+            let new = is_new(before.and_then(|b| b.0), goal);
+            referenced::<Goal>(conn, org, goal, "goal_id", new)?;
+        }
+        (None, Some(goal)) => {
+            let new = is_new(before.and_then(|b| b.1), goal);
+            referenced::<crate::store::department_goals::DepartmentGoal>(
+                conn,
+                org,
+                goal,
+                "department_goal_id",
+                new,
+            )?;
+        }
+        _ => return Err(AppError::invalid("goal_id", exactly_one)),
+    }
+    Ok(())
+}

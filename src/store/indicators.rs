@@ -8,10 +8,8 @@ use utoipa::ToSchema;
 use crate::db::schema::indicators;
 use crate::db::types::{Id, JsonList, UtcTime};
 use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::rules::permissions::Kind;
-use crate::store::department_goals::DepartmentGoal;
-use crate::store::goals::Goal;
 use crate::store::units::Unit;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged, text_enum};
@@ -244,32 +242,16 @@ pub fn check(
     before: Option<&Indicator>,
 ) -> AppResult<()> {
     let org = &indicator.organization_id;
-    match (&indicator.goal_id, &indicator.department_goal_id) {
-        (Some(goal), None) => {
-            referenced::<Goal>(
-                conn,
-                org,
-                goal,
-                "goal_id",
-                is_new(before.and_then(|b| b.goal_id.as_ref()), goal),
-            )?;
-        }
-        (None, Some(goal)) => {
-            referenced::<DepartmentGoal>(
-                conn,
-                org,
-                goal,
-                "department_goal_id",
-                is_new(before.and_then(|b| b.department_goal_id.as_ref()), goal),
-            )?;
-        }
-        _ => {
-            return Err(AppError::invalid(
-                "goal_id",
-                "an indicator measures exactly one goal: give either goal_id or department_goal_id",
-            ))
-        }
-    }
+    crate::store::goals::check_goal_link(
+        conn,
+        org,
+        (
+            indicator.goal_id.as_ref(),
+            indicator.department_goal_id.as_ref(),
+        ),
+        before.map(|b| (b.goal_id.as_ref(), b.department_goal_id.as_ref())),
+        "an indicator measures exactly one goal: give either goal_id or department_goal_id",
+    )?;
     if let Some(owner) = &indicator.owner_unit_id {
         referenced::<Unit>(
             conn,
