@@ -32,6 +32,8 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// How long an `Idempotency-Key` and its answer are kept.
     pub idempotency_key_ttl: chrono::Duration,
+    /// The largest body of a bulk import.
+    pub import_limit: usize,
 }
 
 #[derive(OpenApi)]
@@ -64,6 +66,7 @@ again and writes nothing.",
         (name = "follow-ups", description = "Follow-ups per reporting period: assessment, analysis, and the way from draft to published"),
         (name = "indicators", description = "Indicators with targets and thresholds, and their measured values"),
         (name = "contacts", description = "Key persons (nyckelpersoner) of the administrations and the steering group (styrgrupp); internal"),
+        (name = "import and export", description = "Bulk import (JSON, NDJSON, CSV; all or nothing, upsert by external id) and export in the same shape"),
         (name = "changes", description = "The change feed: every write in commit order, for systems that keep a copy"),
         (name = "webhooks", description = "Webhook subscriptions (admin): signed pushes of the change feed, retried, with a delivery log"),
         (name = "audit", description = "The append-only audit trail of every write"),
@@ -206,6 +209,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(follow_ups::publish_follow_up)
         .service(follow_ups::return_follow_up)
         .service(kolada::import_kolada)
+        .service(transfer::import_rows)
+        .service(transfer::export_rows)
         .service(changes::list_changes)
         .service(webhooks::list_webhook_subscriptions)
         .service(webhooks::create_webhook_subscription)
@@ -267,6 +272,9 @@ pub fn build_app(
         .app_data(web::Data::new(state.store.clone()))
         .app_data(web::Data::new(state.verifier.clone()))
         .app_data(web::PayloadConfig::new(state.body_limit))
+        .app_data(web::Data::new(api::transfer::ImportLimit(
+            state.import_limit,
+        )))
         .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())

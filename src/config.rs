@@ -8,6 +8,8 @@ pub const DEFAULT_DATABASE_URL: &str = "malstyrning.db";
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_POOL_SIZE: u32 = 8;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// The largest bulk import by default (read as it arrives, never held whole).
+pub const DEFAULT_IMPORT_LIMIT: usize = 1024 * 1024 * 1024;
 /// How many days the change feed keeps changes by default.
 pub const DEFAULT_CHANGE_RETENTION_DAYS: i64 = 90;
 /// How many hours an `Idempotency-Key` is kept by default.
@@ -28,6 +30,8 @@ pub struct Config {
     pub bind_addr: String,
     pub pool_size: u32,
     pub body_limit: usize,
+    /// The largest body of a bulk import.
+    pub import_limit: usize,
     /// How bearer tokens are verified.
     pub verifier: Verifier,
     pub cors_origins: Vec<String>,
@@ -57,6 +61,7 @@ impl Config {
             bind_addr: var("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.to_string()),
             pool_size: parse_var("DB_POOL_SIZE", DEFAULT_POOL_SIZE)?,
             body_limit: parse_var("BODY_LIMIT_BYTES", DEFAULT_BODY_LIMIT)?,
+            import_limit: parse_var("IMPORT_LIMIT_BYTES", DEFAULT_IMPORT_LIMIT)?,
             change_retention_days,
             idempotency_key_ttl: chrono::Duration::hours(idempotency_key_ttl_hours),
             verifier: verifier()?,

@@ -17,6 +17,17 @@ pub struct FieldError {
     /// What is wrong with it.
     #[schema(example = "must not be empty")]
     pub message: String,
+    /// In a bulk import: the record's position in the file (1 is the first record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 12)]
+    pub row: Option<u64>,
+    /// In a bulk import of CSV or NDJSON: the line of the file the record is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 13)]
+    pub line: Option<u64>,
+    /// In a bulk import: the value the file gave the field, as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 impl FieldError {
@@ -24,6 +35,9 @@ impl FieldError {
         FieldError {
             field: field.into(),
             message: message.into(),
+            row: None,
+            line: None,
+            value: None,
         }
     }
 }

@@ -11,4 +11,5 @@ pub mod idempotency;
 pub mod kolada;
 pub mod rules;
 pub mod store;
+pub mod transfer;
 pub mod webhooks;

@@ -1,4 +1,5 @@
-//! The `malstyrning` command line: serve, migrate, demo, token, kolada import, openapi.
+//! The `malstyrning` command line: serve, migrate, demo, token, kolada import, bulk import
+//! and export, openapi.
 
 use clap::{Parser, Subcommand};
 
@@ -53,6 +54,42 @@ enum Command {
     Kolada {
         #[command(subcommand)]
         command: KoladaCommand,
+    },
+    /// Import records in bulk from a JSON, NDJSON or CSV file, as `POST /api/v1/import`
+    /// (recorded as `bulk-import`): all or nothing, upserting by external id, with progress.
+    Import {
+        /// The file; `-` reads standard input (then give --format).
+        file: String,
+        /// The organization: its id or municipality code.
+        #[arg(long)]
+        org: String,
+        /// `json`, `ndjson` or `csv`; by default the file's extension tells.
+        #[arg(long)]
+        format: Option<String>,
+        /// The type of rows that name none (a CSV of one resource without a `type` column).
+        #[arg(long = "type")]
+        row_type: Option<String>,
+        /// Check every row and report what the import would do, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report (or the errors) as JSON, as the endpoint answers.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export an organization's records as rows the import reads, as `GET /api/v1/export`.
+    Export {
+        /// The organization: its id or municipality code.
+        #[arg(long)]
+        org: String,
+        /// Only records of this type.
+        #[arg(long = "type")]
+        row_type: Option<String>,
+        /// `json` (default), `ndjson` or `csv`.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<String>,
     },
     /// Print the OpenAPI document (what `openapi/openapi.json` must hold).
     Openapi,
@@ -136,6 +173,20 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo } => serve(demo),
+        Command::Import {
+            file,
+            org,
+            format,
+            row_type,
+            dry_run,
+            json,
+        } => bulk_import(&file, &org, format, row_type, dry_run, json),
+        Command::Export {
+            org,
+            row_type,
+            format,
+            output,
+        } => export(&org, row_type, &format, output),
         Command::Kolada {
             command:
                 KoladaCommand::Import {
@@ -171,6 +222,107 @@ fn kolada_import(file: &str, org: Option<&str>, dry_run: bool, json: bool) -> Re
         print!("{report}");
     }
     Ok(())
+}
+
+fn parsed<T: std::str::FromStr<Err = String>>(text: Option<String>) -> Result<Option<T>, String> {
+    text.map(|t| t.parse()).transpose()
+}
+
+fn bulk_import(
+    file: &str,
+    org: &str,
+    format: Option<String>,
+    row_type: Option<String>,
+    dry_run: bool,
+    json: bool,
+) -> Result<(), String> {
+    use malstyrning::transfer::import::{import_file, ImportOptions, CLI_ACTOR};
+    use malstyrning::transfer::Format;
+    let extension = std::path::Path::new(file)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| match e.to_ascii_lowercase().as_str() {
+            "jsonl" => "ndjson".to_string(),
+            other => other.to_string(),
+        });
+    let format: Format = parsed(format.or(extension))?
+        .ok_or("give --format json, ndjson or csv for standard input")?;
+    let options = ImportOptions {
+        format,
+        row_type: parsed(row_type)?,
+        dry_run,
+    };
+    let reader: Box<dyn std::io::Read + Send> = if file == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?)
+    };
+    let org = resolve_org(org)?
+        .parse()
+        .map_err(|_| "not an organization id")?;
+    let store = Store {
+        pool: open_database()?,
+    };
+    let started = std::time::Instant::now();
+    let progress = move |rows: u64| {
+        if rows.is_multiple_of(10_000) {
+            let rate = rows as f64 / started.elapsed().as_secs_f64().max(0.001);
+            eprintln!("{rows} rows read ({rate:.0} rows/s)");
+        }
+    };
+    let result = actix_web::rt::System::new().block_on(import_file(
+        &store,
+        malstyrning::api::Writer::operator(org, CLI_ACTOR),
+        reader,
+        options,
+        Box::new(progress),
+    ));
+    let seconds = started.elapsed().as_secs_f64();
+    match result {
+        Ok(report) if json => {
+            let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+            println!("{text}");
+            Ok(())
+        }
+        Ok(report) => {
+            println!("{report}");
+            let rate = report.rows as f64 / seconds.max(0.001);
+            println!("{} rows in {seconds:.1} s ({rate:.0} rows/s)", report.rows);
+            Ok(())
+        }
+        Err(error) if json => {
+            let problem =
+                serde_json::to_string_pretty(&error.problem()).map_err(|e| e.to_string())?;
+            println!("{problem}");
+            Err(error.to_string())
+        }
+        Err(error) => Err(malstyrning::kolada::describe(&error)),
+    }
+}
+
+fn export(
+    org: &str,
+    row_type: Option<String>,
+    format: &str,
+    output: Option<String>,
+) -> Result<(), String> {
+    use malstyrning::transfer::{export, Format};
+    let format: Format = format.parse()?;
+    let row_type = parsed(row_type)?;
+    let org = resolve_org(org)?
+        .parse()
+        .map_err(|_| "not an organization id")?;
+    let pool = open_database()?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let rows = export::export(&mut conn, &org, row_type).map_err(|e| e.to_string())?;
+    let mut out: Box<dyn std::io::Write> = match &output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    export::write(&rows, format, &mut out).map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())
 }
 
 /// Opens the configured database and applies pending migrations.
@@ -221,6 +373,7 @@ fn serve(demo: bool) -> Result<(), String> {
         body_limit: config.body_limit,
         cors_origins: config.cors_origins.clone(),
         idempotency_key_ttl: config.idempotency_key_ttl,
+        import_limit: config.import_limit,
     };
     log::info!("serving on http://{} (docs at /docs)", config.bind_addr);
     let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))

@@ -160,6 +160,7 @@ pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_
 }
 
 /// The `If-Match` precondition of a write: absent (or `*`) means "any version".
+#[derive(Default)]
 pub struct IfMatch(Option<Vec<String>>);
 
 impl IfMatch {

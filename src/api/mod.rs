@@ -23,6 +23,7 @@ pub mod public_results;
 pub mod reporting_periods;
 pub mod revisions;
 pub mod status;
+pub mod transfer;
 pub mod units;
 pub mod visions;
 pub mod webhooks;
@@ -150,8 +151,8 @@ pub fn record_response<R: Record>(
 /// What a resource adds to `Record` for the API: how a create request becomes a record,
 /// how a patch changes one, and the integrity rules checked inside the write's transaction.
 pub trait Resource: Record {
-    type Create: DeserializeOwned + Send + 'static;
-    type Patch: DeserializeOwned + Send + 'static;
+    type Create: DeserializeOwned + ToSchema + Send + 'static;
+    type Patch: DeserializeOwned + ToSchema + Send + 'static;
     /// The collection's path, for `Location`.
     const PATH: &'static str;
     /// Whether the caller's organization must exist before this is created (all but the
@@ -217,35 +218,97 @@ pub fn new_meta(now: UtcTime) -> NewMeta {
     }
 }
 
+/// Who writes, with what reach: a caller of the API, or the command line as an operator.
+pub struct Writer {
+    pub organization_id: Id,
+    pub actor: crate::store::audit::Actor,
+    /// The caller's roles; none for the command line, which writes everything.
+    pub roles: Option<Vec<crate::rules::permissions::Role>>,
+    /// The units a scoped role's token names.
+    pub scope: Vec<Id>,
+}
+
+impl Writer {
+    pub fn of(caller: &Caller) -> Writer {
+        Writer {
+            organization_id: caller.organization_id.clone(),
+            actor: caller.actor(),
+            roles: Some(caller.roles.clone()),
+            scope: caller.units.clone(),
+        }
+    }
+
+    /// The command line, writing for an organization with an operator's reach, recorded
+    /// in the audit trail as `subject`.
+    pub fn operator(organization_id: Id, subject: &str) -> Writer {
+        Writer {
+            actor: crate::store::audit::Actor {
+                organization_id: organization_id.clone(),
+                subject: subject.to_string(),
+                name: None,
+                request_id: None,
+            },
+            organization_id,
+            roles: None,
+            scope: Vec::new(),
+        }
+    }
+
+    /// How far this writer may write a kind; 403 when not at all.
+    pub fn reach(&self, kind: crate::rules::permissions::Kind) -> AppResult<Reach> {
+        match &self.roles {
+            Some(roles) => crate::auth::write_reach(roles, kind),
+            None => Ok(Reach::Organization),
+        }
+    }
+}
+
 pub async fn create<R: Resource>(
     store: &Store,
     caller: &Caller,
     input: R::Create,
 ) -> AppResult<HttpResponse> {
-    let reach = caller.write_reach(R::KIND)?;
-    let org = caller.organization_id.clone();
-    let actor = caller.actor();
-    let scope = caller.units.clone();
+    caller.write_reach(R::KIND)?;
+    let writer = Writer::of(caller);
     let record = store
         .transaction(move |conn| {
-            if R::IN_ORGANIZATION && crate::store::organizations::find(conn, &org)?.is_none() {
+            let org = &writer.organization_id;
+            if R::IN_ORGANIZATION && crate::store::organizations::find(conn, org)?.is_none() {
                 return Err(AppError::NotFound(
                     "the token's organization does not exist yet: create it with POST /api/v1/organizations".into(),
                 ));
             }
-            let mut record = R::build(org.clone(), input, UtcTime::now())?;
-            record.created_by(&actor);
-            within_reach(conn, &org, reach, &scope, &[&record])?;
-            record.check(conn, None)?;
-            record.insert(conn)?;
-            record.record_history(conn, &actor, None, None)?;
-            audit_trail::record(conn, &actor, AuditAction::Create, None, Some(&record))?;
-            Ok(record)
+            create_in::<R>(conn, &writer, input)
         })
         .await?;
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("{}/{}", R::PATH, record.id())));
     Ok(record_response(builder, &record))
+}
+
+/// Creates a record inside the caller's transaction: builds it, checks the writer's reach
+/// and the integrity rules, stores it with its history and audits it.
+pub fn create_in<R: Resource>(
+    conn: &mut DbConnection,
+    writer: &Writer,
+    input: R::Create,
+) -> AppResult<R> {
+    let reach = writer.reach(R::KIND)?;
+    let org = &writer.organization_id;
+    let mut record = R::build(org.clone(), input, UtcTime::now())?;
+    record.created_by(&writer.actor);
+    within_reach(conn, org, reach, &writer.scope, &[&record])?;
+    record.check(conn, None)?;
+    record.insert(conn)?;
+    record.record_history(conn, &writer.actor, None, None)?;
+    audit_trail::record(
+        conn,
+        &writer.actor,
+        AuditAction::Create,
+        None,
+        Some(&record),
+    )?;
+    Ok(record)
 }
 
 pub async fn get<R: Resource>(store: &Store, caller: &Caller, id: Id) -> AppResult<HttpResponse> {
@@ -257,6 +320,22 @@ pub async fn get<R: Resource>(store: &Store, caller: &Caller, id: Id) -> AppResu
         })
         .await?;
     Ok(record_response(HttpResponse::Ok(), &record))
+}
+
+/// Whether the writer may write this stored record at all: its kind, and its scope unit.
+pub fn may_write<R: Resource>(
+    conn: &mut DbConnection,
+    writer: &Writer,
+    record: &R,
+) -> AppResult<()> {
+    let reach = writer.reach(R::KIND)?;
+    within_reach(
+        conn,
+        &writer.organization_id,
+        reach,
+        &writer.scope,
+        &[record],
+    )
 }
 
 /// For a role that writes only within its unit scope: every record the write touches
@@ -287,7 +366,7 @@ fn within_reach<R: Resource>(
 }
 
 /// The change a write makes to a stored record.
-enum Change<P> {
+pub enum Change<P> {
     Patch(P),
     Archive(bool),
 }
@@ -299,58 +378,80 @@ async fn change<R: Resource>(
     if_match: IfMatch,
     change: Change<R::Patch>,
 ) -> AppResult<HttpResponse> {
-    let reach = caller.write_reach(R::KIND)?;
-    let org = caller.organization_id.clone();
-    let actor = caller.actor();
-    let scope = caller.units.clone();
-    let record = store
-        .transaction(move |conn| {
-            let before =
-                R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
-            // Out of the caller's scope is 403 whatever the record's state, as for delete.
-            within_reach(conn, &org, reach, &scope, &[&before])?;
-            if_match.check(before.version())?;
-            before.writable(conn)?;
-            let mut record = before.clone();
-            let now = UtcTime::now();
-            let mut note = None;
-            let (action, archived_at) = match change {
-                Change::Patch(patch) => {
-                    if before.archived_at().is_some() {
-                        return Err(AppError::Conflict {
-                            detail: format!(
-                                "the {} is archived: unarchive it before changing it",
-                                R::KIND.noun()
-                            ),
-                            errors: vec![],
-                        });
-                    }
-                    note = R::revision_note(&patch);
-                    record.apply(patch)?;
-                    (AuditAction::Update, None)
-                }
-                Change::Archive(true) => (AuditAction::Archive, before.archived_at().or(Some(now))),
-                Change::Archive(false) => (AuditAction::Unarchive, None),
-            };
-            // Nor may the change move it out of the scope.
-            within_reach(conn, &org, reach, &scope, &[&record])?;
-            // Archiving and restoring change only visibility, so the integrity rules, which
-            // are about content and references, are checked for patches alone.
-            if action == AuditAction::Update {
-                record.check(conn, Some(&before))?;
-            }
-            record.mark_changed(now, archived_at);
-            if record.update(conn, before.version())? == 0 {
-                return Err(AppError::PreconditionFailed(
-                    "the record was changed by another request; read it again and retry".into(),
-                ));
-            }
-            record.record_history(conn, &actor, Some(&before), note)?;
-            audit_trail::record(conn, &actor, action, Some(&before), Some(&record))?;
-            Ok(record)
-        })
+    caller.write_reach(R::KIND)?;
+    let writer = Writer::of(caller);
+    let (record, _) = store
+        .transaction(move |conn| change_in::<R>(conn, &writer, &id, &if_match, change))
         .await?;
     Ok(record_response(HttpResponse::Ok(), &record))
+}
+
+/// Changes a stored record inside the caller's transaction, with the same checks, history
+/// and audit as `create_in`. A patch that leaves the record as it was writes nothing (the
+/// record keeps its version); the flag says whether anything was written.
+pub fn change_in<R: Resource>(
+    conn: &mut DbConnection,
+    writer: &Writer,
+    id: &Id,
+    if_match: &IfMatch,
+    change: Change<R::Patch>,
+) -> AppResult<(R, bool)> {
+    let reach = writer.reach(R::KIND)?;
+    let org = &writer.organization_id;
+    let scope = &writer.scope;
+    let before = R::find(conn, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
+    // Out of the caller's scope is 403 whatever the record's state, as for delete.
+    within_reach(conn, org, reach, scope, &[&before])?;
+    if_match.check(before.version())?;
+    before.writable(conn)?;
+    let mut record = before.clone();
+    let now = UtcTime::now();
+    let mut note = None;
+    let (action, archived_at) = match change {
+        Change::Patch(patch) => {
+            if before.archived_at().is_some() {
+                return Err(AppError::Conflict {
+                    detail: format!(
+                        "the {} is archived: unarchive it before changing it",
+                        R::KIND.noun()
+                    ),
+                    errors: vec![],
+                });
+            }
+            note = R::revision_note(&patch);
+            record.apply(patch)?;
+            (AuditAction::Update, None)
+        }
+        Change::Archive(true) => (AuditAction::Archive, before.archived_at().or(Some(now))),
+        Change::Archive(false) => (AuditAction::Unarchive, None),
+    };
+    // Nor may the change move it out of the scope.
+    within_reach(conn, org, reach, scope, &[&record])?;
+    // Archiving and restoring change only visibility, so the integrity rules, which
+    // are about content and references, are checked for patches alone.
+    if action == AuditAction::Update {
+        record.check(conn, Some(&before))?;
+        if same_content(&record, &before) {
+            return Ok((before, false));
+        }
+    }
+    record.mark_changed(now, archived_at);
+    if record.update(conn, before.version())? == 0 {
+        return Err(AppError::PreconditionFailed(
+            "the record was changed by another request; read it again and retry".into(),
+        ));
+    }
+    record.record_history(conn, &writer.actor, Some(&before), note)?;
+    audit_trail::record(conn, &writer.actor, action, Some(&before), Some(&record))?;
+    Ok((record, true))
+}
+
+/// Whether two states of a record read the same (a patch that changed nothing).
+fn same_content<R: Record>(a: &R, b: &R) -> bool {
+    match (serde_json::to_value(a), serde_json::to_value(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 pub async fn update<R: Resource>(

@@ -68,6 +68,39 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Like `transaction`, but always rolled back: what a dry run does.
+    pub async fn rolled_back<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| {
+            use diesel::connection::{AnsiTransactionManager, TransactionManager};
+            match conn {
+                DbConnection::Sqlite(inner) => {
+                    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+                }
+                DbConnection::Postgresql(inner) => {
+                    AnsiTransactionManager::begin_transaction(inner)?
+                }
+            }
+            let result = work(conn);
+            let rollback = match conn {
+                DbConnection::Sqlite(inner) => AnsiTransactionManager::rollback_transaction(inner),
+                DbConnection::Postgresql(inner) => {
+                    AnsiTransactionManager::rollback_transaction(inner)
+                }
+            };
+            if let Err(error) = rollback {
+                log::warn!("rollback failed: {error}");
+            }
+            result
+        })
+        .await
+    }
+}
+
 /// SQLite: writes begin with `BEGIN IMMEDIATE`, taking the write lock before the first read,
 /// so that a read-then-write transaction waits for another writer (busy_timeout) instead of
 /// failing with "database is locked" when that writer commits first.
@@ -112,7 +145,20 @@ pub trait Record: Sized + Clone + Send + serde::Serialize + 'static {
     fn delete(conn: &mut DbConnection, org: &Id, id: &Id) -> QueryResult<usize>;
 }
 
-/// Implements `Record` for a row type whose table has the common columns
+/// A record one organization owns among others of its kind, which other systems know by
+/// its `external_id` (bulk import and export).
+pub trait Owned: Record {
+    fn external_id(&self) -> Option<&str>;
+    fn find_by_external_id(
+        conn: &mut DbConnection,
+        org: &Id,
+        external_id: &str,
+    ) -> QueryResult<Option<Self>>;
+    /// All of an organization's records of this kind, archived included, in creation order.
+    fn all(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<Self>>;
+}
+
+/// Implements `Record` and `Owned` for a row type whose table has the common columns
 /// (`id`, `organization_id`, `archived_at`, `updated_at`, `version`).
 #[macro_export]
 macro_rules! impl_record {
@@ -186,6 +232,36 @@ macro_rules! impl_record {
                         .filter(t::id.eq(id)),
                 )
                 .execute(conn)
+            }
+        }
+
+        impl $crate::store::Owned for $row {
+            fn external_id(&self) -> Option<&str> {
+                self.external_id.as_deref()
+            }
+            fn find_by_external_id(
+                conn: &mut $crate::db::DbConnection,
+                org: &$crate::db::types::Id,
+                external_id: &str,
+            ) -> diesel::QueryResult<Option<Self>> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table::dsl as t;
+                t::$table
+                    .filter(t::organization_id.eq(org))
+                    .filter(t::external_id.eq(external_id))
+                    .first(conn)
+                    .optional()
+            }
+            fn all(
+                conn: &mut $crate::db::DbConnection,
+                org: &$crate::db::types::Id,
+            ) -> diesel::QueryResult<Vec<Self>> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table::dsl as t;
+                t::$table
+                    .filter(t::organization_id.eq(org))
+                    .order(t::id.asc())
+                    .load(conn)
             }
         }
     };

@@ -363,17 +363,24 @@ impl TestApp {
     /// Registers a second organization ("Gislaveds kommun", with a municipality code other
     /// than the test organization's) and returns its id.
     pub async fn another_organization(&self) -> String {
+        self.another_organization_named("Gislaveds kommun", "0662")
+            .await
+    }
+
+    /// Registers another organization with this name and municipality code (or, should
+    /// the test organization have that code, another one) and returns its id.
+    pub async fn another_organization_named(&self, name: &str, code: &str) -> String {
         let other = uuid::Uuid::new_v4().to_string();
-        let code = if code_for(&self.org) == "0662" {
+        let code = if code_for(&self.org) == code {
             "0665"
         } else {
-            "0662"
+            code
         };
         let created = self
             .post(
                 "/api/v1/organizations",
                 &self.token_for(&other, &["admin"]),
-                json!({"name": "Gislaveds kommun", "municipality_code": code}),
+                json!({"name": name, "municipality_code": code}),
             )
             .await
             .expect(201);
@@ -538,6 +545,7 @@ async fn service(store: &Store, verifier: Verifier) -> Call {
         idempotency_key_ttl: chrono::Duration::hours(
             malstyrning::config::DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS,
         ),
+        import_limit: 8 * 1024 * 1024,
     };
     let service = Rc::new(test::init_service(build_app(state)).await);
     Box::new(move |req| {
