@@ -1,8 +1,10 @@
 //! A work team's activity plan (aktivitetsplan): the source document's sheet, one per goal,
 //! with what the team does, who is responsible and when it is due; done activities struck
-//! through. Served as JSON and as CSV that a spreadsheet opens.
+//! through. Served as JSON and as CSV that a spreadsheet opens. The JSON takes `?expand=`
+//! (the goals' records and indicators, the team's key persons) and `?fields=` (which
+//! members of each activity line), so that a team's board is one request.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -10,15 +12,19 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
+use crate::api::extract::{CommaList, QueryParams};
+use crate::api::goal_tree::{contacts_in_role, indicators_by_goal};
 use crate::auth::Caller;
 use crate::db::types::Id;
+use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Action;
 use crate::store::activities::{self, Activity, ActivityStatus};
+use crate::store::contacts::{Contact, ContactRole};
 use crate::store::department_goals::DepartmentGoal;
-use crate::store::goals::Goal;
-use crate::store::units::{Unit, UnitKind};
+use crate::store::goals::{self, Goal};
+use crate::store::indicators::Indicator;
+use crate::store::units::{self, Unit, UnitKind};
 use crate::store::{Record, Store};
 use crate::text_enum;
 
@@ -35,7 +41,7 @@ pub struct PlanGoal {
     pub title: String,
 }
 
-/// One line of the plan.
+/// One line of the plan. With `fields=`, only the members named there (and `id`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanActivity {
     #[serde(flatten)]
@@ -51,6 +57,20 @@ pub struct PlanActivity {
 pub struct PlanSheet {
     pub goal: PlanGoal,
     pub activities: Vec<PlanActivity>,
+    /// With `expand=goal`: the overarching goal's record: the sheet's goal, or the goal its
+    /// department goal breaks down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub overarching_goal: Option<Goal>,
+    /// With `expand=goal`, on a department goal's sheet: the department goal's record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub department_goal: Option<DepartmentGoal>,
+    /// With `expand=indicators`: the indicators (not archived) of the sheet's goal or
+    /// department goal, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub indicators: Option<Vec<Indicator>>,
 }
 
 /// A team's activity plan, one sheet per goal it works on.
@@ -60,6 +80,11 @@ pub struct ActivityPlan {
     /// The day `overdue` was judged against.
     pub as_of: NaiveDate,
     pub sheets: Vec<PlanSheet>,
+    /// With `expand=contacts`: the key persons who serve the units above the team (its
+    /// administration, board or council), to ask about the goal work.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub contacts: Option<Vec<Contact>>,
 }
 
 /// Which part of the plan to read, and in which format.
@@ -74,6 +99,58 @@ pub struct ActivityPlanParams {
     /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
     #[param(inline)]
     pub format: Option<PlanFormat>,
+    /// Related records to include in the JSON plan, comma-separated (`expand=goal,indicators`):
+    /// `goal` (each sheet's goal records, in `overarching_goal` and `department_goal`),
+    /// `indicators` (each sheet's goal's indicators, in `indicators`), `contacts` (the key
+    /// persons serving the units above the team, in the plan's `contacts`). Each is loaded in
+    /// a fixed number of queries for the whole plan. Without it none of these members is
+    /// present. An unknown name is 400, and so is any with CSV.
+    #[serde(default)]
+    #[param(inline, value_type = Option<Vec<PlanExpand>>, style = Form, explode = false)]
+    pub expand: CommaList<PlanExpand>,
+    /// Which members of each activity line to return, comma-separated
+    /// (`fields=title,status,due_date,done`); `id` always comes along. Without it every
+    /// member. An unknown name is 400, and so is any with CSV (whose columns are fixed).
+    #[serde(default)]
+    #[param(inline, value_type = Option<Vec<PlanActivityField>>, style = Form, explode = false)]
+    pub fields: CommaList<PlanActivityField>,
+}
+
+text_enum! {
+    /// What `expand=` adds to the activity plan.
+    PlanExpand {
+        /// Each sheet's goal records, in `overarching_goal` and `department_goal`.
+        Goal => "goal",
+        /// Each sheet's goal's indicators, in `indicators`.
+        Indicators => "indicators",
+        /// The key persons serving the units above the team, in the plan's `contacts`.
+        Contacts => "contacts",
+    }
+}
+
+text_enum! {
+    /// A member of an activity line, for `fields=`.
+    PlanActivityField {
+        Id => "id",
+        OrganizationId => "organization_id",
+        TeamId => "team_id",
+        GoalId => "goal_id",
+        DepartmentGoalId => "department_goal_id",
+        Title => "title",
+        Description => "description",
+        Responsible => "responsible",
+        DueDate => "due_date",
+        Status => "status",
+        DoneOn => "done_on",
+        PredecessorId => "predecessor_id",
+        ExternalId => "external_id",
+        ArchivedAt => "archived_at",
+        CreatedAt => "created_at",
+        UpdatedAt => "updated_at",
+        Version => "version",
+        Done => "done",
+        Overdue => "overdue",
+    }
 }
 
 text_enum! {
@@ -84,7 +161,9 @@ text_enum! {
     }
 }
 
-/// A work team's activity plan, grouped by goal, as JSON or CSV.
+/// A work team's activity plan, grouped by goal, as JSON or CSV; the JSON with `expand=` the
+/// goals' records and indicators and the team's key persons, and with `fields=` only the
+/// activity members asked for.
 #[utoipa::path(
     tag = "activities",
     params(("id" = uuid::Uuid, Path, description = "The team's id"), ActivityPlanParams),
@@ -93,7 +172,7 @@ text_enum! {
             (ActivityPlan = "application/json"),
             (String = "text/csv", example = "\u{feff}Mål;Aktivitet;Beskrivning;Ansvarig;Klart när;Status;Utförd\r\n1 Invånarna ska känna sig trygga;Trygghetsvandring;;Arbetslagsledaren;2011-05-31;Klar;2011-05-20\r\n"),
         )),
-        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter: an unknown `expand` or `fields` name, or either with CSV", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -111,8 +190,22 @@ pub async fn get_activity_plan(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
-    let params = params.0;
+    let mut params = params.0;
+    let fields = std::mem::take(&mut params.fields);
     let csv = wants_csv(params.format, &req);
+    if csv {
+        for (name, given) in [
+            ("expand", !params.expand.is_empty()),
+            ("fields", !fields.is_empty()),
+        ] {
+            if given {
+                return Err(AppError::bad_request(
+                    name,
+                    "applies to the JSON plan only; the CSV has fixed columns",
+                ));
+            }
+        }
+    }
     let org = caller.organization_id.clone();
     let team_id = id.into_inner();
     let today = chrono::Utc::now().date_naive();
@@ -152,7 +245,7 @@ pub async fn get_activity_plan(
                     }
                 }
             }
-            Ok(assemble(
+            let mut plan = assemble(
                 team,
                 today,
                 rows,
@@ -160,7 +253,16 @@ pub async fn get_activity_plan(
                 &department_goals,
                 &board_codes,
                 &params,
-            ))
+            );
+            expand_plan(
+                conn,
+                &org,
+                &mut plan,
+                &params.expand,
+                goals,
+                department_goals,
+            )?;
+            Ok(plan)
         })
         .await?;
     if csv {
@@ -175,9 +277,110 @@ pub async fn get_activity_plan(
                 format!("attachment; filename=\"{}\"", sanitize_filename(&filename)),
             ))
             .body(to_csv(&plan)))
-    } else {
+    } else if fields.is_empty() {
         Ok(HttpResponse::Ok().json(plan))
+    } else {
+        Ok(HttpResponse::Ok().json(only_fields(&plan, &fields)?))
     }
+}
+
+/// Adds what `expand=` asked for, for all sheets at once: `goal` one query per plan period
+/// the department goals' overarching goals are in (one, unless the plan spans a roll-over),
+/// `indicators` one query, `contacts` two.
+fn expand_plan(
+    conn: &mut DbConnection,
+    org: &Id,
+    plan: &mut ActivityPlan,
+    expand: &CommaList<PlanExpand>,
+    goals: HashMap<Id, Goal>,
+    mut department_goals: HashMap<Id, DepartmentGoal>,
+) -> AppResult<()> {
+    if expand.contains(&PlanExpand::Indicators) {
+        let goal_ids: Vec<Id> = goals.keys().cloned().collect();
+        let department_ids: Vec<Id> = department_goals.keys().cloned().collect();
+        let mut by_goal = indicators_by_goal(conn, org, &goal_ids, &department_ids)?;
+        for sheet in &mut plan.sheets {
+            sheet.indicators = Some(by_goal.remove(&sheet.goal.id).unwrap_or_default());
+        }
+    }
+    if expand.contains(&PlanExpand::Goal) {
+        // The overarching goals of department goals whose goal has no sheet of its own.
+        let missing: HashSet<&Id> = department_goals
+            .values()
+            .map(|d| &d.goal_id)
+            .filter(|goal| !goals.contains_key(*goal))
+            .collect();
+        let plan_periods: HashSet<Id> = department_goals
+            .values()
+            .filter(|d| missing.contains(&d.goal_id))
+            .map(|d| d.plan_period_id.clone())
+            .collect();
+        let mut parents: HashMap<Id, Goal> = HashMap::new();
+        for plan_period in plan_periods {
+            for goal in goals::of_plan_period(conn, org, &plan_period, true)? {
+                if missing.contains(&goal.id) {
+                    parents.insert(goal.id.clone(), goal);
+                }
+            }
+        }
+        for sheet in &mut plan.sheets {
+            if let Some(department_goal) = department_goals.remove(&sheet.goal.id) {
+                let parent = &department_goal.goal_id;
+                sheet.overarching_goal = goals
+                    .get(parent)
+                    .cloned()
+                    .or_else(|| parents.get(parent).cloned());
+                sheet.department_goal = Some(department_goal);
+            } else {
+                sheet.overarching_goal = goals.get(&sheet.goal.id).cloned();
+            }
+        }
+    }
+    if expand.contains(&PlanExpand::Contacts) {
+        let edges = units::edges(conn, org)?;
+        let parents: HashMap<&Id, &Id> = edges
+            .iter()
+            .filter_map(|(unit, parent)| parent.as_ref().map(|p| (unit, p)))
+            .collect();
+        let mut above: HashSet<&Id> = HashSet::new();
+        let mut at = &plan.team.id;
+        while let Some(parent) = parents.get(at) {
+            if !above.insert(*parent) {
+                break;
+            }
+            at = parent;
+        }
+        let key_persons = contacts_in_role(conn, org, ContactRole::KeyPerson)?
+            .into_iter()
+            .filter(|c| c.unit_id.as_ref().is_some_and(|u| above.contains(u)))
+            .collect();
+        plan.contacts = Some(key_persons);
+    }
+    Ok(())
+}
+
+/// The plan as JSON with each activity line cut down to `id` and the fields asked for.
+fn only_fields(
+    plan: &ActivityPlan,
+    fields: &CommaList<PlanActivityField>,
+) -> AppResult<serde_json::Value> {
+    let mut value = serde_json::to_value(plan)
+        .map_err(|e| AppError::Internal(format!("the plan does not serialize: {e}")))?;
+    let keep = |name: &str| {
+        name == PlanActivityField::Id.as_str() || fields.0.iter().any(|f| f.as_str() == name)
+    };
+    if let Some(sheets) = value.get_mut("sheets").and_then(|s| s.as_array_mut()) {
+        for sheet in sheets {
+            if let Some(lines) = sheet.get_mut("activities").and_then(|a| a.as_array_mut()) {
+                for line in lines {
+                    if let Some(members) = line.as_object_mut() {
+                        members.retain(|name, _| keep(name));
+                    }
+                }
+            }
+        }
+    }
+    Ok(value)
 }
 
 fn wants_csv(format: Option<PlanFormat>, req: &HttpRequest) -> bool {
@@ -273,6 +476,9 @@ fn assemble(
                 PlanSheet {
                     goal,
                     activities: vec![line],
+                    overarching_goal: None,
+                    department_goal: None,
+                    indicators: None,
                 },
             )),
         }
@@ -282,6 +488,7 @@ fn assemble(
         team,
         as_of: today,
         sheets: sheets.into_iter().map(|(_, _, _, sheet)| sheet).collect(),
+        contacts: None,
     }
 }
 

@@ -6,7 +6,8 @@ use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::{Deserialize, Deserializer};
 use std::future::{ready, Ready};
 
 use crate::error::{AppError, FieldError};
@@ -140,6 +141,43 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
                     AppError::bad_request(&field, message)
                 }),
         )
+    }
+}
+
+/// A query parameter naming several values, comma-separated (`?expand=indicators,status`:
+/// OpenAPI style `form` with `explode: false`). Each name must be one of `T`'s; an unknown
+/// one fails `QueryParams`, a 400 naming the parameter and listing the allowed values.
+/// Absent or empty is the empty list; a name given twice counts once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommaList<T>(pub Vec<T>);
+
+impl<T> Default for CommaList<T> {
+    fn default() -> Self {
+        CommaList(Vec::new())
+    }
+}
+
+impl<T: PartialEq> CommaList<T> {
+    pub fn contains(&self, value: &T) -> bool {
+        self.0.contains(value)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de, T: DeserializeOwned + PartialEq> Deserialize<'de> for CommaList<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let mut values = Vec::new();
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let value = T::deserialize(IntoDeserializer::<D::Error>::into_deserializer(name))?;
+            if !values.contains(&value) {
+                values.push(value);
+            }
+        }
+        Ok(CommaList(values))
     }
 }
 

@@ -264,7 +264,8 @@ pub struct StatusReport {
     pub activities: ActivityCounts,
 }
 
-const INTERNAL: &[FollowUpState] = &[FollowUpState::Approved, FollowUpState::Published];
+/// The follow-ups whose assessment overrides a computed status in the internal reads.
+pub const INTERNAL: &[FollowUpState] = &[FollowUpState::Approved, FollowUpState::Published];
 
 /// An indicator's status for a reporting period: its latest value on or before the period's
 /// last day against the targets that apply, with the rule and values.

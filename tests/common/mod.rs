@@ -348,6 +348,17 @@ impl TestApp {
             .await
     }
 
+    /// Every item of a list that fits one page of 500 (asserted).
+    pub async fn items(&self, path: &str, token: &str) -> Vec<Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let page = self
+            .get(&format!("{path}{separator}limit=500"), token)
+            .await
+            .expect(200);
+        assert!(page["next_cursor"].is_null(), "{path} fits one page");
+        page["items"].as_array().cloned().expect("items")
+    }
+
     /// Creates a record as admin and returns its id.
     pub async fn create(&self, path: &str, body: Value) -> String {
         let response = self.post(path, &self.admin(), body).await;
