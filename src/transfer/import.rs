@@ -67,6 +67,12 @@ pub fn import(
             "the organization does not exist yet: create it with POST /api/v1/organizations".into(),
         ));
     }
+    if let DbConnection::Postgresql(pg) = conn {
+        // The tables grow as the import writes; a plan PostgreSQL cached for them while they
+        // were small (a sequential scan) would make every lookup slower than the last.
+        use diesel::connection::SimpleConnection;
+        pg.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
+    }
     let mut importer = Importer {
         writer,
         default_type: options.row_type,
