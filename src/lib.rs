@@ -3,6 +3,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod bench_data;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -31,7 +31,15 @@ enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo organisation (Värnamo, municipality code 0683); running it again changes nothing.
-    Demo,
+    Demo {
+        /// Instead, generate N benchmark municipalities of Värnamo's size (codes 3001, 3002, …;
+        /// each about 13 600 rows: 12 boards, 400 teams, 60 department goals, 10 000
+        /// activities, 200 indicators with 10 years of values, follow-ups for 3 years). Those
+        /// already present are skipped, so a larger N adds the missing ones. Benchmark data:
+        /// written directly, without audit entries or changes in the change feed.
+        #[arg(long, value_name = "N")]
+        scale: Option<usize>,
+    },
     /// Print a signed token for local use (HS256 with JWT_SECRET or the development secret).
     Token {
         /// The organization: its id, or its municipality code (e.g. 0683) when it is in the database.
@@ -146,9 +154,20 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("applied {} migration(s)", applied.len());
             Ok(())
         }
-        Command::Demo => {
+        Command::Demo { scale: None } => {
             let pool = open_database()?;
             load_demo(&pool)
+        }
+        Command::Demo { scale: Some(count) } => {
+            let pool = open_database()?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let size = malstyrning::bench_data::Size::MUNICIPALITY;
+            let summary = malstyrning::bench_data::generate(&mut conn, count, &size, |line| {
+                println!("{line}")
+            })
+            .map_err(|e| format!("cannot generate the benchmark data: {e}"))?;
+            println!("{summary}");
+            Ok(())
         }
         Command::Token {
             org,
