@@ -11,7 +11,7 @@
 #                                    $BENCH_CONNECTIONS (64) and $BENCH_THREADS (2) for wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-COMMAND="bench/run.sh $*"
+COMMAND="bench/run.sh${*:+ $*}"
 SECONDS_PER_RUN=${1:-10}
 ROWS=${2:-100000}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
