@@ -40,6 +40,10 @@ pub struct Config {
     pub change_retention_days: i64,
     /// How long an `Idempotency-Key` and its answer are kept.
     pub idempotency_key_ttl: chrono::Duration,
+    /// The answer cache (`CACHE_MB`, `CACHE_TTL_SECONDS`) and how often it looks for
+    /// writes made elsewhere (`CACHE_SYNC_MS`).
+    pub cache: crate::cache::ResponseCache,
+    pub cache_sync: std::time::Duration,
 }
 
 impl Config {
@@ -73,6 +77,16 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            cache: crate::cache::ResponseCache::new(
+                parse_var("CACHE_MB", crate::cache::DEFAULT_CACHE_MB)? * 1024 * 1024,
+                std::time::Duration::from_secs(parse_var(
+                    "CACHE_TTL_SECONDS",
+                    crate::cache::DEFAULT_CACHE_TTL_SECONDS,
+                )?),
+            ),
+            cache_sync: std::time::Duration::from_millis(
+                parse_var("CACHE_SYNC_MS", crate::cache::DEFAULT_CACHE_SYNC_MS)?.max(10),
+            ),
             workers: var("WORKERS")
                 .map(|w| {
                     w.parse()

@@ -4,6 +4,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod bench_data;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -228,9 +228,7 @@ fn kolada_import(file: &str, org: Option<&str>, dry_run: bool, json: bool) -> Re
     } else {
         bytes = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
     }
-    let store = Store {
-        pool: open_database()?,
-    };
+    let store = Store::new(open_database()?);
     let report = actix_web::rt::System::new().block_on(malstyrning::kolada::import_file(
         &store, &bytes, org, dry_run,
     ))?;
@@ -279,9 +277,7 @@ fn bulk_import(
     let org = resolve_org(org)?
         .parse()
         .map_err(|_| "not an organization id")?;
-    let store = Store {
-        pool: open_database()?,
-    };
+    let store = Store::new(open_database()?);
     let started = std::time::Instant::now();
     let progress = move |rows: u64| {
         if rows.is_multiple_of(10_000) {
@@ -385,7 +381,10 @@ fn serve(demo: bool) -> Result<(), String> {
     if demo {
         load_demo(&pool)?;
     }
-    let state_store = Store { pool };
+    let state_store = Store {
+        pool,
+        cache: config.cache.clone(),
+    };
     let state = AppState {
         store: state_store.clone(),
         verifier: config.verifier.clone(),
@@ -398,16 +397,21 @@ fn serve(demo: bool) -> Result<(), String> {
     let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))
         .bind(&config.bind_addr)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?
-        .shutdown_timeout(30);
+        .shutdown_timeout(30)
+        // A blocking thread per pooled connection is all that can work at once; more only
+        // wait for a connection, each holding a stack and a malloc arena.
+        .worker_max_blocking_threads(config.pool_size as usize);
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
     let store = state_store.clone();
     let retention_days = config.change_retention_days;
+    let cache_sync = config.cache_sync;
     // actix-web stops accepting on SIGTERM/SIGINT and lets running requests finish.
     actix_web::rt::System::new()
         .block_on(async move {
             actix_web::rt::spawn(malstyrning::webhooks::run(store.clone()));
+            actix_web::rt::spawn(malstyrning::cache::sync_every(store.clone(), cache_sync));
             actix_web::rt::spawn(prune_hourly(store, retention_days));
             server.run().await
         })

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::extract::{CommaList, QueryParams};
 use crate::api::goal_tree::{contacts_in_role, indicators_by_goal};
 use crate::auth::Caller;
+use crate::cache::Cached;
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -209,62 +210,66 @@ pub async fn get_activity_plan(
     let org = caller.organization_id.clone();
     let team_id = id.into_inner();
     let today = chrono::Utc::now().date_naive();
-    let plan = store
-        .run(move |conn| {
-            let team =
-                Unit::find(conn, &org, &team_id)?.ok_or_else(|| AppError::not_found("unit"))?;
-            if team.kind != UnitKind::Team {
-                return Err(AppError::invalid(
-                    "id",
-                    format!("{} is a {}, not a work team", team.name, team.kind),
-                ));
-            }
-            let rows = activities::plan_of_team(conn, &org, &team_id)?;
-            let mut goals: HashMap<Id, Goal> = HashMap::new();
-            let mut department_goals: HashMap<Id, DepartmentGoal> = HashMap::new();
-            let mut board_codes: HashMap<Id, String> = HashMap::new();
-            for activity in &rows {
-                if let Some(goal) = &activity.goal_id {
-                    if !goals.contains_key(goal) {
-                        if let Some(found) = Goal::find(conn, &org, goal)? {
-                            goals.insert(goal.clone(), found);
-                        }
-                    }
-                }
-                if let Some(goal) = &activity.department_goal_id {
-                    if !department_goals.contains_key(goal) {
-                        if let Some(found) = DepartmentGoal::find(conn, &org, goal)? {
-                            if !board_codes.contains_key(&found.owner_unit_id) {
-                                let code = Unit::find(conn, &org, &found.owner_unit_id)?
-                                    .map(|u| u.short_code.unwrap_or(u.name))
-                                    .unwrap_or_default();
-                                board_codes.insert(found.owner_unit_id.clone(), code);
-                            }
-                            department_goals.insert(goal.clone(), found);
-                        }
+    let key = format!("units/{team_id}/activity-plan?{params:?}");
+    let cache_org = org.clone();
+    let plan = store.run(move |conn| {
+        let team = Unit::find(conn, &org, &team_id)?.ok_or_else(|| AppError::not_found("unit"))?;
+        if team.kind != UnitKind::Team {
+            return Err(AppError::invalid(
+                "id",
+                format!("{} is a {}, not a work team", team.name, team.kind),
+            ));
+        }
+        let rows = activities::plan_of_team(conn, &org, &team_id)?;
+        let mut goals: HashMap<Id, Goal> = HashMap::new();
+        let mut department_goals: HashMap<Id, DepartmentGoal> = HashMap::new();
+        let mut board_codes: HashMap<Id, String> = HashMap::new();
+        for activity in &rows {
+            if let Some(goal) = &activity.goal_id {
+                if !goals.contains_key(goal) {
+                    if let Some(found) = Goal::find(conn, &org, goal)? {
+                        goals.insert(goal.clone(), found);
                     }
                 }
             }
-            let mut plan = assemble(
-                team,
-                today,
-                rows,
-                &goals,
-                &department_goals,
-                &board_codes,
-                &params,
-            );
-            expand_plan(
-                conn,
-                &org,
-                &mut plan,
-                &params.expand,
-                goals,
-                department_goals,
-            )?;
-            Ok(plan)
-        })
-        .await?;
+            if let Some(goal) = &activity.department_goal_id {
+                if !department_goals.contains_key(goal) {
+                    if let Some(found) = DepartmentGoal::find(conn, &org, goal)? {
+                        if !board_codes.contains_key(&found.owner_unit_id) {
+                            let code = Unit::find(conn, &org, &found.owner_unit_id)?
+                                .map(|u| u.short_code.unwrap_or(u.name))
+                                .unwrap_or_default();
+                            board_codes.insert(found.owner_unit_id.clone(), code);
+                        }
+                        department_goals.insert(goal.clone(), found);
+                    }
+                }
+            }
+        }
+        let mut plan = assemble(
+            team,
+            today,
+            rows,
+            &goals,
+            &department_goals,
+            &board_codes,
+            &params,
+        );
+        expand_plan(
+            conn,
+            &org,
+            &mut plan,
+            &params.expand,
+            goals,
+            department_goals,
+        )?;
+        Ok(plan)
+    });
+    if !csv && fields.is_empty() {
+        let fill = async { Cached::json(&plan.await?) };
+        return Ok(store.cache.serve(&cache_org, &key, fill).await?.response());
+    }
+    let plan = plan.await?;
     if csv {
         let filename = format!(
             "aktivitetsplan-{}.csv",
@@ -277,8 +282,6 @@ pub async fn get_activity_plan(
                 format!("attachment; filename=\"{}\"", sanitize_filename(&filename)),
             ))
             .body(to_csv(&plan)))
-    } else if fields.is_empty() {
-        Ok(HttpResponse::Ok().json(plan))
     } else {
         Ok(HttpResponse::Ok().json(only_fields(&plan, &fields)?))
     }

@@ -15,6 +15,7 @@ use crate::api::revisions::as_in_force;
 use crate::api::status::{Cycle, StatusReport, INTERNAL};
 use crate::api::MAX_LIMIT;
 use crate::auth::Caller;
+use crate::cache::Cached;
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -248,103 +249,105 @@ pub async fn get_goal_tree(
         }
     };
     let today = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let tree = store
-        .run(move |conn| {
-            let plan_period = PlanPeriod::find(conn, &org, &plan_period_id)?
-                .ok_or_else(|| AppError::not_found("plan period"))?;
-            let mut vision = visions::for_plan_period(conn, &org, &plan_period_id)?
-                .filter(|v| v.archived_at.is_none());
-            let perspective_rows = perspectives::of_plan_period(conn, &org, &plan_period_id)?;
-            let mut goal_rows = goals::of_plan_period(conn, &org, &plan_period_id, false)?;
-            let mut department_rows =
-                department_goals::of_plan_period(conn, &org, &plan_period_id, false)?;
-            if let Some(day) = as_of {
-                vision = as_in_force(conn, &org, vision.into_iter().collect(), day)?.pop();
-                goal_rows = as_in_force(conn, &org, goal_rows, day)?;
-                goal_rows.sort_by_key(|g| g.number);
-                department_rows = as_in_force(conn, &org, department_rows, day)?;
-                department_rows.sort_by(|a, b| {
-                    (&a.owner_unit_id, a.number).cmp(&(&b.owner_unit_id, b.number))
-                });
+    let key = format!(
+        "goal-tree/{plan_period_id}?as_of={as_of:?}&expand={expand:?}&status={status_period:?}"
+    );
+    let cache_org = org.clone();
+    let tree = store.run(move |conn| {
+        let plan_period = PlanPeriod::find(conn, &org, &plan_period_id)?
+            .ok_or_else(|| AppError::not_found("plan period"))?;
+        let mut vision = visions::for_plan_period(conn, &org, &plan_period_id)?
+            .filter(|v| v.archived_at.is_none());
+        let perspective_rows = perspectives::of_plan_period(conn, &org, &plan_period_id)?;
+        let mut goal_rows = goals::of_plan_period(conn, &org, &plan_period_id, false)?;
+        let mut department_rows =
+            department_goals::of_plan_period(conn, &org, &plan_period_id, false)?;
+        if let Some(day) = as_of {
+            vision = as_in_force(conn, &org, vision.into_iter().collect(), day)?.pop();
+            goal_rows = as_in_force(conn, &org, goal_rows, day)?;
+            goal_rows.sort_by_key(|g| g.number);
+            department_rows = as_in_force(conn, &org, department_rows, day)?;
+            department_rows
+                .sort_by(|a, b| (&a.owner_unit_id, a.number).cmp(&(&b.owner_unit_id, b.number)));
+        }
+        let goal_ids: Vec<Id> = goal_rows.iter().map(|g| g.id.clone()).collect();
+        let department_ids: Vec<Id> = department_rows.iter().map(|g| g.id.clone()).collect();
+        let mut counts: HashMap<Id, ActivityCounts> = HashMap::new();
+        for (goal, department_goal, status, due) in
+            activities::facts_for_goals(conn, &org, &goal_ids, &department_ids)?
+        {
+            if let Some(key) = goal.or(department_goal) {
+                counts.entry(key).or_default().add(status, due, today);
             }
-            let goal_ids: Vec<Id> = goal_rows.iter().map(|g| g.id.clone()).collect();
-            let department_ids: Vec<Id> = department_rows.iter().map(|g| g.id.clone()).collect();
-            let mut counts: HashMap<Id, ActivityCounts> = HashMap::new();
-            for (goal, department_goal, status, due) in
-                activities::facts_for_goals(conn, &org, &goal_ids, &department_ids)?
-            {
-                if let Some(key) = goal.or(department_goal) {
-                    counts.entry(key).or_default().add(status, due, today);
-                }
-            }
-            let mut extra = Expansions::load(
-                conn,
-                &org,
-                &expand,
-                &plan_period_id,
-                status_period.as_ref(),
-                (&goal_rows, &department_rows),
-            )?;
-            let count_of = |id: &Id| counts.get(id).copied().unwrap_or_default();
-            let mut department_by_goal: HashMap<Id, Vec<DepartmentGoalNode>> = HashMap::new();
-            for department_goal in department_rows {
-                let activities = count_of(department_goal.id());
-                let node = DepartmentGoalNode {
-                    owner_unit: extra.owner_of(&department_goal.owner_unit_id),
-                    indicators: extra.indicators_of(&department_goal.id),
-                    status: extra.status_of(&department_goal.id),
-                    department_goal,
+        }
+        let mut extra = Expansions::load(
+            conn,
+            &org,
+            &expand,
+            &plan_period_id,
+            status_period.as_ref(),
+            (&goal_rows, &department_rows),
+        )?;
+        let count_of = |id: &Id| counts.get(id).copied().unwrap_or_default();
+        let mut department_by_goal: HashMap<Id, Vec<DepartmentGoalNode>> = HashMap::new();
+        for department_goal in department_rows {
+            let activities = count_of(department_goal.id());
+            let node = DepartmentGoalNode {
+                owner_unit: extra.owner_of(&department_goal.owner_unit_id),
+                indicators: extra.indicators_of(&department_goal.id),
+                status: extra.status_of(&department_goal.id),
+                department_goal,
+                activities,
+            };
+            department_by_goal
+                .entry(node.department_goal.goal_id.clone())
+                .or_default()
+                .push(node);
+        }
+        let mut goals_by_perspective: HashMap<Id, Vec<GoalNode>> = HashMap::new();
+        for goal in goal_rows {
+            let department_goals = department_by_goal.remove(&goal.id).unwrap_or_default();
+            let activities = count_of(&goal.id);
+            let activities_with_department_goals = department_goals
+                .iter()
+                .fold(activities, |sum, node| sum.plus(&node.activities));
+            goals_by_perspective
+                .entry(goal.perspective_id.clone())
+                .or_default()
+                .push(GoalNode {
+                    owner_unit: extra.owner_of(&goal.owner_unit_id),
+                    indicators: extra.indicators_of(&goal.id),
+                    status: extra.status_of(&goal.id),
+                    goal,
                     activities,
-                };
-                department_by_goal
-                    .entry(node.department_goal.goal_id.clone())
-                    .or_default()
-                    .push(node);
-            }
-            let mut goals_by_perspective: HashMap<Id, Vec<GoalNode>> = HashMap::new();
-            for goal in goal_rows {
-                let department_goals = department_by_goal.remove(&goal.id).unwrap_or_default();
-                let activities = count_of(&goal.id);
-                let activities_with_department_goals = department_goals
-                    .iter()
-                    .fold(activities, |sum, node| sum.plus(&node.activities));
-                goals_by_perspective
-                    .entry(goal.perspective_id.clone())
-                    .or_default()
-                    .push(GoalNode {
-                        owner_unit: extra.owner_of(&goal.owner_unit_id),
-                        indicators: extra.indicators_of(&goal.id),
-                        status: extra.status_of(&goal.id),
-                        goal,
-                        activities,
-                        activities_with_department_goals,
-                        department_goals,
-                    });
-            }
-            let perspectives = perspective_rows
-                .into_iter()
-                .map(|perspective| {
-                    let goals = goals_by_perspective
-                        .remove(&perspective.id)
-                        .unwrap_or_default();
-                    PerspectiveNode {
-                        contacts: extra.contacts_of(&perspective.id),
-                        perspective,
-                        goals,
-                    }
-                })
-                .collect();
-            Ok(GoalTree {
-                plan_period,
-                vision,
-                perspectives,
-                as_of: today,
-                reporting_period_id: status_period,
-                contacts: extra.steering_group_lead.take(),
+                    activities_with_department_goals,
+                    department_goals,
+                });
+        }
+        let perspectives = perspective_rows
+            .into_iter()
+            .map(|perspective| {
+                let goals = goals_by_perspective
+                    .remove(&perspective.id)
+                    .unwrap_or_default();
+                PerspectiveNode {
+                    contacts: extra.contacts_of(&perspective.id),
+                    perspective,
+                    goals,
+                }
             })
+            .collect();
+        Ok(GoalTree {
+            plan_period,
+            vision,
+            perspectives,
+            as_of: today,
+            reporting_period_id: status_period,
+            contacts: extra.steering_group_lead.take(),
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(tree))
+    });
+    let fill = async { Cached::json(&tree.await?) };
+    Ok(store.cache.serve(&cache_org, &key, fill).await?.response())
 }
 
 /// What `expand=` asked for, loaded for the whole tree at once: a fixed number of queries

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{IfNoneMatch, QueryParams};
+use crate::cache::Cached;
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -265,35 +266,34 @@ fn adopted_goals(
         .collect())
 }
 
-/// A public answer: `Cache-Control` and a strong `ETag` of the body; 304 without a body
-/// when the client already holds it.
-fn cached<T: Serialize>(if_none_match: &IfNoneMatch, body: &T) -> AppResult<HttpResponse> {
-    let bytes = serde_json::to_vec(body)
-        .map_err(|e| AppError::Internal(format!("a public answer did not serialize: {e}")))?;
-    let digest = Sha256::digest(&bytes);
+/// A public answer: `Cache-Control` and a strong `ETag` of the body.
+fn public_answer<T: Serialize>(body: &T) -> AppResult<Cached> {
+    let mut answer = Cached::json(body)?;
+    let digest = Sha256::digest(&answer.body);
     let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    let etag = format!("\"{hex}\"");
-    let unchanged = if_none_match.matches(&etag);
-    let mut response = if unchanged {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL));
-    Ok(if unchanged {
-        response.finish()
-    } else {
-        response.content_type("application/json").body(bytes)
-    })
+    answer.etag = Some(format!("\"{hex}\""));
+    answer.cache_control = Some(CACHE_CONTROL);
+    Ok(answer)
 }
 
-/// A public read: `read` runs for the organization with this code (404 when there is none),
-/// and its result is answered with `cached`.
+/// The answer, or 304 without a body when the client already holds it.
+fn respond(if_none_match: &IfNoneMatch, answer: &Cached) -> HttpResponse {
+    match &answer.etag {
+        Some(etag) if if_none_match.matches(etag) => HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag.as_str()))
+            .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+            .finish(),
+        _ => answer.response(),
+    }
+}
+
+/// A public read: `read` runs for the organization with this code (404 when there is none).
+/// Once the code's organization is known its answer is kept in the answer cache under
+/// `key`; it is answered with an `ETag`.
 pub(crate) async fn answer<T, F>(
     store: &Store,
     code: String,
+    key: String,
     if_none_match: &IfNoneMatch,
     read: F,
 ) -> AppResult<HttpResponse>
@@ -301,13 +301,30 @@ where
     T: Serialize + Send + 'static,
     F: FnOnce(&mut DbConnection, Organization) -> AppResult<T> + Send + 'static,
 {
-    let body = store
-        .run(move |conn| {
-            let org = organization(conn, &code)?;
-            read(conn, org)
-        })
-        .await?;
-    cached(if_none_match, &body)
+    let known = store.cache.organization_of(&code);
+    let cache = store.cache.clone();
+    let expected = known.clone();
+    let fill = store.run(move |conn| {
+        let org = organization(conn, &code)?;
+        if expected.as_ref() != Some(&org.id) {
+            // The code names another organization than before: keep nothing this time.
+            cache.remember_code(&code, &org.id);
+            if let Some(before) = &expected {
+                cache.invalidate(before);
+            }
+        }
+        public_answer(&read(conn, org)?)
+    });
+    let answer = match known {
+        Some(org) => {
+            store
+                .cache
+                .serve(&org, &format!("public/{key}"), fill)
+                .await?
+        }
+        None => fill.await?,
+    };
+    Ok(respond(if_none_match, &answer))
 }
 
 /// A municipality's public face: name, code and the plan periods with anything adopted.
@@ -335,17 +352,23 @@ pub async fn get_public_organization(
     code: web::Path<String>,
     if_none_match: IfNoneMatch,
 ) -> AppResult<HttpResponse> {
-    answer(&store, code.into_inner(), &if_none_match, |conn, org| {
-        let plan_periods = plan_periods::public(conn, &org.id)?
-            .into_iter()
-            .map(PublicPlanPeriod::from)
-            .collect();
-        Ok(PublicOrganization {
-            name: org.name,
-            municipality_code: org.municipality_code,
-            plan_periods,
-        })
-    })
+    answer(
+        &store,
+        code.into_inner(),
+        "organization".into(),
+        &if_none_match,
+        |conn, org| {
+            let plan_periods = plan_periods::public(conn, &org.id)?
+                .into_iter()
+                .map(PublicPlanPeriod::from)
+                .collect();
+            Ok(PublicOrganization {
+                name: org.name,
+                municipality_code: org.municipality_code,
+                plan_periods,
+            })
+        },
+    )
     .await
 }
 
@@ -381,6 +404,7 @@ pub async fn get_public_goal_tree(
     answer(
         &store,
         code.into_inner(),
+        format!("goal-tree?{requested:?}"),
         &if_none_match,
         move |conn, org| {
             let period = plan_period(conn, &org.id, requested)?;
@@ -452,6 +476,7 @@ pub async fn list_public_goals(
     answer(
         &store,
         code.into_inner(),
+        format!("goals?{requested:?}"),
         &if_none_match,
         move |conn, org| {
             let period = plan_period(conn, &org.id, requested)?;
@@ -493,18 +518,24 @@ pub async fn get_public_goal(
     if_none_match: IfNoneMatch,
 ) -> AppResult<HttpResponse> {
     let (code, id) = path.into_inner();
-    answer(&store, code, &if_none_match, move |conn, org| {
-        let not_found = || AppError::NotFound("no adopted goal with that id here".into());
-        let goal = Goal::find(conn, &org.id, &id)?
-            .filter(|g| is_public(g.state, g.archived_at.is_some()))
-            .ok_or_else(not_found)?;
-        PlanPeriod::find(conn, &org.id, &goal.plan_period_id)?
-            .filter(|p| p.archived_at.is_none())
-            .ok_or_else(not_found)?;
-        adopted_goals(conn, &org.id, &goal.plan_period_id)?
-            .into_iter()
-            .find(|g| g.id == id)
-            .ok_or_else(not_found)
-    })
+    answer(
+        &store,
+        code,
+        format!("goals/{id}"),
+        &if_none_match,
+        move |conn, org| {
+            let not_found = || AppError::NotFound("no adopted goal with that id here".into());
+            let goal = Goal::find(conn, &org.id, &id)?
+                .filter(|g| is_public(g.state, g.archived_at.is_some()))
+                .ok_or_else(not_found)?;
+            PlanPeriod::find(conn, &org.id, &goal.plan_period_id)?
+                .filter(|p| p.archived_at.is_none())
+                .ok_or_else(not_found)?;
+            adopted_goals(conn, &org.id, &goal.plan_period_id)?
+                .into_iter()
+                .find(|g| g.id == id)
+                .ok_or_else(not_found)
+        },
+    )
     .await
 }

@@ -144,6 +144,7 @@ pub async fn list_public_indicators(
     answer(
         &store,
         code.into_inner(),
+        format!("indicators?{requested:?}"),
         &if_none_match,
         move |conn, org| {
             let period = plan_period(conn, &org.id, requested)?;
@@ -238,6 +239,7 @@ pub async fn list_public_reporting_periods(
     answer(
         &store,
         code.into_inner(),
+        format!("reporting-periods?{requested:?}"),
         &if_none_match,
         move |conn, org| {
             let period = plan_period(conn, &org.id, requested)?;
@@ -281,35 +283,42 @@ pub async fn get_public_results(
     if_none_match: IfNoneMatch,
 ) -> AppResult<HttpResponse> {
     let (code, id) = path.into_inner();
-    answer(&store, code, &if_none_match, move |conn, org| {
-        let not_found = || AppError::NotFound("no such reporting period here".into());
-        let period = ReportingPeriod::find(conn, &org.id, &id)?
-            .filter(|p| p.archived_at.is_none())
-            .ok_or_else(not_found)?;
-        // The reporting period's plan period must itself be public.
-        plan_period(conn, &org.id, Some(period.plan_period_id.clone())).map_err(|_| not_found())?;
-        let cycle = Cycle::load(conn, &org.id, &period.id, PUBLISHED)?.adopted_only();
-        let goals = cycle.goals.iter().map(|g| cycle.goal_report(g)).collect();
-        let follow_ups = cycle
-            .follow_ups
-            .iter()
-            .filter(|f| f.state == FollowUpState::Published)
-            .map(|f| PublicFollowUp {
-                id: f.id.clone(),
-                goal_id: f.goal_id.clone(),
-                department_goal_id: f.department_goal_id.clone(),
-                assessment: f.assessment,
-                analysis: f.analysis.clone(),
-                planned_measures: f.planned_measures.clone(),
-                proposed_revision: f.proposed_revision.clone(),
-                published_at: f.published_at,
+    answer(
+        &store,
+        code,
+        format!("reporting-periods/{id}/results"),
+        &if_none_match,
+        move |conn, org| {
+            let not_found = || AppError::NotFound("no such reporting period here".into());
+            let period = ReportingPeriod::find(conn, &org.id, &id)?
+                .filter(|p| p.archived_at.is_none())
+                .ok_or_else(not_found)?;
+            // The reporting period's plan period must itself be public.
+            plan_period(conn, &org.id, Some(period.plan_period_id.clone()))
+                .map_err(|_| not_found())?;
+            let cycle = Cycle::load(conn, &org.id, &period.id, PUBLISHED)?.adopted_only();
+            let goals = cycle.goals.iter().map(|g| cycle.goal_report(g)).collect();
+            let follow_ups = cycle
+                .follow_ups
+                .iter()
+                .filter(|f| f.state == FollowUpState::Published)
+                .map(|f| PublicFollowUp {
+                    id: f.id.clone(),
+                    goal_id: f.goal_id.clone(),
+                    department_goal_id: f.department_goal_id.clone(),
+                    assessment: f.assessment,
+                    analysis: f.analysis.clone(),
+                    planned_measures: f.planned_measures.clone(),
+                    proposed_revision: f.proposed_revision.clone(),
+                    published_at: f.published_at,
+                })
+                .collect();
+            Ok(PublicResults {
+                reporting_period: period.into(),
+                goals,
+                follow_ups,
             })
-            .collect();
-        Ok(PublicResults {
-            reporting_period: period.into(),
-            goals,
-            follow_ups,
-        })
-    })
+        },
+    )
     .await
 }

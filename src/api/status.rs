@@ -14,6 +14,7 @@ use crate::api::extract::QueryParams;
 use crate::api::goal_tree::ActivityCounts;
 use crate::api::indicators::{as_decided_on, decided_for, target_revisions};
 use crate::auth::Caller;
+use crate::cache::Cached;
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -607,13 +608,14 @@ pub async fn cycle_overview(
     let org = caller.organization_id.clone();
     let id = id.into_inner();
     let today = chrono::Utc::now().date_naive();
-    let overview = store
-        .run(move |conn| {
-            let cycle = Cycle::load(conn, &org, &id, INTERNAL)?;
-            overview_of(conn, &org, cycle, today)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(overview))
+    let key = format!("reporting-periods/{id}/overview");
+    let cache_org = org.clone();
+    let overview = store.run(move |conn| {
+        let cycle = Cycle::load(conn, &org, &id, INTERNAL)?;
+        overview_of(conn, &org, cycle, today)
+    });
+    let fill = async { Cached::json(&overview.await?) };
+    Ok(store.cache.serve(&cache_org, &key, fill).await?.response())
 }
 
 fn overview_of(

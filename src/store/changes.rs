@@ -89,6 +89,7 @@ pub fn append(
             .bind::<diesel::sql_types::Text, _>(org.as_str())
             .execute(pg)?;
     }
+    crate::cache::touched(org);
     diesel::insert_into(changes::table)
         .values(NewChange {
             organization_id: org,

@@ -25,6 +25,7 @@ pub mod webhooks;
 use actix_web::web;
 use diesel::QueryResult;
 
+use crate::cache::ResponseCache;
 use crate::db::types::{Id, UtcTime};
 use crate::db::{DbConnection, Pool};
 use crate::error::{AppError, AppResult};
@@ -34,9 +35,18 @@ use crate::rules::permissions::Kind;
 #[derive(Clone)]
 pub struct Store {
     pub pool: Pool,
+    /// Answers of reads, dropped by every write of their organization.
+    pub cache: ResponseCache,
 }
 
 impl Store {
+    pub fn new(pool: Pool) -> Store {
+        Store {
+            pool,
+            cache: ResponseCache::default(),
+        }
+    }
+
     /// Runs blocking diesel work on the thread pool, never on the async workers.
     pub async fn run<T, F>(&self, work: F) -> AppResult<T>
     where
@@ -44,9 +54,13 @@ impl Store {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let cache = self.cache.clone();
         web::block(move || {
             let mut conn = pool.get()?;
-            work(&mut conn)
+            let result = work(&mut conn);
+            // Any transaction has ended here: the answers its writes outdated go.
+            cache.forget_touched();
+            result
         })
         .await?
     }

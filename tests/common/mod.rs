@@ -84,7 +84,7 @@ pub struct TestApp {
     /// The organization every token of `token()` names; created through the API.
     pub org: String,
     keys: TokenKeys,
-    _db: TestDb,
+    _db: Rc<TestDb>,
 }
 
 /// A response as a client sees it.
@@ -200,7 +200,7 @@ impl TestApp {
             let mut conn = pool.get().expect("a connection");
             db::run_migrations(&mut conn).expect("migrations");
         }
-        let store = Store { pool };
+        let store = Store::new(pool);
         let keys = TokenKeys::hs256(SECRET);
         let call = service(&store, Verifier::hs256(SECRET)).await;
         let org = uuid::Uuid::new_v4().to_string();
@@ -210,7 +210,7 @@ impl TestApp {
             backend: backend_name,
             org: org.clone(),
             keys,
-            _db: db_guard,
+            _db: Rc::new(db_guard),
         };
         let admin = app.token(&["admin"]);
         app.post(
@@ -222,6 +222,27 @@ impl TestApp {
         .expect(201);
         app.org = org;
         app
+    }
+
+    /// A second instance of the service over the same database, with its own answer
+    /// cache: what two processes serving one database are to each other.
+    pub async fn second_instance(&self) -> TestApp {
+        let store = Store::new(self.store.pool.clone());
+        TestApp {
+            call: service(&store, Verifier::hs256(SECRET)).await,
+            store,
+            backend: self.backend,
+            org: self.org.clone(),
+            keys: self.keys.clone(),
+            _db: self._db.clone(),
+        }
+    }
+
+    /// What a running server does every `CACHE_SYNC_MS`: drops the cached answers of
+    /// organizations whose data changed elsewhere.
+    pub fn sync_cache(&self) {
+        let mut conn = self.store.pool.get().expect("a connection");
+        self.store.cache.sync(&mut conn).expect("the cache syncs");
     }
 
     /// The same app and database, verifying tokens with another verifier.

@@ -1,0 +1,294 @@
+//! Whole answers to reads that are the same for every reader of an organization (the goal
+//! tree, the cycle dashboard, a team's activity plan, the public view), kept in memory so
+//! that a repeated read touches no database.
+//!
+//! Correct invalidation rests on the change feed, which every write appends to in its own
+//! transaction:
+//! - a write through this instance drops its organization's answers as soon as its
+//!   transaction has ended (`Store::run`), before its response is sent, so a client reads
+//!   its own writes;
+//! - a write through another instance, or the command line, is seen by `sync`, which every
+//!   `CACHE_SYNC_MS` compares each cached organization's newest change with the one it saw
+//!   last; on PostgreSQL change numbers follow commit order within an organization, so a
+//!   moved number is a committed write and an unmoved one means none.
+//!
+//! A fill that began before a write ends can hold the old state: each organization has a
+//! generation, bumped by every invalidation, and an answer is kept only if the generation it
+//! was computed under is still current. Answers also expire after `CACHE_TTL_SECONDS`,
+//! which bounds what a write that bypasses the change feed (loading a demo) leaves behind.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::HttpResponse;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::types::Id;
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+
+/// One cached answer: a JSON body, and the headers that go with it.
+#[derive(Clone)]
+pub struct Cached {
+    pub body: Bytes,
+    pub etag: Option<String>,
+    pub cache_control: Option<&'static str>,
+}
+
+impl Cached {
+    pub fn json<T: Serialize>(value: &T) -> AppResult<Cached> {
+        let body = serde_json::to_vec(value)
+            .map_err(|e| AppError::Internal(format!("an answer did not serialize: {e}")))?;
+        Ok(Cached {
+            body: Bytes::from(body),
+            etag: None,
+            cache_control: None,
+        })
+    }
+
+    /// A 200 with the body and its headers.
+    pub fn response(&self) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        response.content_type("application/json");
+        if let Some(etag) = &self.etag {
+            response.insert_header((header::ETAG, etag.as_str()));
+        }
+        if let Some(cache_control) = self.cache_control {
+            response.insert_header((header::CACHE_CONTROL, cache_control));
+        }
+        response.body(self.body.clone())
+    }
+}
+
+#[derive(Default)]
+struct Organization {
+    generation: u64,
+    /// The newest change `sync` saw; `None` until its first look.
+    seen_seq: Option<i64>,
+    entries: HashMap<String, (Instant, Cached)>,
+    bytes: usize,
+    /// Held while an answer is being filled.
+    gates: HashMap<String, Arc<tokio::sync::Mutex<()>>>,
+}
+
+#[derive(Default)]
+struct State {
+    organizations: HashMap<Id, Organization>,
+    /// Municipality codes of the public view, and the organization each named when last
+    /// read from the database (an answer is only kept under the organization it came from).
+    codes: HashMap<String, Id>,
+    bytes: usize,
+}
+
+/// The cache, shared by the workers of one instance. `max_bytes` 0 turns it off.
+#[derive(Clone)]
+pub struct ResponseCache {
+    state: Arc<RwLock<State>>,
+    max_bytes: usize,
+    ttl: Duration,
+}
+
+/// How many bytes of answers are kept by default, and for how long.
+pub const DEFAULT_CACHE_MB: usize = 32;
+pub const DEFAULT_CACHE_TTL_SECONDS: u64 = 300;
+pub const DEFAULT_CACHE_SYNC_MS: u64 = 200;
+
+impl Default for ResponseCache {
+    fn default() -> Self {
+        ResponseCache::new(
+            DEFAULT_CACHE_MB * 1024 * 1024,
+            Duration::from_secs(DEFAULT_CACHE_TTL_SECONDS),
+        )
+    }
+}
+
+impl ResponseCache {
+    pub fn new(max_bytes: usize, ttl: Duration) -> ResponseCache {
+        ResponseCache {
+            state: Arc::default(),
+            max_bytes,
+            ttl,
+        }
+    }
+
+    /// The answer under `key` today, from the cache or from `fill` (which is then kept).
+    /// Errors are not kept.
+    pub async fn serve<F>(&self, org: &Id, key: &str, fill: F) -> AppResult<Cached>
+    where
+        F: std::future::Future<Output = AppResult<Cached>>,
+    {
+        // Answers may depend on the day (overdue activities, the current plan period).
+        let key = format!("{key}@{}", chrono::Utc::now().date_naive());
+        if let Ok(hit) = self.lookup(org, &key) {
+            return Ok(hit);
+        }
+        // One fill per answer at a time: the others wait for it rather than all reading
+        // the database at once (and holding as many copies in memory).
+        let gate = self.gate(org, &key);
+        let filling = gate.lock().await;
+        let generation = match self.lookup(org, &key) {
+            Ok(hit) => return Ok(hit),
+            Err(generation) => generation,
+        };
+        let answer = fill.await;
+        if let Ok(answer) = &answer {
+            self.keep(org, key.clone(), generation, answer);
+        }
+        drop(filling);
+        self.release(org, &key, gate);
+        answer
+    }
+
+    /// Forgets a gate no one else waits at (an answer that was not kept, a 404, leaves
+    /// nothing behind).
+    fn release(&self, org: &Id, key: &str, gate: Arc<tokio::sync::Mutex<()>>) {
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(organization) = state.organizations.get_mut(org) {
+            // Ours and the map's: no one waits.
+            if Arc::strong_count(&gate) <= 2 {
+                organization.gates.remove(key);
+            }
+        }
+    }
+
+    /// The organization a municipality code was last found to name.
+    pub fn organization_of(&self, code: &str) -> Option<Id> {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        state.codes.get(code).cloned()
+    }
+
+    /// Remembers the organization a code names, so that public answers can be kept under it.
+    pub fn remember_code(&self, code: &str, org: &Id) {
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if state.codes.len() < 10_000 {
+            state.codes.insert(code.to_string(), org.clone());
+        }
+    }
+
+    fn gate(&self, org: &Id, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        let organization = state.organizations.entry(org.clone()).or_default();
+        organization
+            .gates
+            .entry(key.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// A fresh answer, or the organization's generation to fill under.
+    fn lookup(&self, org: &Id, key: &str) -> Result<Cached, u64> {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        let Some(organization) = state.organizations.get(org) else {
+            return Err(0);
+        };
+        match organization.entries.get(key) {
+            Some((at, cached)) if at.elapsed() < self.ttl => Ok(cached.clone()),
+            _ => Err(organization.generation),
+        }
+    }
+
+    fn keep(&self, org: &Id, key: String, generation: u64, answer: &Cached) {
+        let size = key.len() + answer.body.len();
+        if size > self.max_bytes / 4 {
+            return;
+        }
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if state.bytes + size > self.max_bytes {
+            // Full: start over rather than track recency; answers are cheap to refill.
+            for organization in state.organizations.values_mut() {
+                organization.entries.clear();
+                organization.gates.clear();
+                organization.bytes = 0;
+            }
+            state.bytes = 0;
+        }
+        let organization = state.organizations.entry(org.clone()).or_default();
+        if organization.generation != generation {
+            return;
+        }
+        let replaced = organization
+            .entries
+            .insert(key, (Instant::now(), answer.clone()))
+            .map_or(0, |(_, old)| old.body.len());
+        organization.bytes = organization.bytes + size - replaced.min(organization.bytes);
+        state.bytes = state.bytes + size - replaced.min(state.bytes);
+    }
+
+    /// Drops an organization's answers; fills begun before now are not kept.
+    pub fn invalidate(&self, org: &Id) {
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        // Kept even when nothing is cached yet: a fill already under way must not keep.
+        let organization = state.organizations.entry(org.clone()).or_default();
+        organization.generation += 1;
+        organization.entries.clear();
+        organization.gates.clear();
+        let freed = std::mem::take(&mut organization.bytes);
+        state.bytes -= freed.min(state.bytes);
+    }
+
+    /// Invalidates the organizations whose writes this thread has made since the last call.
+    pub fn forget_touched(&self) {
+        for org in TOUCHED.with(|touched| std::mem::take(&mut *touched.borrow_mut())) {
+            self.invalidate(&org);
+        }
+    }
+
+    /// Compares each cached organization's newest change with the last one seen, and
+    /// invalidates those that moved: writes made elsewhere. One indexed lookup per
+    /// organization with answers kept.
+    pub fn sync(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let tracked: Vec<(Id, Option<i64>)> = {
+            let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+            state
+                .organizations
+                .iter()
+                .filter(|(_, o)| !o.entries.is_empty() || o.seen_seq.is_none())
+                .map(|(id, o)| (id.clone(), o.seen_seq))
+                .collect()
+        };
+        for (org, seen) in tracked {
+            let newest = crate::store::changes::latest(conn, &org)?;
+            if seen == Some(newest) {
+                continue;
+            }
+            self.invalidate(&org);
+            let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+            if let Some(organization) = state.organizations.get_mut(&org) {
+                organization.seen_seq = Some(newest);
+            }
+        }
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// The organizations written on this thread since `forget_touched` last ran.
+    static TOUCHED: RefCell<Vec<Id>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Notes a write of `org`'s data on this thread (called as the change is appended).
+pub fn touched(org: &Id) {
+    TOUCHED.with(|touched| {
+        let mut touched = touched.borrow_mut();
+        if !touched.contains(org) {
+            touched.push(org.clone());
+        }
+    });
+}
+
+/// Runs `sync` every `interval` for as long as the server runs.
+pub async fn sync_every(store: crate::store::Store, interval: Duration) {
+    let mut tick = actix_web::rt::time::interval(interval);
+    loop {
+        tick.tick().await;
+        let cache = store.cache.clone();
+        if let Err(error) = store.run(move |conn| Ok(cache.sync(conn)?)).await {
+            log::warn!("the answer cache could not check for changes: {error}");
+        }
+    }
+}
