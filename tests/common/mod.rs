@@ -557,6 +557,9 @@ async fn service(store: &Store, verifier: Verifier) -> Call {
             malstyrning::config::DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS,
         ),
         import_limit: 8 * 1024 * 1024,
+        // The defaults `serve` runs with: no test comes near them.
+        rate_limit: malstyrning::rate_limit::RateLimit::new(Default::default()),
+        security_headers: Default::default(),
     };
     let service = Rc::new(test::init_service(build_app(state)).await);
     Box::new(move |req| {
