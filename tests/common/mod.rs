@@ -292,7 +292,12 @@ impl TestApp {
         if has_body && !content_type_given {
             req = req.insert_header(("Content-Type", "application/json"));
         }
-        let response = (self.call)(req.to_request()).await;
+        self.call(req.to_request()).await
+    }
+
+    /// Sends a request built by hand (bytes that are not text in a header, a peer address).
+    pub async fn call(&self, req: Request) -> Resp {
+        let response = (self.call)(req).await;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = to_bytes(response.into_body())
