@@ -1,7 +1,7 @@
 //! Response hardening, once for every answer (handlers, fallbacks, the docs page, errors of
 //! other middleware): the security headers, `Cache-Control: no-store` on everything that is
-//! not public, an over-long URI refused with 414, and an error some layer answered without
-//! a body turned into problem+json.
+//! not public, a request target refused when it is over-long (414) or not UTF-8 (400), and
+//! an error some layer answered without a body turned into problem+json.
 
 use std::future::{ready, Ready};
 use std::rc::Rc;
@@ -124,11 +124,8 @@ where
         let hsts = self.hsts.clone();
         let audience = audience(req.path());
         Box::pin(async move {
-            let target_length = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
-            let response = if target_length > MAX_URI_LENGTH {
-                req.error_response(AppError::UriTooLong(format!(
-                    "the request target is {target_length} bytes; at most {MAX_URI_LENGTH} are served"
-                )))
+            let response = if let Some(error) = target_problem(req.uri()) {
+                req.error_response(error)
             } else {
                 match service.call(req).await {
                     Ok(response) => response.map_into_boxed_body(),
@@ -149,6 +146,27 @@ where
             Ok(response)
         })
     }
+}
+
+/// What is wrong with a request target, if anything: too long (414), or a path or query
+/// that is not UTF-8 once percent-decoded or holds NUL (400). Decoding would otherwise turn
+/// such bytes into U+FFFD quietly, and a filter or code on that would simply match nothing.
+fn target_problem(uri: &actix_web::http::Uri) -> Option<AppError> {
+    let length = uri.path_and_query().map_or(0, |p| p.as_str().len());
+    if length > MAX_URI_LENGTH {
+        return Some(AppError::UriTooLong(format!(
+            "the request target is {length} bytes; at most {MAX_URI_LENGTH} are served"
+        )));
+    }
+    for (part, text) in [("path", uri.path()), ("query", uri.query().unwrap_or(""))] {
+        let problem = match percent_encoding::percent_decode_str(text).decode_utf8() {
+            Err(_) => "is not UTF-8 once percent-decoded",
+            Ok(decoded) if decoded.contains('\0') => "must not contain NUL characters",
+            Ok(_) => continue,
+        };
+        return Some(AppError::bad_request(part, problem));
+    }
+    None
 }
 
 /// An error that is rendered with the headers of its path.
@@ -254,6 +272,20 @@ mod tests {
         assert!(SecurityHeaders::new(Some("yes")).is_err());
         assert!(SecurityHeaders::new(Some("max-age=1\n")).is_ok());
         assert!(SecurityHeaders::new(Some("max-age=1\u{7f}x")).is_err());
+    }
+
+    #[test]
+    fn targets_are_short_utf8_without_nul() {
+        let problem = |target: &str| {
+            target_problem(&target.parse().expect("a URI")).map(|e| e.problem().status)
+        };
+        assert_eq!(problem("/api/v1/units?responsible=%C3%A5sa"), None);
+        assert_eq!(problem("/api/v1/public/%ff%fe/goals"), Some(400));
+        assert_eq!(problem("/api/v1/units?responsible=%ff"), Some(400));
+        assert_eq!(problem("/api/v1/units?responsible=a%00b"), Some(400));
+        assert_eq!(problem("/api/v1/units/%00"), Some(400));
+        let long = format!("/api/v1/units?cursor={}", "a".repeat(MAX_URI_LENGTH));
+        assert_eq!(problem(&long), Some(414));
     }
 
     #[test]

@@ -125,24 +125,6 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let query = req.query_string();
-        // Decoding would quietly turn bytes that are not UTF-8 into U+FFFD; a filter on
-        // that would match nothing, and the client should rather hear why.
-        match percent_encoding::percent_decode_str(query).decode_utf8() {
-            Err(_) => {
-                return ready(Err(AppError::bad_request(
-                    "query",
-                    "is not UTF-8 once percent-decoded",
-                )))
-            }
-            // No text is stored with NUL, and PostgreSQL refuses it in a comparison.
-            Ok(text) if text.contains('\0') => {
-                return ready(Err(AppError::bad_request(
-                    "query",
-                    "must not contain NUL characters",
-                )))
-            }
-            Ok(_) => {}
-        }
         let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
         ready(
             serde_path_to_error::deserialize(deserializer)
