@@ -58,7 +58,7 @@ impl Default for RateLimitSettings {
 }
 
 /// The limiter shared by every worker of a server (built once, cloned into each app).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct RateLimit {
     limiter: Option<Arc<Limiter>>,
 }
