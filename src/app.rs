@@ -34,6 +34,10 @@ pub struct AppState {
     pub idempotency_key_ttl: chrono::Duration,
     /// The largest body of a bulk import.
     pub import_limit: usize,
+    /// The request limit per caller, shared by every worker.
+    pub rate_limit: crate::rate_limit::RateLimit,
+    /// The security headers of every response.
+    pub security_headers: crate::security::SecurityHeaders,
 }
 
 #[derive(OpenApi)]
@@ -247,6 +251,7 @@ pub fn openapi() -> OpenApiDoc {
 /// What the document says of all routes at once, added after they are collected.
 fn finish_doc(mut doc: OpenApiDoc) -> OpenApiDoc {
     crate::idempotency::document(&mut doc);
+    crate::rate_limit::document(&mut doc);
     doc
 }
 
@@ -306,7 +311,12 @@ pub fn build_app(
             body_limit: state.body_limit,
             ttl: state.idempotency_key_ttl,
         })
+        // Before a key is claimed or a handler runs; inside CORS, so that a browser can
+        // read the 429.
+        .wrap(state.rate_limit.clone())
         .wrap(cors(&state.cors_origins))
+        // Outside CORS, so that preflight answers and CORS refusals get the headers too.
+        .wrap(state.security_headers.clone())
         .wrap(actix_web::middleware::Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}i",
         ))

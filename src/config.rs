@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use crate::auth::{ClaimNames, Verifier};
+use crate::rate_limit::{self, RateLimitSettings};
+use crate::security::SecurityHeaders;
 
 pub const DEFAULT_DATABASE_URL: &str = "malstyrning.db";
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
@@ -44,6 +46,10 @@ pub struct Config {
     /// writes made elsewhere (`CACHE_SYNC_MS`).
     pub cache: crate::cache::ResponseCache,
     pub cache_sync: std::time::Duration,
+    /// Requests per caller (or address) and minute, and at once.
+    pub rate_limit: RateLimitSettings,
+    /// The security headers, with `Strict-Transport-Security` when `HSTS` is set.
+    pub security_headers: SecurityHeaders,
 }
 
 impl Config {
@@ -60,7 +66,24 @@ impl Config {
         if !(1..=24 * 366).contains(&idempotency_key_ttl_hours) {
             return Err("IDEMPOTENCY_KEY_TTL_HOURS must be between 1 and 8784 (a year)".into());
         }
+        let rate_limit = RateLimitSettings {
+            per_minute: parse_var("RATE_LIMIT_PER_MINUTE", rate_limit::DEFAULT_PER_MINUTE)?,
+            burst: parse_var("RATE_LIMIT_BURST", rate_limit::DEFAULT_BURST)?,
+            trusted_proxies: rate_limit::parse_networks(
+                &var("TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| format!("TRUSTED_PROXIES: {e}"))?,
+        };
+        if rate_limit.per_minute > 0 && rate_limit.burst == 0 {
+            return Err(
+                "RATE_LIMIT_BURST must be at least 1 (RATE_LIMIT_PER_MINUTE=0 turns the limit off)"
+                    .into(),
+            );
+        }
+        let security_headers = SecurityHeaders::new(var("HSTS").as_deref())?;
         Ok(Config {
+            rate_limit,
+            security_headers,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             bind_addr: var("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.to_string()),
             pool_size: parse_var("DB_POOL_SIZE", DEFAULT_POOL_SIZE)?,

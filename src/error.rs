@@ -93,12 +93,17 @@ pub enum AppError {
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
+    UriTooLong(String),
+    #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{detail}")]
     Unprocessable {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// Over the rate limit; the client may retry after this many seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -160,8 +165,10 @@ impl AppError {
             AppError::Gone(_) => "gone",
             AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::PayloadTooLarge(_) => "payload-too-large",
+            AppError::UriTooLong(_) => "uri-too-long",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::Unprocessable { .. } => "validation",
+            AppError::TooManyRequests { .. } => "too-many-requests",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -190,6 +197,40 @@ impl AppError {
     }
 }
 
+/// The problem for a status a layer outside the handlers answered without a problem body
+/// (a file the docs page does not have), so that every error reads the same.
+pub fn status_problem(status: StatusCode) -> Problem {
+    let detail = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase();
+    let error = match status.as_u16() {
+        400 => AppError::BadRequest {
+            detail,
+            errors: Vec::new(),
+        },
+        401 => AppError::Unauthorized(detail),
+        403 => AppError::Forbidden(detail),
+        404 => AppError::NotFound(detail),
+        405 => AppError::MethodNotAllowed(detail),
+        413 => AppError::PayloadTooLarge(detail),
+        414 => AppError::UriTooLong(detail),
+        415 => AppError::UnsupportedMediaType(detail),
+        503 => AppError::Unavailable(detail),
+        500 => AppError::Internal(detail),
+        other => {
+            return Problem {
+                problem_type: format!("urn:malstyrning:problem:http-{other}"),
+                title: status.canonical_reason().unwrap_or("Error").to_string(),
+                status: other,
+                detail,
+                errors: Vec::new(),
+            }
+        }
+    };
+    error.problem()
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -202,8 +243,10 @@ impl ResponseError for AppError {
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -221,6 +264,9 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            AppError::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             _ => {}
         }

@@ -392,6 +392,8 @@ fn serve(demo: bool) -> Result<(), String> {
         cors_origins: config.cors_origins.clone(),
         idempotency_key_ttl: config.idempotency_key_ttl,
         import_limit: config.import_limit,
+        rate_limit: malstyrning::rate_limit::RateLimit::new(config.rate_limit.clone()),
+        security_headers: config.security_headers.clone(),
     };
     log::info!("serving on http://{} (docs at /docs)", config.bind_addr);
     let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))

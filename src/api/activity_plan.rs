@@ -514,9 +514,11 @@ fn to_csv(plan: &ActivityPlan) -> Vec<u8> {
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     let mut write = |cells: &[String]| {
-        let safe: Vec<String> = cells.iter().map(|c| neutralize(c)).collect();
+        let safe = cells
+            .iter()
+            .map(|c| crate::transfer::neutralize(c).into_owned());
         // Writing to a Vec cannot fail.
-        let _ = writer.write_record(&safe);
+        let _ = writer.write_record(safe);
     };
     write(
         &[
@@ -547,12 +549,4 @@ fn to_csv(plan: &ActivityPlan) -> Vec<u8> {
     }
     out.extend(writer.into_inner().unwrap_or_default());
     out
-}
-
-fn neutralize(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_string()
-    }
 }

@@ -200,11 +200,32 @@ pub fn check_life_cycle<R: Governed>(
             format!("a new {noun} is a draft or adopted; only an adopted {noun} can be retired"),
         ));
     }
-    if to == GoalState::Draft {
-        return Ok(());
-    }
     let (reference, decided_on, body) = record.decision();
     let mut errors = Vec::new();
+    // A deciding body, whenever one is named, is a unit of this organization of the right
+    // kind: a draft's too, since it keeps its body when it is adopted (and is checked again
+    // then).
+    if let Some(body) = body {
+        let changed = before.is_none_or(|b| b.decision().2 != Some(body) || b.state() != to);
+        if changed {
+            if let Err(e) = units::require_kind(
+                conn,
+                record.organization(),
+                body,
+                "decided_by_unit_id",
+                true,
+                R::BODIES,
+            ) {
+                match e {
+                    AppError::Unprocessable { errors: more, .. } => errors.extend(more),
+                    other => return Err(other),
+                }
+            }
+        }
+    }
+    if to == GoalState::Draft {
+        return AppError::check_fields(errors);
+    }
     let missing = format!("an adopted {noun} needs the decision that adopted it");
     if reference.is_none() {
         errors.push(FieldError::new("decision_reference", &missing));
@@ -212,26 +233,8 @@ pub fn check_life_cycle<R: Governed>(
     if decided_on.is_none() {
         errors.push(FieldError::new("decided_on", &missing));
     }
-    match body {
-        None => errors.push(FieldError::new("decided_by_unit_id", &missing)),
-        Some(body) => {
-            let changed = before.is_none_or(|b| b.decision().2 != Some(body));
-            if changed {
-                if let Err(e) = units::require_kind(
-                    conn,
-                    record.organization(),
-                    body,
-                    "decided_by_unit_id",
-                    true,
-                    R::BODIES,
-                ) {
-                    match e {
-                        AppError::Unprocessable { errors: more, .. } => errors.extend(more),
-                        other => return Err(other),
-                    }
-                }
-            }
-        }
+    if body.is_none() {
+        errors.push(FieldError::new("decided_by_unit_id", &missing));
     }
     AppError::check_fields(errors)
 }

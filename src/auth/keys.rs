@@ -65,6 +65,10 @@ pub struct Verifier {
     claims: ClaimNames,
 }
 
+/// The longest bearer token read. Identity providers' tokens with many groups stay well
+/// under it; anything longer is refused before it is decoded.
+pub const MAX_TOKEN_LENGTH: usize = 16 * 1024;
+
 const RSA_ALGORITHMS: [Algorithm; 6] = [
     Algorithm::RS256,
     Algorithm::RS384,
@@ -225,7 +229,21 @@ impl Verifier {
     /// `aud` when configured; then reads our claims out of it.
     pub fn verify(&self, token: &str) -> Result<VerifiedClaims, AppError> {
         let invalid = |why: String| AppError::Unauthorized(format!("invalid bearer token: {why}"));
+        if token.len() > MAX_TOKEN_LENGTH {
+            return Err(invalid(format!(
+                "it is {} bytes long; at most {MAX_TOKEN_LENGTH} are read",
+                token.len()
+            )));
+        }
         let header = decode_header(token).map_err(|e| invalid(e.to_string()))?;
+        // RFC 7515 §4.1.11: a token that names extensions it must be understood with is
+        // refused by a verifier that understands none.
+        if header.crit.is_some() {
+            return Err(invalid(
+                "its header names critical extensions (`crit`), which this service does not support"
+                    .into(),
+            ));
+        }
         let alg = header.alg;
         let remote_keys;
         let key = if matches!(alg, Algorithm::HS256) {

@@ -3,7 +3,7 @@
 
 use futures_util::future::LocalBoxFuture;
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 use serde::{Deserialize, Serialize};
 
 pub mod keys;
@@ -117,6 +117,10 @@ impl FromRequest for Caller {
     type Future = LocalBoxFuture<'static, Result<Caller, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Verified once per request: the rate limiter keys by the caller and leaves it here.
+        if let Some(caller) = req.extensions().get::<Caller>().cloned() {
+            return Box::pin(async move { Ok(caller) });
+        }
         let read = read_request(req);
         Box::pin(async move {
             let (verifier, token, request_id) = read?;

@@ -129,7 +129,10 @@ fn write_csv(rows: &[Row], out: &mut impl Write) -> AppResult<()> {
     for row in rows {
         let cells = columns.iter().map(|column| match column.as_str() {
             "type" => row.row_type.as_str().to_string(),
-            "external_id" => row.external_id.clone().unwrap_or_default(),
+            "external_id" => row
+                .external_id
+                .as_deref()
+                .map_or_else(String::new, |id| super::neutralize(id).into_owned()),
             other => row.fields.get(other).map(value_cell).unwrap_or_default(),
         });
         csv.write_record(cells).map_err(failed)?;

@@ -28,7 +28,7 @@ use crate::store::visions::Vision;
 use crate::store::Owned;
 use crate::text_enum;
 
-pub use rows::Format;
+pub use rows::{neutralize, Format};
 
 text_enum! {
     /// The kinds of record a bulk import reads and an export writes, in the order an

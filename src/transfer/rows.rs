@@ -335,7 +335,7 @@ pub fn cell_value(cell: Cell, text: &str) -> Result<Value, String> {
         return Ok(Value::Null);
     }
     match cell {
-        Cell::Text => Ok(Value::String(text.to_string())),
+        Cell::Text => Ok(Value::String(restore(text).to_string())),
         Cell::Number => {
             // Swedish spreadsheets write a decimal comma.
             let number = text.trim().replace(',', ".");
@@ -352,12 +352,43 @@ pub fn cell_value(cell: Cell, text: &str) -> Result<Value, String> {
     }
 }
 
-/// A JSON value as a CSV cell: text as it is, null empty, lists and objects as JSON.
+/// A JSON value as a CSV cell: text as it is (but see `neutralize`), null empty, numbers,
+/// lists and objects as JSON.
 pub fn value_cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
-        Value::String(text) => text.clone(),
+        Value::String(text) => neutralize(text).into_owned(),
         other => other.to_string(),
+    }
+}
+
+/// What makes a spreadsheet read a cell as a formula (OWASP, CSV injection).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a text, once any leading apostrophes are taken off, would start a formula.
+fn formula_like(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_START)
+}
+
+/// A text cell as written to CSV: one a spreadsheet would run as a formula (`=`, `+`, `-`,
+/// `@`, tab, CR first) gets a leading `'`, which spreadsheets take as "this is text". So
+/// does a text that already starts with apostrophes before such a character, so that
+/// `restore` gives every text back exactly. Only text: numbers (`-5`) are written as
+/// numbers.
+pub fn neutralize(text: &str) -> std::borrow::Cow<'_, str> {
+    if formula_like(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// A text cell as read from CSV: the apostrophe `neutralize` added comes off (as a
+/// spreadsheet takes `'=…` as the text `=…`); any other text stays as it is.
+pub fn restore(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => text,
     }
 }
 
@@ -427,6 +458,46 @@ mod tests {
         );
         assert_eq!(cell_value(Cell::Number, ""), Ok(Value::Null));
         assert!(cell_value(Cell::Number, "sju").is_err());
+    }
+
+    #[test]
+    fn formulas_are_neutralized_and_restored_exactly() {
+        for text in [
+            "=HYPERLINK(\"http://evil.example\")",
+            "+46 370 37 70 00",
+            "-5",
+            "@SUM(A1)",
+            "\tindent",
+            "\rreturn",
+            "'=already quoted",
+            "''+twice",
+            "'not a formula",
+            "it's fine",
+            "",
+            "Barn- och utbildningsnämnden",
+        ] {
+            let written = neutralize(text);
+            assert!(
+                !written.starts_with(FORMULA_START),
+                "{text:?} is written as {written:?}"
+            );
+            assert_eq!(restore(&written), text, "{text:?} read back");
+            assert_eq!(
+                cell_value(Cell::Text, &written),
+                Ok(if text.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(text.to_string())
+                })
+            );
+        }
+        assert_eq!(neutralize("=1+1"), "'=1+1");
+        assert_eq!(neutralize("'=1"), "''=1");
+        assert_eq!(neutralize("'quoted"), "'quoted");
+        // Numbers are not text: a negative one stays a number.
+        assert_eq!(value_cell(&serde_json::json!(-5)), "-5");
+        assert_eq!(cell_value(Cell::Number, "-5"), Ok(serde_json::json!(-5)));
+        assert_eq!(value_cell(&serde_json::json!("-5")), "'-5");
     }
 
     #[test]

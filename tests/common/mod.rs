@@ -313,7 +313,12 @@ impl TestApp {
         if has_body && !content_type_given {
             req = req.insert_header(("Content-Type", "application/json"));
         }
-        let response = (self.call)(req.to_request()).await;
+        self.call(req.to_request()).await
+    }
+
+    /// Sends a request built by hand (bytes that are not text in a header, a peer address).
+    pub async fn call(&self, req: Request) -> Resp {
+        let response = (self.call)(req).await;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = to_bytes(response.into_body())
@@ -578,6 +583,9 @@ async fn service(store: &Store, verifier: Verifier) -> Call {
             malstyrning::config::DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS,
         ),
         import_limit: 8 * 1024 * 1024,
+        // The defaults `serve` runs with: no test comes near them.
+        rate_limit: malstyrning::rate_limit::RateLimit::new(Default::default()),
+        security_headers: Default::default(),
     };
     let service = Rc::new(test::init_service(build_app(state)).await);
     Box::new(move |req| {
