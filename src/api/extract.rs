@@ -61,6 +61,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                         errors: vec![],
                     },
                 })?;
+            // serde reads a struct from an array too, field by field in order; every
+            // request body here is an object.
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+                parse_json::<serde::de::IgnoredAny>(&bytes)?;
+                return Err(AppError::Unprocessable {
+                    detail: "invalid request body: an array where an object belongs".to_string(),
+                    errors: vec![FieldError::new("body", "must be a JSON object")],
+                });
+            }
             parse_json(&bytes).map(JsonBody)
         })
     }

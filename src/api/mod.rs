@@ -402,8 +402,6 @@ pub fn change_in<R: Resource>(
     let before = R::find(conn, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
     // Out of the caller's scope is 403 whatever the record's state, as for delete.
     within_reach(conn, org, reach, scope, &[&before])?;
-    if_match.check(before.version())?;
-    before.writable(conn)?;
     let mut record = before.clone();
     let now = UtcTime::now();
     let mut note = None;
@@ -425,6 +423,9 @@ pub fn change_in<R: Resource>(
         Change::Archive(true) => (AuditAction::Archive, before.archived_at().or(Some(now))),
         Change::Archive(false) => (AuditAction::Unarchive, None),
     };
+    // After the patch is read: a body that breaks the rules is 422 whatever the version.
+    if_match.check(before.version())?;
+    before.writable(conn)?;
     // Nor may the change move it out of the scope.
     within_reach(conn, org, reach, scope, &[&record])?;
     // Archiving and restoring change only visibility, so the integrity rules, which
@@ -750,6 +751,28 @@ pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result
             "{value} is not a whole number between -2147483648 and 2147483647"
         ))
     })
+}
+
+/// The spec of a list of footnotes: each a text that is not blank, without NUL characters.
+pub fn footnotes_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(crate::rules::validate::MAX_TEXT))
+                .pattern(Some("^[^\\u0000]*\\S[^\\u0000]*$")),
+        )
+        .build()
+}
+
+/// `footnotes_schema` for a change, where null (as leaving it out) changes nothing.
+pub fn optional_footnotes_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let mut schema = footnotes_schema();
+    schema.schema_type = SchemaType::from_iter([Type::Array, Type::Null]);
+    schema
 }
 
 /// `whole_number` for an optional field.
