@@ -65,7 +65,7 @@ fi
 
 export JWT_SECRET
 JWT_SECRET="fuzz-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export BIND_ADDR="127.0.0.1:$PORT" WORKERS=2 RUST_LOG="warn,actix_web::middleware::logger=info"
+export BIND_ADDR="127.0.0.1:$PORT" WORKERS=2 RUST_LOG="warn,actix_web::middleware::logger=info,actix_server=info"
 export HOME="$WORK" # the development secret and anything else the service writes stay here
 
 PG_DB=""
@@ -137,9 +137,19 @@ for caller in admin council board manager viewer anonymous; do
         status=1
     fi
     echo "fuzz: $caller done in $(($(date +%s) - start)) s"
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        wait "$SERVER_PID" && code=0 || code=$?
+        echo "fuzz: the service stopped during the $caller pass (exit status $code); its log: $WORK/server.log" >&2
+        SERVER_PID=""
+        status=1
+        break
+    fi
 done
-kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
+if [[ -n "$SERVER_PID" ]]; then
+    kill "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+fi
 
 # The service logs one line per request it answered; the reports list every request sent.
 logged=$(grep -c '"[A-Z]* /[^"]* HTTP/[0-9.]*" [0-9]\{3\} ' "$WORK/server.log" || true)

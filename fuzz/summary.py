@@ -37,14 +37,16 @@ def main(path, label):
             event = json.loads(line)
             (kind, data), = event.items()
             if kind == "NonFatalError":
-                errors.append(f"{data.get('label')}: {data.get('info', {}).get('message', '')[:300]}")
+                value = data.get("value") or {}
+                errors.append(f"{data.get('label')}: {value.get('type')}: {str(value.get('message'))[:300]}")
             if kind != "ScenarioFinished":
                 continue
             recorder = data["recorder"]
             interactions = recorder.get("interactions", {})
+            # A request counts when it was answered (not one the connection refused).
             for interaction in interactions.values():
-                requests += 1
                 if interaction.get("response"):
+                    requests += 1
                     statuses[interaction["response"]["status_code"]] += 1
             for case_id, checks in recorder.get("checks", {}).items():
                 for check in checks:
@@ -66,8 +68,8 @@ def main(path, label):
     print(f"  statuses: {dict(sorted(statuses.items()))}")
     for (operation, check, status, detail), (method, uri, title) in failures.items():
         print(f"  FAIL {operation} | {check} ({title}) | {status} {detail}\n       {method} {uri}")
-    for error in errors:
-        print(f"  ERROR {error}")
+    for error, count in collections.Counter(errors).most_common(10):
+        print(f"  ERROR ({count}x) {error}")
     return requests, len(failures) + len(errors)
 
 

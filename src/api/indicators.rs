@@ -63,6 +63,7 @@ pub struct CreateIndicator {
     /// Defaults to `absolute`.
     pub tolerance_unit: Option<ToleranceUnit>,
     /// Defaults to 1.
+    #[schema(minimum = 0)]
     pub weight: Option<f64>,
     /// Defaults to `manual`.
     pub source: Option<Source>,
@@ -109,6 +110,7 @@ pub struct UpdateIndicator {
     #[schema(minimum = 0)]
     pub yellow_tolerance: Option<f64>,
     pub tolerance_unit: Option<ToleranceUnit>,
+    #[schema(minimum = 0)]
     pub weight: Option<f64>,
     pub source: Option<Source>,
     #[serde(default, deserialize_with = "double_option")]
