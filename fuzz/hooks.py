@@ -38,7 +38,8 @@ RULES = [
     r"^a row names either `municipality` or `ou`, not both or neither$",
     r"^gender [TKM] appears more than once in the row$",
     r"^must not come before `[a-z_]+`$",
-    r"^the patch changes none of the [a-z ]+'s .+, so there is nothing to revise$",
+    r"^the patch changes (none of the [a-z ]+'s .+|nothing in the [a-z ]+'s content), so there is nothing to revise$",
+    r"^must not be below `[a-z_]+`$",
     # Rules across query parameters.
     r"^is only read with expand=status$",
     r"^is required with expand=status: .+$",
@@ -52,6 +53,8 @@ RULES = [
     r"^overlaps the plan period .+ \([0-9-]+ – [0-9-]+\)$",
     r"^a missing measurement has no value$",
     r"^an average is over a span: give the last period$",
+    r"^needs the indicator's `baseline_value`$",
+    r"^a follow-up is submitted with its analysis$",
     # A change of an adopted record names the decision behind it (the revision's fields
     # are optional in the schema, as a draft's change needs none).
     r"^revision\.(decision_reference|decided_on|decided_by_unit_id): is required$",
@@ -59,6 +62,9 @@ RULES = [
     r"^the record has changed \(its ETag is now \".*\"\); read it again and retry$",
     r"^this key was used for another request \(another path or body\); use a new key$",
     r"^is not a cursor this (API|feed) returned$",
+    # The stateful phase follows a link from a field that was null (a goal without a
+    # predecessor) and sends `None` as the id; the service rightly answers 400.
+    r"^id: `None` is not a UUID$",
 ]
 # Rules of one operation only.
 OPERATION_RULES = {
@@ -72,8 +78,9 @@ OPERATION_RULES = {
         r"^is not a column of any row type$",
     ],
 }
-EXPLAINED = [re.compile(rule) for rule in RULES]
-EXPLAINED_FOR = {label: [re.compile(rule) for rule in rules] for label, rules in OPERATION_RULES.items()}
+# Generated names and values may hold line breaks.
+EXPLAINED = [re.compile(rule, re.DOTALL) for rule in RULES]
+EXPLAINED_FOR = {label: [re.compile(rule, re.DOTALL) for rule in rules] for label, rules in OPERATION_RULES.items()}
 
 # CPython 3.11 before 3.11.8 can fail `ast.parse` when two threads run it at once
 # ("AST constructor recursion depth mismatch"); hypothesis parses sources to describe

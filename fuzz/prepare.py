@@ -58,7 +58,13 @@ def main(base, token, out):
     lines.append("# Generated for this run by fuzz/prepare.py from the live service.")
     codes = [o["municipality_code"] for o in get(base, token, "/api/v1/organizations")["items"] if o.get("municipality_code")]
     lines += [f"[dictionaries.municipality_codes]", f"values = {json.dumps(codes or ['0683'])}", ""]
-    bindings = {"path.municipality_code": "municipality_codes"}
+    lines += [
+        "[[operations]]",
+        'include-path-regex = "^/api/v1/public/"',
+        f'parameters = {{ "path.municipality_code" = {{ dictionary = "municipality_codes", probability = {PROBABILITY} }} }}',
+        "",
+    ]
+    bindings = {}
     for kind, names in KINDS.items():
         found = ids(base, token, kind)
         if not found:

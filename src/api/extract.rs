@@ -224,6 +224,22 @@ impl IfMatch {
     }
 }
 
+impl IfMatch {
+    /// The answer when another request wrote the record between this one's read and its
+    /// write: 412 to a client that named a version, 409 to one that set no precondition.
+    pub fn lost_race(&self) -> AppError {
+        let detail =
+            "the record was changed by another request at the same moment; read it again and retry";
+        match self.0 {
+            Some(_) => AppError::PreconditionFailed(detail.into()),
+            None => AppError::Conflict {
+                detail: detail.into(),
+                errors: vec![],
+            },
+        }
+    }
+}
+
 /// The ETag of a record version.
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")

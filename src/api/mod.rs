@@ -438,9 +438,7 @@ pub fn change_in<R: Resource>(
     }
     record.mark_changed(now, archived_at);
     if record.update(conn, before.version())? == 0 {
-        return Err(AppError::PreconditionFailed(
-            "the record was changed by another request; read it again and retry".into(),
-        ));
+        return Err(if_match.lost_race());
     }
     record.record_history(conn, &writer.actor, Some(&before), note)?;
     audit_trail::record(conn, &writer.actor, action, Some(&before), Some(&record))?;
@@ -594,7 +592,7 @@ macro_rules! crud_endpoints {
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 409, description = "Conflicts with a stored record, or the record is archived", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Conflicts with a stored record, the record is archived, or another request changed it at the same moment (retry)", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 413, description = "The body is over the size limit", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -627,6 +625,7 @@ macro_rules! crud_endpoints {
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Another request changed the record at the same moment; retry", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
@@ -655,6 +654,7 @@ macro_rules! crud_endpoints {
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Another request changed the record at the same moment; retry", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
