@@ -439,7 +439,9 @@ nothing; with another path or body it is 422. While the first is still running, 
             ObjectBuilder::new()
                 .schema_type(Type::String)
                 .min_length(Some(1))
-                .max_length(Some(MAX_KEY_LENGTH)),
+                .max_length(Some(MAX_KEY_LENGTH))
+                // Printable ASCII; HTTP drops white space around a header's value.
+                .pattern(Some("^[!-~]([ -~]*[!-~])?$")),
         ))
         .build()
 }

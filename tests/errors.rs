@@ -113,6 +113,50 @@ async fn malformed_json_is_400(app: TestApp) {
     assert_goal_unchanged(&app, &model.goal).await;
 }
 
+async fn an_array_is_not_a_request_object(app: TestApp) {
+    let model = app.model().await;
+    let goal = format!("/api/v1/goals/{}", model.goal);
+    // serde would read `[null, null]` as an object whose first two fields are left out.
+    problem_naming(&patch_raw(&app, &goal, b"[null, null]").await, 422, "body");
+    problem_naming(&patch_raw(&app, &goal, b" []").await, 422, "body");
+    assert_goal_unchanged(&app, &model.goal).await;
+    let before = unit_count(&app).await;
+    problem_naming(
+        &post_raw(&app, "/api/v1/units", br#"["board", "Omsorgsnamnden"]"#).await,
+        422,
+        "body",
+    );
+    problem(&post_raw(&app, "/api/v1/units", b"[1,").await, 400);
+    assert_eq!(unit_count(&app).await, before, "nothing was created");
+}
+
+async fn a_bad_change_is_422_before_if_match_is_compared(app: TestApp) {
+    let model = app.model().await;
+    let goal = format!("/api/v1/goals/{}", model.goal);
+    let bad_title = app
+        .send(
+            Method::PATCH,
+            &goal,
+            Some(&app.admin()),
+            Some(br#"{"title": "   "}"#.to_vec()),
+            &[("If-Match", "\"7\""), ("Content-Type", "application/json")],
+        )
+        .await;
+    problem_naming(&bad_title, 422, "title");
+    // A good change with the stale ETag is still 412.
+    let stale = app
+        .send(
+            Method::PATCH,
+            &goal,
+            Some(&app.admin()),
+            Some(br#"{"title": "Ny titel"}"#.to_vec()),
+            &[("If-Match", "\"7\""), ("Content-Type", "application/json")],
+        )
+        .await;
+    problem(&stale, 412);
+    assert_goal_unchanged(&app, &model.goal).await;
+}
+
 async fn trailing_garbage_is_400(app: TestApp) {
     let model = app.model().await;
     let before = unit_count(&app).await;
@@ -792,6 +836,8 @@ async fn health_answers_without_a_token(app: TestApp) {
 backend_tests!(
     malformed_json_is_400,
     trailing_garbage_is_400,
+    an_array_is_not_a_request_object,
+    a_bad_change_is_422_before_if_match_is_compared,
     unknown_field_is_422_naming_it,
     wrong_type_is_422_naming_the_field,
     missing_required_field_is_422_naming_it,

@@ -391,6 +391,13 @@ async fn input_that_is_not_a_kolada_response_is_refused(app: TestApp) {
         refused.problem(422);
         assert_eq!(refused.error_fields(), [field], "{}", refused.text());
     }
+    // JSON's 2011.0 is the number 2011: a year and a count written so are read.
+    let whole = json!({"count": 1.0, "values": [{"kpi": "N03101", "municipality": "0683",
+                                                 "period": 2011.0, "values": []}]});
+    let report = import(&app, &admin, "?dry_run=true", &whole.to_string())
+        .await
+        .expect(200);
+    assert_eq!(report["rows"], 1, "{report}");
     assert!(measurements(&app, &i.result).await.is_empty());
     assert!(measurement_entries(&app).await.is_empty());
 }

@@ -376,6 +376,10 @@ async fn a_file_that_cannot_be_read_is_refused_clearly(app: TestApp) {
     import(&app, &admin, "?type=planet", "text/csv", "name\nx\n")
         .await
         .problem(400);
+    // A misspelt column is refused, even in a file with no rows yet.
+    let misspelt = import(&app, &admin, "?type=unit", "text/csv", "kind;nmae\n").await;
+    misspelt.problem(422);
+    assert_eq!(misspelt.error_fields(), vec!["nmae".to_string()]);
 
     // Row by row problems are all reported, each where it is.
     let csv = "type;external_id;kind;name;parent_id;parent_external_id\n\

@@ -29,7 +29,7 @@ pub struct CreateContact {
     pub title: Option<String>,
     /// Checked loosely: one `@` and a dot after it.
     #[schema(example = "anna.exempelsson@kommun.example")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^\\s*([^@\\s\\u0000]+@[^@\\s\\u0000]+\\.[^@\\s\\u0000]+)?\\s*$")]
     pub email: Option<String>,
     #[schema(example = "070-174 06 05")]
     #[schema(pattern = "^[^\\u0000]*$")]
@@ -53,7 +53,7 @@ pub struct UpdateContact {
     #[schema(value_type = Option<String>)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^\\s*([^@\\s\\u0000]+@[^@\\s\\u0000]+\\.[^@\\s\\u0000]+)?\\s*$")]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

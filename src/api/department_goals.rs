@@ -28,6 +28,7 @@ pub struct CreateDepartmentGoal {
     /// Unique among the board's goals in the plan period, from 1.
     #[schema(example = 1)]
     #[serde(deserialize_with = "crate::api::whole_number")]
+    #[schema(minimum = 1)]
     pub number: i32,
     #[schema(example = "Alla elever ska känna sig trygga i skolan.")]
     #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
@@ -35,6 +36,7 @@ pub struct CreateDepartmentGoal {
     #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::footnotes_schema)]
     pub footnotes: Vec<String>,
     #[schema(pattern = "^[^\\u0000]*$")]
     pub decision_reference: Option<String>,
@@ -54,12 +56,14 @@ pub struct UpdateDepartmentGoal {
     pub goal_id: Option<Id>,
     pub owner_unit_id: Option<Id>,
     #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
+    #[schema(minimum = 1)]
     pub number: Option<i32>,
     #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    #[schema(schema_with = crate::api::optional_footnotes_schema)]
     pub footnotes: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

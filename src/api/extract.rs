@@ -61,6 +61,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                         errors: vec![],
                     },
                 })?;
+            // serde reads a struct from an array too, field by field in order; every
+            // request body here is an object.
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+                parse_json::<serde::de::IgnoredAny>(&bytes)?;
+                return Err(AppError::Unprocessable {
+                    detail: "invalid request body: an array where an object belongs".to_string(),
+                    errors: vec![FieldError::new("body", "must be a JSON object")],
+                });
+            }
             parse_json(&bytes).map(JsonBody)
         })
     }
@@ -211,6 +220,22 @@ impl IfMatch {
                 "the record has changed (its ETag is now {}); read it again and retry",
                 etag(version)
             ))),
+        }
+    }
+}
+
+impl IfMatch {
+    /// The answer when another request wrote the record between this one's read and its
+    /// write: 412 to a client that named a version, 409 to one that set no precondition.
+    pub fn lost_race(&self) -> AppError {
+        let detail =
+            "the record was changed by another request at the same moment; read it again and retry";
+        match self.0 {
+            Some(_) => AppError::PreconditionFailed(detail.into()),
+            None => AppError::Conflict {
+                detail: detail.into(),
+                errors: vec![],
+            },
         }
     }
 }

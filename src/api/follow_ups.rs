@@ -260,9 +260,7 @@ async fn take_step(
             }
             record.mark_changed(now, None);
             if record.update(conn, before.version())? == 0 {
-                return Err(AppError::PreconditionFailed(
-                    "the record was changed by another request; read it again and retry".into(),
-                ));
+                return Err(if_match.lost_race());
             }
             audit_trail::record(
                 conn,
@@ -293,7 +291,7 @@ macro_rules! step_endpoint {
                 (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles or unit scope do not allow this step", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such follow-up in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 409, description = "The follow-up's state does not allow this step, or its reporting period is closed", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The follow-up's state does not allow this step, its reporting period is closed, or another request changed it at the same moment (retry)", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Submitting needs an analysis", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),

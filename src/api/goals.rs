@@ -26,6 +26,7 @@ pub struct CreateGoal {
     /// Unique within the plan period, from 1.
     #[schema(example = 7)]
     #[serde(deserialize_with = "crate::api::whole_number")]
+    #[schema(minimum = 1)]
     pub number: i32,
     #[schema(
         example = "Värnamo kommun som geografiskt område ska reducera utsläppen av växthusgaser med minst 40% till år 2020 jämfört med 1990 års nivå."
@@ -35,6 +36,7 @@ pub struct CreateGoal {
     #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::footnotes_schema)]
     pub footnotes: Vec<String>,
     #[schema(example = "KF 2010-11-25 § 123")]
     #[schema(pattern = "^[^\\u0000]*$")]
@@ -55,12 +57,14 @@ pub struct UpdateGoal {
     pub perspective_id: Option<Id>,
     pub owner_unit_id: Option<Id>,
     #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
+    #[schema(minimum = 1)]
     pub number: Option<i32>,
     #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    #[schema(schema_with = crate::api::optional_footnotes_schema)]
     pub footnotes: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

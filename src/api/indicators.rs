@@ -49,22 +49,27 @@ pub struct CreateIndicator {
     pub unit_of_measure: String,
     pub direction: Direction,
     pub baseline_value: Option<f64>,
-    #[schema(example = "1990")]
+    #[schema(
+        example = "1990",
+        pattern = "^\\s*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?\\s*$"
+    )]
     pub baseline_period: Option<String>,
     /// Defaults to none.
     #[serde(default)]
     pub targets: Vec<Target>,
     /// Defaults to 0: anything short of the target is red.
+    #[schema(minimum = 0)]
     pub yellow_tolerance: Option<f64>,
     /// Defaults to `absolute`.
     pub tolerance_unit: Option<ToleranceUnit>,
     /// Defaults to 1.
+    #[schema(minimum = 0)]
     pub weight: Option<f64>,
     /// Defaults to `manual`.
     pub source: Option<Source>,
-    #[schema(example = "N03101")]
+    #[schema(example = "N03101", pattern = "^\\s*([A-Z][0-9]{5})?\\s*$")]
     pub kolada_kpi: Option<String>,
-    #[schema(example = "0683")]
+    #[schema(example = "0683", pattern = "^\\s*([0-9]{4})?\\s*$")]
     pub kolada_municipality: Option<String>,
     pub kolada_ou: Option<String>,
     /// Defaults to `yearly`.
@@ -99,18 +104,20 @@ pub struct UpdateIndicator {
     #[schema(value_type = Option<f64>)]
     pub baseline_value: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^\\s*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?\\s*$")]
     pub baseline_period: Option<Option<String>>,
     pub targets: Option<Vec<Target>>,
+    #[schema(minimum = 0)]
     pub yellow_tolerance: Option<f64>,
     pub tolerance_unit: Option<ToleranceUnit>,
+    #[schema(minimum = 0)]
     pub weight: Option<f64>,
     pub source: Option<Source>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^\\s*([A-Z][0-9]{5})?\\s*$")]
     pub kolada_kpi: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^\\s*([0-9]{4})?\\s*$")]
     pub kolada_municipality: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

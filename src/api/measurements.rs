@@ -23,7 +23,10 @@ pub struct CreateMeasurement {
     pub indicator_id: Id,
     /// A year (`2011`), half year (`2011-H1`), tertial (`2011-T2`), quarter (`2011-Q3`) or
     /// month (`2011-05`).
-    #[schema(example = "2011")]
+    #[schema(
+        example = "2011",
+        pattern = "^[0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?$"
+    )]
     pub period: String,
     /// The value (total); leave it out, or null, with `missing: true` when there is none.
     #[schema(example = 2.4)]
@@ -45,6 +48,7 @@ pub struct CreateMeasurement {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeasurement {
+    #[schema(pattern = "^[0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?$")]
     pub period: Option<String>,
     /// A new value (clears `missing`); null marks it missing.
     #[serde(default, deserialize_with = "double_option")]

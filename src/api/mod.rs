@@ -402,8 +402,6 @@ pub fn change_in<R: Resource>(
     let before = R::find(conn, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
     // Out of the caller's scope is 403 whatever the record's state, as for delete.
     within_reach(conn, org, reach, scope, &[&before])?;
-    if_match.check(before.version())?;
-    before.writable(conn)?;
     let mut record = before.clone();
     let now = UtcTime::now();
     let mut note = None;
@@ -425,6 +423,9 @@ pub fn change_in<R: Resource>(
         Change::Archive(true) => (AuditAction::Archive, before.archived_at().or(Some(now))),
         Change::Archive(false) => (AuditAction::Unarchive, None),
     };
+    // After the patch is read: a body that breaks the rules is 422 whatever the version.
+    if_match.check(before.version())?;
+    before.writable(conn)?;
     // Nor may the change move it out of the scope.
     within_reach(conn, org, reach, scope, &[&record])?;
     // Archiving and restoring change only visibility, so the integrity rules, which
@@ -437,9 +438,7 @@ pub fn change_in<R: Resource>(
     }
     record.mark_changed(now, archived_at);
     if record.update(conn, before.version())? == 0 {
-        return Err(AppError::PreconditionFailed(
-            "the record was changed by another request; read it again and retry".into(),
-        ));
+        return Err(if_match.lost_race());
     }
     record.record_history(conn, &writer.actor, Some(&before), note)?;
     audit_trail::record(conn, &writer.actor, action, Some(&before), Some(&record))?;
@@ -593,7 +592,7 @@ macro_rules! crud_endpoints {
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 409, description = "Conflicts with a stored record, or the record is archived", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Conflicts with a stored record, the record is archived, or another request changed it at the same moment (retry)", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 413, description = "The body is over the size limit", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -626,6 +625,7 @@ macro_rules! crud_endpoints {
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Another request changed the record at the same moment; retry", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
@@ -654,6 +654,7 @@ macro_rules! crud_endpoints {
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Another request changed the record at the same moment; retry", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
@@ -750,6 +751,28 @@ pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result
             "{value} is not a whole number between -2147483648 and 2147483647"
         ))
     })
+}
+
+/// The spec of a list of footnotes: each a text that is not blank, without NUL characters.
+pub fn footnotes_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(crate::rules::validate::MAX_TEXT))
+                .pattern(Some("^[^\\u0000]*\\S[^\\u0000]*$")),
+        )
+        .build()
+}
+
+/// `footnotes_schema` for a change, where null (as leaving it out) changes nothing.
+pub fn optional_footnotes_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let mut schema = footnotes_schema();
+    schema.schema_type = SchemaType::from_iter([Type::Array, Type::Null]);
+    schema
 }
 
 /// `whole_number` for an optional field.

@@ -25,6 +25,7 @@ pub struct CreatePerspective {
     /// Order among the plan period's perspectives, from 1.
     #[schema(example = 1)]
     #[serde(deserialize_with = "crate::api::whole_number")]
+    #[schema(minimum = 1)]
     pub position: i32,
     #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
@@ -41,6 +42,7 @@ pub struct UpdatePerspective {
     pub description: Option<Option<String>>,
     pub focus: Option<Focus>,
     #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
+    #[schema(minimum = 1)]
     pub position: Option<i32>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

@@ -20,15 +20,110 @@ use crate::store::{Record, Store};
 /// Shortest signing secret accepted.
 const MIN_SECRET: usize = 16;
 
+/// The URLs a subscription may name, as `is_webhook_url` reads them: `http` or `https`, a
+/// host of letters, digits, dots and hyphens, a port up to 65535, then a path and query of
+/// URL characters (no fragment).
+const URL_PATTERN: &str = "^https?://[A-Za-z0-9.-]+(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?([?][A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$";
+
+/// The characters of a URL's path (and, with `?`, of its query) that `URL_PATTERN` allows.
+fn is_url_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "._~!$&'()*+,;=:@%/-".contains(c)
+}
+
+/// Whether `url` matches `URL_PATTERN`.
+fn is_webhook_url(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let port_ok = port.is_none_or(|p| {
+        (1..=5).contains(&p.len())
+            && p.chars().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n <= 65535)
+    });
+    let (path, query) = match tail.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (tail, None),
+    };
+    let path_ok = path.chars().all(is_url_char);
+    let query_ok = query.is_none_or(|q| q.chars().all(|c| c == '?' || is_url_char(c)));
+    host_ok && port_ok && path_ok && query_ok
+}
+
+/// The spec of a change's `url`: null, as leaving it out, changes nothing.
+fn optional_url_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let mut schema = url_schema();
+    schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    schema
+}
+
+/// The spec of a change's `event_types`: null, as leaving it out, changes nothing.
+fn optional_event_types_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let mut schema = event_types_schema();
+    schema.schema_type = SchemaType::from_iter([Type::Array, Type::Null]);
+    schema
+}
+
+/// The spec of `url`.
+fn url_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("An `http` or `https` URL."))
+        .max_length(Some(MAX_NAME))
+        .pattern(Some(URL_PATTERN))
+        .examples(["https://beslutsstod.example.se/hooks/malstyrning"])
+        .build()
+}
+
+/// The spec of `event_types`: at least one of the patterns `is_event_pattern` accepts.
+fn event_types_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let any = std::iter::once("*");
+    let mut patterns = vec!["*".to_string()];
+    for entity in any.clone().chain(KINDS.iter().map(|k| k.as_str())) {
+        for action in any
+            .clone()
+            .chain(AuditAction::ALL.iter().map(|a| a.as_str()))
+        {
+            patterns.push(format!("{entity}.{action}"));
+        }
+    }
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(patterns)),
+        )
+        .min_items(Some(1))
+        .description(Some(
+            "`{entity_type}.{action}` patterns, `*` for any part, e.g. `[\"goal.*\", \"*.delete\"]`.",
+        ))
+        .examples([serde_json::json!(["goal.*", "follow_up.update"])])
+        .build()
+}
+
 /// A new subscription.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookSubscription {
-    /// An `http` or `https` URL.
-    #[schema(example = "https://beslutsstod.example.se/hooks/malstyrning")]
+    #[schema(schema_with = url_schema)]
     pub url: String,
-    /// `{entity_type}.{action}` patterns, `*` for any part, e.g. `["goal.*", "*.delete"]`.
-    #[schema(example = json!(["goal.*", "follow_up.update"]))]
+    #[schema(schema_with = event_types_schema)]
     pub event_types: Vec<String>,
     /// The key deliveries are signed with (HMAC-SHA256), at least 16 characters. Write-only.
     #[schema(min_length = 16, write_only)]
@@ -43,7 +138,9 @@ pub struct CreateWebhookSubscription {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhookSubscription {
+    #[schema(schema_with = optional_url_schema)]
     pub url: Option<String>,
+    #[schema(schema_with = optional_event_types_schema)]
     pub event_types: Option<Vec<String>>,
     /// A new signing key.
     #[schema(min_length = 16, write_only)]
@@ -116,13 +213,14 @@ impl Resource for WebhookSubscription {
 fn validate(subscription: &WebhookSubscription) -> AppResult<()> {
     let mut checks = Checks::new();
     checks.text("url", &subscription.url, MAX_NAME);
-    let url_ok = subscription
-        .url
-        .parse::<awc::http::Uri>()
-        .ok()
-        .is_some_and(|uri| {
-            matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some()
-        });
+    let url_ok = is_webhook_url(&subscription.url)
+        && subscription
+            .url
+            .parse::<awc::http::Uri>()
+            .ok()
+            .is_some_and(|uri| {
+                matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some()
+            });
     if !url_ok {
         checks.fail("url", "must be an http or https URL");
     }

@@ -19,7 +19,8 @@ use utoipa::ToSchema;
 }))]
 pub struct KoladaDocument {
     /// The number of rows in `values`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count")]
+    #[schema(minimum = 0)]
     pub count: Option<u64>,
     pub values: Vec<KoladaRow>,
     /// The next page, when the answer has more rows than fit in one; import it too.
@@ -33,11 +34,11 @@ pub struct KoladaDocument {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct KoladaRow {
     /// The KPI id, e.g. `N03101`.
-    #[schema(example = "N03101")]
+    #[schema(example = "N03101", pattern = "\\S")]
     pub kpi: String,
     /// The year.
     #[serde(deserialize_with = "year")]
-    #[schema(value_type = i32, example = 2011)]
+    #[schema(value_type = i32, example = 2011, minimum = 1000, maximum = 9999)]
     pub period: i32,
     /// The municipality code (4 digits) for municipal data …
     #[serde(default)]
@@ -147,6 +148,21 @@ impl KoladaRow {
     }
 }
 
+/// A count, which JSON may write as 12 or 12.0.
+fn count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    n.as_u64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..1e15).contains(f))
+                .map(|f| f as u64)
+        })
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("`{n}` is not a count of rows")))
+}
+
 /// Kolada v3 writes the year as a number; a string of the year is accepted too.
 fn year<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
     #[derive(Deserialize)]
@@ -156,7 +172,11 @@ fn year<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i32, D::Err
         Text(String),
     }
     let text = match Year::deserialize(deserializer)? {
-        Year::Number(n) => n.to_string(),
+        // 2011.0 is the year 2011, as JSON reads it.
+        Year::Number(n) => match n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15) {
+            Some(whole) if n.as_i64().is_none() => format!("{whole:.0}"),
+            _ => n.to_string(),
+        },
         Year::Text(t) => t,
     };
     text.trim()

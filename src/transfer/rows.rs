@@ -189,6 +189,24 @@ fn read_csv(
             errors: vec![],
         });
     }
+    // A column no row type has is a misspelt header: refused before any row is read, so a
+    // file of no rows is not taken as empty.
+    let unknown: Vec<crate::error::FieldError> = headers
+        .iter()
+        .filter(|h| !h.is_empty() && *h != "type")
+        .filter(|h| {
+            !RowType::ALL
+                .iter()
+                .any(|t| fields(*t).cells.contains_key(*h))
+        })
+        .map(|h| crate::error::FieldError::new(h.clone(), "is not a column of any row type"))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::Unprocessable {
+            detail: "the CSV header names columns no row type has".into(),
+            errors: unknown,
+        });
+    }
     let mut record = csv::StringRecord::new();
     let mut row = 0;
     loop {
