@@ -126,11 +126,18 @@ pub struct CreateWebhookSubscription {
     #[schema(schema_with = event_types_schema)]
     pub event_types: Vec<String>,
     /// The key deliveries are signed with (HMAC-SHA256), at least 16 characters. Write-only.
-    #[schema(min_length = 16, write_only)]
+    #[schema(
+        min_length = 16,
+        max_length = 500,
+        pattern = "^[^\\u0000]*$",
+        write_only
+    )]
     pub secret: String,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
     /// Defaults to true.
     pub active: Option<bool>,
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub external_id: Option<String>,
 }
 
@@ -143,14 +150,19 @@ pub struct UpdateWebhookSubscription {
     #[schema(schema_with = optional_event_types_schema)]
     pub event_types: Option<Vec<String>>,
     /// A new signing key.
-    #[schema(min_length = 16, write_only)]
+    #[schema(
+        min_length = 16,
+        max_length = 500,
+        pattern = "^[^\\u0000]*$",
+        write_only
+    )]
     pub secret: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
     pub description: Option<Option<String>>,
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -245,6 +257,9 @@ fn validate(subscription: &WebhookSubscription) -> AppResult<()> {
             "secret",
             format!("must be {MIN_SECRET} to {MAX_NAME} characters"),
         );
+    } else if subscription.secret.contains('\0') {
+        // PostgreSQL stores no NUL in text; refused alike on both backends.
+        checks.fail("secret", "must not contain NUL characters");
     }
     checks.optional_text("description", subscription.description.as_ref(), MAX_TEXT);
     checks.optional_text("external_id", subscription.external_id.as_ref(), MAX_NAME);
