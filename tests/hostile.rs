@@ -1198,7 +1198,7 @@ async fn oversized_and_malformed_input(app: TestApp) {
         ("body over the limit with an Idempotency-Key", Method::POST, "/api/v1/units".into(), Some(vec![b' '; 65 * 1024]),
             vec![("Content-Type", "application/json".into()), ("Idempotency-Key", "big-1".into())], &[413]),
         ("100 000 nested arrays", Method::POST, "/api/v1/units".into(), Some(nest(100_000)), json_ct(), &[413]),
-        ("30 000 nested arrays under the limit", Method::POST, "/api/v1/units".into(), Some(nest(30_000)), json_ct(), &[400]),
+        ("30 000 nested arrays under the limit", Method::POST, "/api/v1/units".into(), Some(nest(30_000)), json_ct(), &[400, 422]),
         // The first unknown field ends the reading (422) before the nesting is reached.
         ("10 000 nested objects", Method::POST, "/api/v1/goals".into(), Some(nest_objects(10_000)), json_ct(), &[400, 422]),
         ("10 000 nested objects in a field", Method::POST, "/api/v1/units".into(),
