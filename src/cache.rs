@@ -156,6 +156,16 @@ impl ResponseCache {
         }
     }
 
+    /// A 200 with the JSON of what `load` reads, kept under `key` as `serve` keeps answers.
+    pub async fn serve_json<T, F>(&self, org: &Id, key: &str, load: F) -> AppResult<HttpResponse>
+    where
+        T: Serialize,
+        F: std::future::Future<Output = AppResult<T>>,
+    {
+        let fill = async { Cached::json(&load.await?) };
+        Ok(self.serve(org, key, fill).await?.response())
+    }
+
     /// The organization a municipality code was last found to name.
     pub fn organization_of(&self, code: &str) -> Option<Id> {
         let state = self.state.read().unwrap_or_else(|p| p.into_inner());
@@ -214,7 +224,7 @@ impl ResponseCache {
         let replaced = organization
             .entries
             .insert(key, (Instant::now(), answer.clone()))
-            .map_or(0, |(_, old)| old.body.len());
+            .map_or(0, |(_, old)| size - answer.body.len() + old.body.len());
         organization.bytes = organization.bytes + size - replaced.min(organization.bytes);
         state.bytes = state.bytes + size - replaced.min(state.bytes);
     }

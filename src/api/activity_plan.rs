@@ -15,7 +15,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::extract::{CommaList, QueryParams};
 use crate::api::goal_tree::{contacts_in_role, indicators_by_goal};
 use crate::auth::Caller;
-use crate::cache::Cached;
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -266,8 +265,7 @@ pub async fn get_activity_plan(
         Ok(plan)
     });
     if !csv && fields.is_empty() {
-        let fill = async { Cached::json(&plan.await?) };
-        return Ok(store.cache.serve(&cache_org, &key, fill).await?.response());
+        return store.cache.serve_json(&cache_org, &key, plan).await;
     }
     let plan = plan.await?;
     if csv {

@@ -15,7 +15,6 @@ use crate::api::revisions::as_in_force;
 use crate::api::status::{Cycle, StatusReport, INTERNAL};
 use crate::api::MAX_LIMIT;
 use crate::auth::Caller;
-use crate::cache::Cached;
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -346,8 +345,7 @@ pub async fn get_goal_tree(
             contacts: extra.steering_group_lead.take(),
         })
     });
-    let fill = async { Cached::json(&tree.await?) };
-    Ok(store.cache.serve(&cache_org, &key, fill).await?.response())
+    store.cache.serve_json(&cache_org, &key, tree).await
 }
 
 /// What `expand=` asked for, loaded for the whole tree at once: a fixed number of queries

@@ -14,7 +14,6 @@ use crate::api::extract::QueryParams;
 use crate::api::goal_tree::ActivityCounts;
 use crate::api::indicators::{as_decided_on, decided_for, target_revisions};
 use crate::auth::Caller;
-use crate::cache::Cached;
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -614,8 +613,7 @@ pub async fn cycle_overview(
         let cycle = Cycle::load(conn, &org, &id, INTERNAL)?;
         overview_of(conn, &org, cycle, today)
     });
-    let fill = async { Cached::json(&overview.await?) };
-    Ok(store.cache.serve(&cache_org, &key, fill).await?.response())
+    store.cache.serve_json(&cache_org, &key, overview).await
 }
 
 fn overview_of(
