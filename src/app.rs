@@ -38,6 +38,8 @@ pub struct AppState {
     pub rate_limit: crate::rate_limit::RateLimit,
     /// The security headers of every response.
     pub security_headers: crate::security::SecurityHeaders,
+    /// Request counts and latencies, served by `/metrics` when `METRICS_TOKEN` is set.
+    pub metrics: crate::metrics::Metrics,
 }
 
 #[derive(OpenApi)]
@@ -58,6 +60,7 @@ again and writes nothing.",
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness and readiness"),
+        (name = "metrics", description = "Prometheus metrics for the operators (`METRICS_TOKEN`)"),
         (name = "organizations", description = "Municipalities (kommuner): the tenants"),
         (name = "units", description = "The unit tree: council, boards, administrations, units, work teams"),
         (name = "plan-periods", description = "Plan periods (mandatperioder)"),
@@ -94,6 +97,15 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The `METRICS_TOKEN` the service was started with."))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -102,6 +114,7 @@ impl Modify for BearerAuth {
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(api::health::live)
         .service(api::health::ready)
+        .service(api::metrics::get_metrics)
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
 }
 
@@ -276,6 +289,7 @@ pub fn build_app(
     let (app, doc) = App::new()
         .app_data(web::Data::new(state.store.clone()))
         .app_data(web::Data::new(state.verifier.clone()))
+        .app_data(web::Data::new(state.metrics.clone()))
         .app_data(web::PayloadConfig::new(state.body_limit))
         .app_data(web::Data::new(api::transfer::ImportLimit(
             state.import_limit,
@@ -286,6 +300,7 @@ pub fn build_app(
         .configure(routes)
         .split_for_parts();
     let doc = finish_doc(doc);
+    state.metrics.register_routes(&doc);
     let methods = web::Data::new(RouteMethods::from_doc(&doc));
     let spec = web::Data::new(doc);
     app.app_data(methods)
@@ -340,6 +355,8 @@ pub fn build_app(
                 Ok(response)
             }
         })
+        // Outermost: the latency counted is the whole answer's.
+        .wrap(actix_web::middleware::from_fn(crate::metrics::track))
 }
 
 /// Cross-origin access for browser front ends, by allow-list.

@@ -19,6 +19,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -89,6 +90,8 @@ struct State {
 #[derive(Clone)]
 pub struct ResponseCache {
     state: Arc<RwLock<State>>,
+    /// Hits and misses, for the metrics.
+    counts: Arc<[AtomicU64; 2]>,
     max_bytes: usize,
     ttl: Duration,
 }
@@ -97,6 +100,20 @@ pub struct ResponseCache {
 pub const DEFAULT_CACHE_MB: usize = 32;
 pub const DEFAULT_CACHE_TTL_SECONDS: u64 = 300;
 pub const DEFAULT_CACHE_SYNC_MS: u64 = 200;
+
+const HIT: usize = 0;
+const MISS: usize = 1;
+
+/// The cache's figures for the metrics.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CacheStats {
+    /// Reads answered from the cache.
+    pub hits: u64,
+    /// Cacheable reads that were computed (and kept, unless too large or outdated).
+    pub misses: u64,
+    pub bytes: usize,
+    pub max_bytes: usize,
+}
 
 impl Default for ResponseCache {
     fn default() -> Self {
@@ -111,6 +128,7 @@ impl ResponseCache {
     pub fn new(max_bytes: usize, ttl: Duration) -> ResponseCache {
         ResponseCache {
             state: Arc::default(),
+            counts: Arc::default(),
             max_bytes,
             ttl,
         }
@@ -125,6 +143,7 @@ impl ResponseCache {
         // Answers may depend on the day (overdue activities, the current plan period).
         let key = format!("{key}@{}", chrono::Utc::now().date_naive());
         if let Ok(hit) = self.lookup(org, &key) {
+            self.counts[HIT].fetch_add(1, Ordering::Relaxed);
             return Ok(hit);
         }
         // One fill per answer at a time: the others wait for it rather than all reading
@@ -132,9 +151,13 @@ impl ResponseCache {
         let gate = self.gate(org, &key);
         let filling = gate.lock().await;
         let generation = match self.lookup(org, &key) {
-            Ok(hit) => return Ok(hit),
+            Ok(hit) => {
+                self.counts[HIT].fetch_add(1, Ordering::Relaxed);
+                return Ok(hit);
+            }
             Err(generation) => generation,
         };
+        self.counts[MISS].fetch_add(1, Ordering::Relaxed);
         let answer = fill.await;
         if let Ok(answer) = &answer {
             self.keep(org, key.clone(), generation, answer);
@@ -142,6 +165,17 @@ impl ResponseCache {
         drop(filling);
         self.release(org, &key, gate);
         answer
+    }
+
+    /// Hits, misses and size so far, for the metrics.
+    pub fn stats(&self) -> CacheStats {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        CacheStats {
+            hits: self.counts[HIT].load(Ordering::Relaxed),
+            misses: self.counts[MISS].load(Ordering::Relaxed),
+            bytes: state.bytes,
+            max_bytes: self.max_bytes,
+        }
     }
 
     /// Forgets a gate no one else waits at (an answer that was not kept, a 404, leaves

@@ -50,6 +50,8 @@ pub struct Config {
     pub rate_limit: RateLimitSettings,
     /// The security headers, with `Strict-Transport-Security` when `HSTS` is set.
     pub security_headers: SecurityHeaders,
+    /// The bearer token that reads `/metrics`; without it they are not served.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -81,7 +83,12 @@ impl Config {
             );
         }
         let security_headers = SecurityHeaders::new(var("HSTS").as_deref())?;
+        let metrics_token = var("METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
+            return Err("METRICS_TOKEN must be at least 16 characters".into());
+        }
         Ok(Config {
+            metrics_token: metrics_token.map(|t| t.trim().to_string()),
             rate_limit,
             security_headers,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),

@@ -338,6 +338,7 @@ fn conflicting_columns(message: &str, details: Option<&str>) -> Vec<String> {
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         log::warn!("database unavailable: {error}");
+        crate::metrics::pool_timed_out();
         AppError::Unavailable("the database is not reachable; try again shortly".to_string())
     }
 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod idempotency;
 pub mod kolada;
+pub mod metrics;
 pub mod rate_limit;
 pub mod rules;
 pub mod security;

@@ -394,6 +394,7 @@ fn serve(demo: bool) -> Result<(), String> {
         import_limit: config.import_limit,
         rate_limit: malstyrning::rate_limit::RateLimit::new(config.rate_limit.clone()),
         security_headers: config.security_headers.clone(),
+        metrics: malstyrning::metrics::Metrics::new(config.metrics_token.as_deref()),
     };
     log::info!("serving on http://{} (docs at /docs)", config.bind_addr);
     let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))

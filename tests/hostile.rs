@@ -689,6 +689,7 @@ async fn custom_app(
         import_limit: 8 * 1024 * 1024,
         rate_limit,
         security_headers,
+        metrics: Default::default(),
     };
     let service = Rc::new(test::init_service(build_app(state)).await);
     Rc::new(move |req| {
@@ -2669,6 +2670,7 @@ async fn protocol_limits_on_a_real_server(app: TestApp) {
         import_limit: 8 * 1024 * 1024,
         rate_limit: RateLimit::new(RateLimitSettings::default()),
         security_headers: SecurityHeaders::default(),
+        metrics: Default::default(),
     };
     let server = actix_web::HttpServer::new(move || build_app(state.clone()))
         .workers(1)

@@ -15,6 +15,7 @@ pub mod health;
 pub mod indicators;
 pub mod kolada;
 pub mod measurements;
+pub mod metrics;
 pub mod organizations;
 pub mod perspectives;
 pub mod plan_periods;

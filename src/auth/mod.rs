@@ -144,6 +144,17 @@ fn read_request(
         .app_data::<web::Data<Verifier>>()
         .cloned()
         .ok_or_else(|| AppError::Internal("token keys are not configured".into()))?;
+    let token = bearer_token(req)?;
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Ok((verifier, token.to_string(), request_id))
+}
+
+/// The token of `Authorization: Bearer <token>`, or 401 saying what is wrong.
+pub fn bearer_token(req: &HttpRequest) -> Result<&str, AppError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         AppError::Unauthorized("this endpoint needs `Authorization: Bearer <token>`".into())
     })?;
@@ -156,10 +167,5 @@ fn read_request(
         .ok_or_else(|| {
             AppError::Unauthorized("the Authorization header must use the Bearer scheme".into())
         })?;
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    Ok((verifier, token.trim().to_string(), request_id))
+    Ok(token.trim())
 }

@@ -273,3 +273,25 @@ pub struct AttemptOutcome {
     pub error: Option<String>,
     pub delivered_at: Option<UtcTime>,
 }
+
+/// The deliveries still to be made, of all organizations (for the metrics).
+#[derive(Debug, Clone, Copy)]
+pub struct Backlog {
+    pub pending: i64,
+    /// How long the oldest of them has waited; 0 when none waits.
+    pub oldest_pending_seconds: i64,
+}
+
+/// Counts the pending deliveries (the index on `state` serves it).
+pub fn backlog(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Backlog> {
+    use crate::db::schema::webhook_deliveries::dsl as t;
+    use diesel::dsl::{count_star, min};
+    let (pending, oldest): (i64, Option<UtcTime>) = t::webhook_deliveries
+        .filter(t::state.eq(DeliveryState::Pending))
+        .select((count_star(), min(t::created_at)))
+        .first(conn)?;
+    Ok(Backlog {
+        pending,
+        oldest_pending_seconds: oldest.map_or(0, |o| (now - o.0).num_seconds().max(0)),
+    })
+}

@@ -251,6 +251,13 @@ impl TestApp {
         self
     }
 
+    /// The same app and database, serving `/metrics` to callers presenting `token`.
+    pub async fn with_metrics_token(mut self, token: &str) -> TestApp {
+        let metrics = malstyrning::metrics::Metrics::new(Some(token));
+        self.call = service_with_metrics(&self.store, Verifier::hs256(SECRET), metrics).await;
+        self
+    }
+
     /// A token for the test organization with these roles.
     pub fn token(&self, roles: &[&str]) -> String {
         self.token_for(&self.org, roles)
@@ -574,6 +581,14 @@ pub struct Model {
 
 /// The app as `serve` builds it, over this store, behind a callable.
 async fn service(store: &Store, verifier: Verifier) -> Call {
+    service_with_metrics(store, verifier, Default::default()).await
+}
+
+async fn service_with_metrics(
+    store: &Store,
+    verifier: Verifier,
+    metrics: malstyrning::metrics::Metrics,
+) -> Call {
     let state = AppState {
         store: store.clone(),
         verifier,
@@ -586,6 +601,7 @@ async fn service(store: &Store, verifier: Verifier) -> Call {
         // The defaults `serve` runs with: no test comes near them.
         rate_limit: malstyrning::rate_limit::RateLimit::new(Default::default()),
         security_headers: Default::default(),
+        metrics,
     };
     let service = Rc::new(test::init_service(build_app(state)).await);
     Box::new(move |req| {
