@@ -302,6 +302,10 @@ impl From<DieselError> for AppError {
                 _ if info.message().contains("database is locked") => {
                     AppError::Unavailable("the database is busy; try again".to_string())
                 }
+                _ if connection_lost(info.message()) => {
+                    log::warn!("database connection lost: {}", info.message());
+                    AppError::Unavailable("the database is not reachable; try again shortly".to_string())
+                }
                 // PostgreSQL refuses NUL characters in text (from a body or a query filter).
                 _ if info.message().contains("invalid byte sequence") => AppError::BadRequest {
                     detail: "text must not contain NUL characters".to_string(),
@@ -309,9 +313,30 @@ impl From<DieselError> for AppError {
                 },
                 _ => AppError::Internal(error.to_string()),
             },
+            // A transaction that could not be rolled back: its connection is gone.
+            DieselError::BrokenTransactionManager => {
+                log::warn!("database connection lost in a transaction");
+                AppError::Unavailable("the database is not reachable; try again shortly".to_string())
+            }
             _ => AppError::Internal(error.to_string()),
         }
     }
+}
+
+/// Whether a PostgreSQL error says the server went away (shut down, crashed, restarting) rather
+/// than refusing the statement. libpq reports these without an error code diesel maps.
+fn connection_lost(message: &str) -> bool {
+    [
+        "server closed the connection",
+        "terminating connection",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "the database system is",
+        "connection to server",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 /// The columns of a unique violation, without the tenant column. SQLite says

@@ -96,8 +96,15 @@ impl ManageConnection for ConnectionManager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection whose transaction could not be ended (the database went away in the
+    /// middle of it) is not given to the next request.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking()
+            || match conn {
+                DbConnection::Postgresql(c) => c.is_broken(),
+                DbConnection::Sqlite(c) => c.is_broken(),
+            }
     }
 }
 

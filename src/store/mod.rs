@@ -56,7 +56,7 @@ impl Store {
         let pool = self.pool.clone();
         let cache = self.cache.clone();
         web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = checkout(&pool)?;
             let result = work(&mut conn);
             // Any transaction has ended here: the answers its writes outdated go.
             cache.forget_touched();
@@ -113,6 +113,20 @@ impl Store {
         })
         .await
     }
+}
+
+/// How long a request waits for a connection when the pool has none open at all: the pool
+/// keeps `DB_POOL_SIZE` open while the database answers, so none means it is away, and the
+/// request is answered 503 soon rather than after the pool's whole timeout.
+const OUTAGE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn checkout(pool: &Pool) -> Result<crate::db::PooledConnection, diesel::r2d2::PoolError> {
+    let wait = if pool.state().connections == 0 {
+        OUTAGE_WAIT
+    } else {
+        pool.connection_timeout()
+    };
+    pool.get_timeout(wait)
 }
 
 /// SQLite: writes begin with `BEGIN IMMEDIATE`, taking the write lock before the first read,
