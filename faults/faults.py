@@ -332,26 +332,31 @@ class Load:
 
 # Every activity of the load has its create's audit entry and change; every PATCH's audit entry
 # and change are there as often as the version says; nothing in the audit trail or the change
-# feed names an activity that is not there.
+# feed names an activity that is not there. Joins on aggregates, not a subquery per row: the
+# import leaves 50 000 activities to check.
 CONSISTENCY = {
     "activities without their create's audit entry":
-        "SELECT count(*) FROM activities a WHERE a.external_id LIKE '{p}%' AND NOT EXISTS "
-        "(SELECT 1 FROM audit_entries e WHERE e.entity_id = a.id AND e.action = 'create')",
+        "SELECT count(*) FROM activities a LEFT JOIN (SELECT DISTINCT entity_id FROM audit_entries"
+        " WHERE action = 'create') e ON e.entity_id = a.id"
+        " WHERE a.external_id LIKE '{p}%' AND e.entity_id IS NULL",
     "activities without their create's change":
-        "SELECT count(*) FROM activities a WHERE a.external_id LIKE '{p}%' AND NOT EXISTS "
-        "(SELECT 1 FROM changes c WHERE c.entity_id = a.id AND c.action = 'create')",
+        "SELECT count(*) FROM activities a LEFT JOIN (SELECT DISTINCT entity_id FROM changes"
+        " WHERE action = 'create') c ON c.entity_id = a.id"
+        " WHERE a.external_id LIKE '{p}%' AND c.entity_id IS NULL",
     "activities whose updates lack audit entries or changes":
-        "SELECT count(*) FROM activities a WHERE a.external_id LIKE '{p}%' AND ("
-        "(SELECT count(*) FROM audit_entries e WHERE e.entity_id = a.id AND e.action = 'update')"
-        " <> a.version - 1 OR "
-        "(SELECT count(*) FROM changes c WHERE c.entity_id = a.id AND c.action = 'update')"
-        " <> a.version - 1)",
+        "SELECT count(*) FROM activities a"
+        " LEFT JOIN (SELECT entity_id, count(*) AS n FROM audit_entries WHERE action = 'update'"
+        " GROUP BY entity_id) e ON e.entity_id = a.id"
+        " LEFT JOIN (SELECT entity_id, count(*) AS n FROM changes WHERE action = 'update'"
+        " GROUP BY entity_id) c ON c.entity_id = a.id"
+        " WHERE a.external_id LIKE '{p}%'"
+        " AND (coalesce(e.n, 0) <> a.version - 1 OR coalesce(c.n, 0) <> a.version - 1)",
     "audit entries of activities that are not there":
-        "SELECT count(*) FROM audit_entries e WHERE e.entity_type = 'activity' AND NOT EXISTS "
-        "(SELECT 1 FROM activities a WHERE a.id = e.entity_id)",
+        "SELECT count(*) FROM audit_entries e LEFT JOIN activities a ON a.id = e.entity_id"
+        " WHERE e.entity_type = 'activity' AND a.id IS NULL",
     "changes of activities that are not there":
-        "SELECT count(*) FROM changes c WHERE c.entity_type = 'activity' AND NOT EXISTS "
-        "(SELECT 1 FROM activities a WHERE a.id = c.entity_id)",
+        "SELECT count(*) FROM changes c LEFT JOIN activities a ON a.id = c.entity_id"
+        " WHERE c.entity_type = 'activity' AND a.id IS NULL",
 }
 
 
