@@ -293,12 +293,7 @@ pub fn create_in<R: Resource>(
     writer: &Writer,
     input: R::Create,
 ) -> AppResult<R> {
-    let reach = writer.reach(R::KIND)?;
-    let org = &writer.organization_id;
-    let mut record = R::build(org.clone(), input, UtcTime::now())?;
-    record.created_by(&writer.actor);
-    within_reach(conn, org, reach, &writer.scope, &[&record])?;
-    record.check(conn, None)?;
+    let record = checked_new::<R>(conn, writer, input)?;
     record.insert(conn)?;
     record.record_history(conn, &writer.actor, None, None)?;
     audit_trail::record(
@@ -308,6 +303,22 @@ pub fn create_in<R: Resource>(
         None,
         Some(&record),
     )?;
+    Ok(record)
+}
+
+/// A new record built from a create request and checked as `create_in` checks it, not yet
+/// written.
+pub fn checked_new<R: Resource>(
+    conn: &mut DbConnection,
+    writer: &Writer,
+    input: R::Create,
+) -> AppResult<R> {
+    let reach = writer.reach(R::KIND)?;
+    let org = &writer.organization_id;
+    let mut record = R::build(org.clone(), input, UtcTime::now())?;
+    record.created_by(&writer.actor);
+    within_reach(conn, org, reach, &writer.scope, &[&record])?;
+    record.check(conn, None)?;
     Ok(record)
 }
 

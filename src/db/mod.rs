@@ -13,6 +13,32 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Rows a multi-row INSERT writes at most: the widest table (indicators, 26 columns) stays
+/// well under SQLite's 32 766 bind variables and PostgreSQL's 65 535.
+pub const ROWS_PER_INSERT: usize = 500;
+
+/// Writes a slice of rows into a table in multi-row INSERTs of `ROWS_PER_INSERT`, and
+/// evaluates to the rows written. diesel's multi-backend connection cannot build a multi-row
+/// INSERT; each backend's can.
+#[macro_export]
+macro_rules! insert_rows {
+    ($conn:expr, $table:path, $rows:expr) => {{
+        use diesel::RunQueryDsl;
+        let mut written = 0;
+        for chunk in $rows.chunks($crate::db::ROWS_PER_INSERT) {
+            written += match &mut *$conn {
+                $crate::db::DbConnection::Sqlite(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+                $crate::db::DbConnection::Postgresql(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+            };
+        }
+        written
+    }};
+}
+
 /// One connection, either backend. All queries are written once against this type.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {

@@ -29,15 +29,16 @@ pub struct ChangeRow {
     pub state: Option<JsonDocument>,
 }
 
+/// A change to append.
 #[derive(Insertable)]
 #[diesel(table_name = changes)]
-struct NewChange<'a> {
-    organization_id: &'a Id,
-    occurred_at: UtcTime,
-    action: AuditAction,
-    entity_type: &'a str,
-    entity_id: &'a Id,
-    state: Option<&'a JsonDocument>,
+pub struct NewChange {
+    pub organization_id: Id,
+    pub occurred_at: UtcTime,
+    pub action: AuditAction,
+    pub entity_type: String,
+    pub entity_id: Id,
+    pub state: Option<JsonDocument>,
 }
 
 /// One change as a consumer reads it.
@@ -75,32 +76,13 @@ impl From<ChangeRow> for Change {
 /// the numbers follow commit order: a transaction that numbered its change first also
 /// commits first, so a consumer reading after a number never misses a later commit with a
 /// smaller one. (SQLite writers are serialized already.)
-pub fn append(
-    conn: &mut DbConnection,
-    org: &Id,
-    action: AuditAction,
-    entity_type: &str,
-    entity_id: &Id,
-    state: Option<&JsonDocument>,
-) -> AppResult<()> {
-    if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind::<diesel::sql_types::Integer, _>(FEED_LOCK_CLASS)
-            .bind::<diesel::sql_types::Text, _>(org.as_str())
-            .execute(pg)?;
-    }
-    crate::cache::touched(org);
+pub fn append(conn: &mut DbConnection, change: NewChange) -> AppResult<()> {
+    lock_feed(conn, &change.organization_id)?;
     diesel::insert_into(changes::table)
-        .values(NewChange {
-            organization_id: org,
-            occurred_at: UtcTime::now(),
-            action,
-            entity_type,
-            entity_id,
-            state,
-        })
+        .values(&change)
         .execute(conn)?;
-    let event = format!("{entity_type}.{action}");
+    let org = &change.organization_id;
+    let event = format!("{}.{}", change.entity_type, change.action);
     crate::store::webhooks::enqueue(conn, org, &event, |conn| {
         let row = newest(conn, org)?;
         let seq = row.seq;
@@ -112,6 +94,31 @@ pub fn append(
         }
         Ok((seq, body))
     })
+}
+
+/// Appends changes no webhook subscription wants, in their order, many to a statement.
+pub fn insert_all(conn: &mut DbConnection, changes: &[NewChange]) -> AppResult<()> {
+    let mut locked: Vec<&Id> = Vec::new();
+    for change in changes {
+        if !locked.contains(&&change.organization_id) {
+            lock_feed(conn, &change.organization_id)?;
+            locked.push(&change.organization_id);
+        }
+    }
+    crate::insert_rows!(conn, changes::table, changes);
+    Ok(())
+}
+
+/// Takes the organization's feed lock (see `append`) and notes the write for the answer cache.
+fn lock_feed(conn: &mut DbConnection, org: &Id) -> AppResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<diesel::sql_types::Integer, _>(FEED_LOCK_CLASS)
+            .bind::<diesel::sql_types::Text, _>(org.as_str())
+            .execute(pg)?;
+    }
+    crate::cache::touched(org);
+    Ok(())
 }
 
 /// The newest change of an organization: inside a writing transaction, the one just appended.
