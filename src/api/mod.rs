@@ -762,7 +762,7 @@ pub fn footnotes_schema() -> utoipa::openapi::schema::Array {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(crate::rules::validate::MAX_TEXT))
-                .pattern(Some("^[^\\u0000]*\\S[^\\u0000]*$")),
+                .pattern(Some("^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")),
         )
         .build()
 }
