@@ -295,6 +295,7 @@ pub fn create_in<R: Resource>(
 ) -> AppResult<R> {
     let reach = writer.reach(R::KIND)?;
     let org = &writer.organization_id;
+    crate::store::changes::lock_for_writing(conn, org)?;
     let mut record = R::build(org.clone(), input, UtcTime::now())?;
     record.created_by(&writer.actor);
     within_reach(conn, org, reach, &writer.scope, &[&record])?;
@@ -399,6 +400,7 @@ pub fn change_in<R: Resource>(
     let reach = writer.reach(R::KIND)?;
     let org = &writer.organization_id;
     let scope = &writer.scope;
+    crate::store::changes::lock_for_writing(conn, org)?;
     let before = R::find(conn, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
     // Out of the caller's scope is 403 whatever the record's state, as for delete.
     within_reach(conn, org, reach, scope, &[&before])?;
