@@ -74,6 +74,50 @@ impl Drop for TestDb {
     }
 }
 
+/// A new, empty PostgreSQL database on `TEST_DATABASE_URL`'s server: its URL, and the guard
+/// that drops it. None when `TEST_DATABASE_URL` is not set.
+pub fn postgres_database(purpose: &str) -> Option<(String, TestDb)> {
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let name = format!("malstyrning_{purpose}_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = diesel::PgConnection::establish(&admin_url)
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL does not connect: {e}"));
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
+    let url = database_url_with_name(&admin_url, &name);
+    Some((url, TestDb::Postgres { admin_url, name }))
+}
+
+/// One HTTP/1.1 request as a test's receiver reads it: the headers (lower-case names) and
+/// the body.
+pub fn read_request(
+    reader: &mut impl std::io::BufRead,
+) -> std::io::Result<(std::collections::HashMap<String, String>, Vec<u8>)> {
+    let mut headers = std::collections::HashMap::new();
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    loop {
+        line.clear();
+        reader.read_line(&mut line)?;
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = trimmed.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok((headers, body))
+}
+
 type Call = Box<dyn Fn(Request) -> LocalBoxFuture<'static, ServiceResponse<BoxBody>>>;
 
 /// One running app with its own database and organization.
@@ -179,17 +223,8 @@ impl TestApp {
     }
 
     pub async fn postgres() -> Option<TestApp> {
-        let admin_url = std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        let name = format!("malstyrning_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = diesel::PgConnection::establish(&admin_url)
-            .unwrap_or_else(|e| panic!("TEST_DATABASE_URL does not connect: {e}"));
-        admin
-            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
-        let url = database_url_with_name(&admin_url, &name);
-        Some(TestApp::start(Backend::Postgres(url), TestDb::Postgres { admin_url, name }).await)
+        let (url, db) = postgres_database("test")?;
+        Some(TestApp::start(Backend::Postgres(url), db).await)
     }
 
     async fn start(backend: Backend, db_guard: TestDb) -> TestApp {
