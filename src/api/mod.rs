@@ -293,6 +293,7 @@ pub fn create_in<R: Resource>(
     writer: &Writer,
     input: R::Create,
 ) -> AppResult<R> {
+    crate::store::changes::lock_for_writing(conn, &writer.organization_id)?;
     let record = checked_new::<R>(conn, writer, input)?;
     record.insert(conn)?;
     record.record_history(conn, &writer.actor, None, None)?;
@@ -307,7 +308,7 @@ pub fn create_in<R: Resource>(
 }
 
 /// A new record built from a create request and checked as `create_in` checks it, not yet
-/// written.
+/// written. The caller holds the organization's write lock (`changes::lock_for_writing`).
 pub fn checked_new<R: Resource>(
     conn: &mut DbConnection,
     writer: &Writer,
@@ -410,6 +411,7 @@ pub fn change_in<R: Resource>(
     let reach = writer.reach(R::KIND)?;
     let org = &writer.organization_id;
     let scope = &writer.scope;
+    crate::store::changes::lock_for_writing(conn, org)?;
     let before = R::find(conn, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
     // Out of the caller's scope is 403 whatever the record's state, as for delete.
     within_reach(conn, org, reach, scope, &[&before])?;
@@ -773,7 +775,7 @@ pub fn footnotes_schema() -> utoipa::openapi::schema::Array {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(crate::rules::validate::MAX_TEXT))
-                .pattern(Some("^[^\\u0000]*\\S[^\\u0000]*$")),
+                .pattern(Some("^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")),
         )
         .build()
 }

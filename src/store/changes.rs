@@ -72,10 +72,25 @@ impl From<ChangeRow> for Change {
     }
 }
 
-/// Appends a change. On PostgreSQL a transaction-scoped advisory lock per organization makes
-/// the numbers follow commit order: a transaction that numbered its change first also
-/// commits first, so a consumer reading after a number never misses a later commit with a
-/// smaller one. (SQLite writers are serialized already.)
+/// Takes the organization's write lock until the transaction ends (PostgreSQL; SQLite
+/// writers are serialized already by `BEGIN IMMEDIATE`). Every change is appended under it,
+/// so its numbers follow commit order: a transaction that numbered its change first also
+/// commits first, and a consumer reading after a number never misses a later commit with a
+/// smaller one. A write takes it before it reads what it changes, so that writes of one
+/// organization take their locks in one order (this one, then rows) and never deadlock, and
+/// each reads what the one before it committed (an upsert by external id finds the record a
+/// concurrent import has just created). Taking it again in one transaction is free.
+pub fn lock_for_writing(conn: &mut DbConnection, org: &Id) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<diesel::sql_types::Integer, _>(FEED_LOCK_CLASS)
+            .bind::<diesel::sql_types::Text, _>(org.as_str())
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Appends a change, under the organization's write lock (`lock_for_writing`).
 pub fn append(conn: &mut DbConnection, change: NewChange) -> AppResult<()> {
     lock_feed(conn, &change.organization_id)?;
     diesel::insert_into(changes::table)
@@ -109,14 +124,9 @@ pub fn insert_all(conn: &mut DbConnection, changes: &[NewChange]) -> AppResult<(
     Ok(())
 }
 
-/// Takes the organization's feed lock (see `append`) and notes the write for the answer cache.
+/// Takes the organization's write lock and notes the write for the answer cache.
 fn lock_feed(conn: &mut DbConnection, org: &Id) -> AppResult<()> {
-    if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind::<diesel::sql_types::Integer, _>(FEED_LOCK_CLASS)
-            .bind::<diesel::sql_types::Text, _>(org.as_str())
-            .execute(pg)?;
-    }
+    lock_for_writing(conn, org)?;
     crate::cache::touched(org);
     Ok(())
 }

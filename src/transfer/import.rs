@@ -69,6 +69,9 @@ pub fn import(
             "the organization does not exist yet: create it with POST /api/v1/organizations".into(),
         ));
     }
+    // Before any row is read: concurrent imports of the organization run one after another,
+    // each upserting over what the one before it stored.
+    crate::store::changes::lock_for_writing(conn, &writer.organization_id)?;
     if let DbConnection::Postgresql(pg) = conn {
         // The tables grow as the import writes; a plan PostgreSQL cached for them while they
         // were small (a sequential scan) would make every lookup slower than the last.
