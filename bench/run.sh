@@ -120,13 +120,20 @@ table_head() {
   out '|---|---|---|---|---|---|---|\n'
 }
 
-# The framework's ceiling, measured again before each database's endpoints.
-hello_world() {
+# The framework's ceiling, measured again before each database's endpoints; then, for each
+# "BYTES NAME" given, the same handler answering a body of that size from memory (the ceiling
+# for a cached answer of that size: what moving its bytes costs).
+hello_world() { # ["BYTES NAME"]...
   HELLO_RPS=
   BIND_ADDR=127.0.0.1:$HELLO_PORT "$HELLO_BIN" >"$WORK/hello.log" 2>&1 &
   HELLO=$!
   wait_ready "http://127.0.0.1:$HELLO_PORT/hello"
   bench "$HELLO" '**hello-world JSON (ceiling)** `GET /hello`' "http://127.0.0.1:$HELLO_PORT/hello"
+  local sized bytes name
+  for sized in "$@"; do
+    read -r bytes name <<<"$sized"
+    bench "$HELLO" "hello-world answering $bytes bytes (the size of the $name) \`GET /hello/$bytes\`" "http://127.0.0.1:$HELLO_PORT/hello/$bytes"
+  done
   kill "$HELLO"; wait "$HELLO" 2>/dev/null || true; HELLO=
 }
 
@@ -164,8 +171,11 @@ endpoints() { # DATABASE_URL label
     "$(DATABASE_URL=$url "$BIN" export --org $ORG --type activity --format ndjson | wc -l)" \
     "$(get '/units?kind=team&limit=500' | jq '.items | length')" \
     "$(get "/activities?team_id=$team&limit=500" | jq '.items | length')"
+  local tree_bytes public_bytes
+  tree_bytes=$(curl -s -o /dev/null -w '%{size_download}' "$BASE/api/v1/plan-periods/$period/goal-tree" -H "$auth")
+  public_bytes=$(curl -s -o /dev/null -w '%{size_download}' "$BASE/api/v1/public/$code/goals")
   table_head
-  hello_world
+  hello_world "$tree_bytes goal tree" "$public_bytes public goal list"
   local a=$BASE/api/v1
   bench "$SERVER" "goal tree \`GET /plan-periods/{id}/goal-tree\`" -H "$auth" "$a/plan-periods/$period/goal-tree"
   bench "$SERVER" "activity plan \`GET /units/{team}/activity-plan\`" -H "$auth" "$a/units/$team/activity-plan"

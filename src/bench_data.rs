@@ -314,10 +314,6 @@ const REFERENCE_DAY: (i32, u32, u32) = (2026, 10, 31);
 /// Who generated the records, where a record names who wrote it.
 const GENERATOR: &str = "scale-generator";
 const GENERATOR_NAME: &str = "Genererade testdata";
-/// Rows per INSERT: the widest table (indicators, 26 columns) stays well under SQLite's
-/// 32 766 bind variables and PostgreSQL's 65 535.
-const ROWS_PER_INSERT: usize = 500;
-
 /// A board of the generated municipality: its name and short code, its administration, the
 /// operational units below that (name, code, share of the teams), whom it serves and its
 /// teams' responsible roles.
@@ -1730,20 +1726,9 @@ impl Municipality {
     /// Writes every row, referenced tables first, in multi-row inserts.
     fn insert(&self, conn: &mut DbConnection) -> AppResult<Counts> {
         macro_rules! insert_all {
-            ($table:path, $rows:expr) => {{
-                // diesel's multi-backend cannot build a multi-row INSERT: each backend does.
-                for chunk in $rows.chunks(ROWS_PER_INSERT) {
-                    match &mut *conn {
-                        DbConnection::Sqlite(c) => {
-                            diesel::insert_into($table).values(chunk).execute(c)?
-                        }
-                        DbConnection::Postgresql(c) => {
-                            diesel::insert_into($table).values(chunk).execute(c)?
-                        }
-                    };
-                }
-                $rows.len()
-            }};
+            ($table:path, $rows:expr) => {
+                $crate::insert_rows!(conn, $table, $rows)
+            };
         }
         Ok(Counts {
             organizations: insert_all!(

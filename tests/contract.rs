@@ -163,3 +163,112 @@ backend_tests!(
     docs_page_is_served_from_the_binary,
     browsers_of_allowed_origins_may_call_the_api
 );
+
+/// Every schema in the document with its JSON pointer, depth first.
+fn schemas<'a>(
+    at: String,
+    value: &'a serde_json::Value,
+    out: &mut Vec<(String, &'a serde_json::Value)>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.get("pattern").is_some_and(serde_json::Value::is_string) {
+                out.push((at.clone(), value));
+            }
+            for (key, inner) in map {
+                schemas(format!("{at}/{key}"), inner, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                schemas(format!("{at}/{i}"), inner, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The service refuses NUL in every text (422 in a body, 400 in a query or path), so no
+/// pattern of the spec may let one through: a client, or a fuzzer, that trusts the
+/// document would otherwise send a "valid" value and be refused.
+#[test]
+fn no_pattern_admits_a_nul_character() {
+    let spec: serde_json::Value = serde_json::from_str(COMMITTED).expect("valid JSON");
+    let mut found = Vec::new();
+    schemas(String::new(), &spec, &mut found);
+    // Values some pattern of the spec takes: names, codes, periods, an address, a URL.
+    let samples = [
+        "Omsorg",
+        "N03101",
+        "0683",
+        "2011-Q3",
+        "namn@kommun.se",
+        "https://example.se/hook",
+    ];
+    let mut checked = 0;
+    for (at, schema) in &found {
+        let source = schema["pattern"].as_str().expect("a string");
+        let pattern = regex::Regex::new(source).expect("the pattern compiles");
+        let taken: Vec<&str> = samples
+            .into_iter()
+            .filter(|s| pattern.is_match(s))
+            .collect();
+        assert!(
+            !taken.is_empty(),
+            "{at}: {source} takes none of {samples:?}"
+        );
+        for sample in taken {
+            for cut in [0, 1, sample.len()] {
+                let with_nul = format!("{}\0{}", &sample[..cut], &sample[cut..]);
+                assert!(
+                    !pattern.is_match(&with_nul),
+                    "{at}: {source} takes {with_nul:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(found.len() > 100, "only {} patterns found", found.len());
+    assert!(checked > found.len() * 3);
+}
+
+/// The service refuses a query or path that holds NUL (400): every text parameter says so
+/// with a pattern, a format or an enum, so that the refusal is one the document states.
+#[test]
+fn every_text_parameter_states_what_it_takes() {
+    let spec: serde_json::Value = serde_json::from_str(COMMITTED).expect("valid JSON");
+    let mut text_parameters = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for parameter in parameters {
+                if parameter["in"] != "query" && parameter["in"] != "path" {
+                    continue;
+                }
+                let schema = &parameter["schema"];
+                let is_text = schema["type"] == "string"
+                    || schema["type"]
+                        .as_array()
+                        .is_some_and(|types| types.iter().any(|t| t == "string"));
+                if !is_text {
+                    continue;
+                }
+                text_parameters += 1;
+                assert!(
+                    ["pattern", "format", "enum"]
+                        .iter()
+                        .any(|key| schema.get(key).is_some()),
+                    "{method} {path}: parameter {} takes any text",
+                    parameter["name"]
+                );
+            }
+        }
+    }
+    assert!(
+        text_parameters >= 20,
+        "only {text_parameters} text parameters"
+    );
+}

@@ -386,6 +386,11 @@ async fn input_that_is_not_a_kolada_response_is_refused(app: TestApp) {
             json!({"values": [{"kpi": "N03101", "period": 2011, "values": []}]}),
             "values[0]",
         ),
+        // PostgreSQL cannot look up a KPI with NUL; refused alike on SQLite.
+        (
+            json!({"values": [{"kpi": "N03\u{0}101", "municipality": "0683", "period": 2011, "values": []}]}),
+            "values[0].kpi",
+        ),
     ] {
         let refused = import(&app, &admin, "", &body.to_string()).await;
         refused.problem(422);

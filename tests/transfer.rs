@@ -415,7 +415,86 @@ async fn a_file_that_cannot_be_read_is_refused_clearly(app: TestApp) {
     assert_eq!(count(&app, &admin, "units").await, 0);
 }
 
+/// A large import writes its audit entries and changes many to a statement: they still come
+/// one a row, in the file's order, and a webhook subscriber is still told of each row.
+async fn a_large_import_is_recorded_row_by_row_in_file_order(app: TestApp) {
+    let admin = app.admin();
+    let m = app.model().await;
+    let rows = |from: usize, to: usize| {
+        let mut csv = String::from("external_id;team_id;department_goal_id;title\n");
+        for n in from..to {
+            csv.push_str(&format!(
+                "bulk-{n:04};{};{};Aktivitet {n}\n",
+                m.team, m.department_goal
+            ));
+        }
+        csv
+    };
+    // More rows than one multi-row statement takes.
+    let report = import(&app, &admin, "?type=activity", "text/csv", &rows(0, 1203))
+        .await
+        .expect(200);
+    assert_eq!(report["created"], json!(1203));
+    let mut imported = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(&format!("/api/v1/changes?limit=500{cursor}"), &admin)
+            .await
+            .expect(200);
+        for change in page["items"].as_array().into_iter().flatten() {
+            if change["entity_type"] == "activity" {
+                imported.push(change["state"]["external_id"].as_str().map(str::to_string));
+            }
+        }
+        match (page["has_more"].as_bool(), page["next_cursor"].as_str()) {
+            (Some(true), Some(next)) => cursor = format!("&after={next}"),
+            _ => break,
+        }
+    }
+    let expected: Vec<Option<String>> = (0..1203).map(|n| Some(format!("bulk-{n:04}"))).collect();
+    assert_eq!(imported, expected, "one change a row, in the file's order");
+    let audit = app
+        .get("/api/v1/audit?entity_type=activity&limit=500", &admin)
+        .await
+        .expect(200);
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(500));
+    assert!(audit["next_cursor"].is_string());
+
+    // With a subscriber, every imported row is queued for it.
+    let subscription = app
+        .post(
+            "/api/v1/webhook-subscriptions",
+            &admin,
+            json!({"url": "http://127.0.0.1:9/hook", "event_types": ["activity.*"],
+                   "secret": "a-secret-of-at-least-32-characters!!"}),
+        )
+        .await
+        .expect(201);
+    import(
+        &app,
+        &admin,
+        "?type=activity",
+        "text/csv",
+        &rows(1203, 1206),
+    )
+    .await
+    .expect(200);
+    let deliveries = app
+        .get(
+            &format!(
+                "/api/v1/webhook-subscriptions/{}/deliveries",
+                subscription["id"].as_str().unwrap_or_default()
+            ),
+            &admin,
+        )
+        .await
+        .expect(200);
+    assert_eq!(deliveries["items"].as_array().map(Vec::len), Some(3));
+}
+
 backend_tests!(
+    a_large_import_is_recorded_row_by_row_in_file_order,
     a_whole_organisation_imports_from_csv_and_exports_as_it_came,
     rows_refer_by_external_id_or_id_and_update_what_they_change,
     every_row_needs_the_rights_of_its_write,

@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::thread;
@@ -36,26 +36,7 @@ fn receiver(
                 return;
             };
             let mut reader = BufReader::new(stream.try_clone().expect("a stream"));
-            let mut headers = HashMap::new();
-            let mut line = String::new();
-            reader.read_line(&mut line).expect("the request line");
-            loop {
-                line.clear();
-                reader.read_line(&mut line).expect("a header");
-                let trimmed = line.trim_end();
-                if trimmed.is_empty() {
-                    break;
-                }
-                if let Some((name, value)) = trimmed.split_once(':') {
-                    headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
-                }
-            }
-            let length: usize = headers
-                .get("content-length")
-                .and_then(|l| l.parse().ok())
-                .unwrap_or(0);
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).expect("the body");
+            let (headers, body) = common::read_request(&mut reader).expect("a request");
             let answer =
                 format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             stream.write_all(answer.as_bytes()).expect("an answer");

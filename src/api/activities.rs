@@ -24,7 +24,7 @@ pub struct CreateActivity {
     /// The department goal it serves; give this or `goal_id`.
     pub department_goal_id: Option<Id>,
     #[schema(example = "Trygghetsvandring i centrum tillsammans med polisen")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub title: String,
     #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
@@ -51,7 +51,7 @@ pub struct UpdateActivity {
     pub goal_id: Option<Id>,
     /// Link to this department goal instead (clears `goal_id`).
     pub department_goal_id: Option<Id>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -200,6 +200,7 @@ pub struct ActivityListParams {
     pub department_goal_id: Option<Id>,
     pub status: Option<ActivityStatus>,
     /// Exactly this responsible.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub responsible: Option<String>,
     /// Due strictly before this date.
     pub due_before: Option<NaiveDate>,
@@ -213,6 +214,7 @@ pub struct ActivityListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub cursor: Option<String>,
 }
 

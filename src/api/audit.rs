@@ -20,10 +20,12 @@ use crate::store::Store;
 #[into_params(parameter_in = Query)]
 pub struct AuditListParams {
     /// Only entries about this kind of record (`goal`, `activity`, …).
+    #[param(pattern = "^[^\\u0000]*$")]
     pub entity_type: Option<String>,
     /// Only entries about this record.
     pub entity_id: Option<Id>,
     /// Only writes by this subject (the token's `sub`).
+    #[param(pattern = "^[^\\u0000]*$")]
     pub actor: Option<String>,
     /// Only writes at or after this time (RFC 3339).
     pub from: Option<DateTime<Utc>>,
@@ -33,6 +35,7 @@ pub struct AuditListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub cursor: Option<String>,
 }
 

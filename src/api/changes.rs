@@ -22,6 +22,7 @@ pub struct ChangeParams {
     /// The `cursor` of the last change applied (or a page's `next_cursor`); from the start when
     /// left out. `latest` answers no changes and the newest cursor: take it *before* reading
     /// the current state, then follow the feed from it.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub after: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]

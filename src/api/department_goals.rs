@@ -31,7 +31,7 @@ pub struct CreateDepartmentGoal {
     #[schema(minimum = 1)]
     pub number: i32,
     #[schema(example = "Alla elever ska känna sig trygga i skolan.")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub title: String,
     #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
@@ -58,7 +58,7 @@ pub struct UpdateDepartmentGoal {
     #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     #[schema(minimum = 1)]
     pub number: Option<i32>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -257,6 +257,7 @@ pub struct DepartmentGoalListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub cursor: Option<String>,
 }
 

@@ -351,6 +351,7 @@ pub struct FollowUpListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub cursor: Option<String>,
 }
 

@@ -40,12 +40,12 @@ pub struct CreateIndicator {
     /// The unit that owns it and reports its values.
     pub owner_unit_id: Option<Id>,
     #[schema(example = "Årets resultat i procent av skatteintäkter och generella statsbidrag")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub name: String,
     #[schema(pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
     #[schema(example = "%")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub unit_of_measure: String,
     pub direction: Direction,
     pub baseline_value: Option<f64>,
@@ -92,12 +92,12 @@ pub struct UpdateIndicator {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Id>)]
     pub owner_unit_id: Option<Option<Id>>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub unit_of_measure: Option<String>,
     pub direction: Option<Direction>,
     #[serde(default, deserialize_with = "double_option")]
@@ -621,6 +621,7 @@ pub struct IndicatorListParams {
     pub department_goal_id: Option<Id>,
     pub owner_unit_id: Option<Id>,
     pub source: Option<Source>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub kolada_kpi: Option<String>,
     /// Include archived indicators.
     pub include_archived: Option<bool>,
@@ -628,6 +629,7 @@ pub struct IndicatorListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub cursor: Option<String>,
 }
 

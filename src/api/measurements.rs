@@ -187,6 +187,7 @@ fn validate(measurement: &mut Measurement) -> AppResult<()> {
 pub struct MeasurementListParams {
     pub indicator_id: Option<Id>,
     /// Exactly this period, e.g. `2011`.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub period: Option<String>,
     /// Periods that end on or after this day.
     pub from: Option<NaiveDate>,
@@ -198,6 +199,7 @@ pub struct MeasurementListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub cursor: Option<String>,
 }
 

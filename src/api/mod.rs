@@ -294,12 +294,8 @@ pub fn create_in<R: Resource>(
     writer: &Writer,
     input: R::Create,
 ) -> AppResult<R> {
-    let reach = writer.reach(R::KIND)?;
-    let org = &writer.organization_id;
-    let mut record = R::build(org.clone(), input, UtcTime::now())?;
-    record.created_by(&writer.actor);
-    within_reach(conn, org, reach, &writer.scope, &[&record])?;
-    record.check(conn, None)?;
+    crate::store::changes::lock_for_writing(conn, &writer.organization_id)?;
+    let record = checked_new::<R>(conn, writer, input)?;
     record.insert(conn)?;
     record.record_history(conn, &writer.actor, None, None)?;
     audit_trail::record(
@@ -309,6 +305,22 @@ pub fn create_in<R: Resource>(
         None,
         Some(&record),
     )?;
+    Ok(record)
+}
+
+/// A new record built from a create request and checked as `create_in` checks it, not yet
+/// written. The caller holds the organization's write lock (`changes::lock_for_writing`).
+pub fn checked_new<R: Resource>(
+    conn: &mut DbConnection,
+    writer: &Writer,
+    input: R::Create,
+) -> AppResult<R> {
+    let reach = writer.reach(R::KIND)?;
+    let org = &writer.organization_id;
+    let mut record = R::build(org.clone(), input, UtcTime::now())?;
+    record.created_by(&writer.actor);
+    within_reach(conn, org, reach, &writer.scope, &[&record])?;
+    record.check(conn, None)?;
     Ok(record)
 }
 
@@ -400,6 +412,7 @@ pub fn change_in<R: Resource>(
     let reach = writer.reach(R::KIND)?;
     let org = &writer.organization_id;
     let scope = &writer.scope;
+    crate::store::changes::lock_for_writing(conn, org)?;
     let before = R::find(conn, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
     // Out of the caller's scope is 403 whatever the record's state, as for delete.
     within_reach(conn, org, reach, scope, &[&before])?;
@@ -763,7 +776,7 @@ pub fn footnotes_schema() -> utoipa::openapi::schema::Array {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(crate::rules::validate::MAX_TEXT))
-                .pattern(Some("^[^\\u0000]*\\S[^\\u0000]*$")),
+                .pattern(Some("^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")),
         )
         .build()
 }

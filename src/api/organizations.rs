@@ -20,7 +20,7 @@ use crate::store::Store;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     #[schema(example = "Värnamo kommun")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub name: String,
     /// Four digits, as in Kolada.
     #[schema(example = "0683")]
@@ -34,7 +34,7 @@ pub struct CreateOrganization {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub name: Option<String>,
     #[schema(pattern = "^[0-9]{4}$")]
     pub municipality_code: Option<String>,

@@ -331,7 +331,7 @@ where
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
     responses(
@@ -376,7 +376,7 @@ pub async fn get_public_organization(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
         PublicPlanPeriodParams,
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -448,7 +448,7 @@ pub async fn get_public_goal_tree(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
         PublicPlanPeriodParams,
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -494,7 +494,7 @@ pub async fn list_public_goals(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
         ("id" = uuid::Uuid, Path, description = "The goal's id"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),

@@ -116,7 +116,7 @@ const PUBLISHED: &[FollowUpState] = &[FollowUpState::Published];
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
         PublicPlanPeriodParams,
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -211,7 +211,7 @@ pub async fn list_public_indicators(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
         PublicPlanPeriodParams,
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -259,7 +259,7 @@ pub async fn list_public_reporting_periods(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
         ("id" = uuid::Uuid, Path, description = "The reporting period's id"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),

@@ -21,7 +21,7 @@ pub struct CreateReportingPeriod {
     pub plan_period_id: Id,
     pub kind: ReportingPeriodKind,
     #[schema(example = "Delårsrapport 2011")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub name: String,
     #[schema(example = "2011-01-01")]
     pub start_date: NaiveDate,
@@ -41,7 +41,7 @@ pub struct CreateReportingPeriod {
 pub struct UpdateReportingPeriod {
     pub plan_period_id: Option<Id>,
     pub kind: Option<ReportingPeriodKind>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub name: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
@@ -146,6 +146,7 @@ pub struct ReportingPeriodListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub cursor: Option<String>,
 }
 

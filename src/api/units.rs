@@ -17,7 +17,7 @@ use crate::store::units::{self, Unit, UnitFilter, UnitKind};
 pub struct CreateUnit {
     pub kind: UnitKind,
     #[schema(example = "Barn- och utbildningsnämnden")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub name: String,
     #[schema(example = "BUN")]
     #[schema(pattern = "^[^\\u0000]*$")]
@@ -33,7 +33,7 @@ pub struct CreateUnit {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUnit {
     pub kind: Option<UnitKind>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -124,6 +124,7 @@ pub struct UnitListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub cursor: Option<String>,
 }
 

@@ -13,6 +13,32 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Rows a multi-row INSERT writes at most: the widest table (indicators, 26 columns) stays
+/// well under SQLite's 32 766 bind variables and PostgreSQL's 65 535.
+pub const ROWS_PER_INSERT: usize = 500;
+
+/// Writes a slice of rows into a table in multi-row INSERTs of `ROWS_PER_INSERT`, and
+/// evaluates to the rows written. diesel's multi-backend connection cannot build a multi-row
+/// INSERT; each backend's can.
+#[macro_export]
+macro_rules! insert_rows {
+    ($conn:expr, $table:path, $rows:expr) => {{
+        use diesel::RunQueryDsl;
+        let mut written = 0;
+        for chunk in $rows.chunks($crate::db::ROWS_PER_INSERT) {
+            written += match &mut *$conn {
+                $crate::db::DbConnection::Sqlite(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+                $crate::db::DbConnection::Postgresql(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+            };
+        }
+        written
+    }};
+}
+
 /// One connection, either backend. All queries are written once against this type.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -121,11 +147,34 @@ pub fn connect_pool(backend: Backend, size: u32) -> Result<Pool, String> {
 }
 
 /// Applies every pending migration of the connection's backend; returns their names.
+///
+/// On PostgreSQL under a session advisory lock: instances started together over one database
+/// take turns, so the first applies what is pending and the others find nothing left (without
+/// it, two would create the same tables, and one would fail). The lock goes with the session
+/// should the process die. A SQLite file is served by one process (see the README's
+/// "Scaling out"), so its migrations run as they are.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     let applied = match conn {
-        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-    }
-    .map_err(|e| e.to_string())?;
-    Ok(applied.iter().map(|m| m.to_string()).collect())
+        DbConnection::Postgresql(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+            let applied = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|applied| applied.iter().map(|m| m.to_string()).collect());
+            let unlocked = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            let applied = applied.map_err(|e| e.to_string())?;
+            unlocked.map_err(|e| format!("cannot give the migration lock up: {e}"))?;
+            applied
+        }
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|m| m.to_string())
+            .collect(),
+    };
+    Ok(applied)
 }
+
+/// The key of the migrations' advisory lock (one-key form; "mgrt" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6d67_7274;

@@ -34,7 +34,7 @@ pub struct KoladaDocument {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct KoladaRow {
     /// The KPI id, e.g. `N03101`.
-    #[schema(example = "N03101", pattern = "\\S")]
+    #[schema(example = "N03101", pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
     pub kpi: String,
     /// The year.
     #[serde(deserialize_with = "year")]

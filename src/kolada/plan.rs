@@ -111,6 +111,12 @@ pub fn validate(document: &KoladaDocument) -> AppResult<()> {
         let path = format!("values[{i}]");
         if row.kpi.trim().is_empty() {
             errors.push(FieldError::new(format!("{path}.kpi"), "must not be empty"));
+        } else if row.kpi.contains('\0') {
+            // PostgreSQL stores no NUL in text and would refuse the KPI's lookup; alike on both.
+            errors.push(FieldError::new(
+                format!("{path}.kpi"),
+                "must not contain NUL characters",
+            ));
         }
         let Some(area) = row.area() else {
             errors.push(FieldError::new(

@@ -10,6 +10,7 @@ use crate::db::schema::audit_entries;
 use crate::db::types::{Id, JsonDocument, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::store::changes::NewChange;
 use crate::store::{PageRequest, Record};
 use crate::text_enum;
 
@@ -88,21 +89,32 @@ pub fn record<R: Record>(
         after: document(after)?,
         request_id: actor.request_id.clone(),
     };
+    crate::store::bulk::remember(entity.id(), after);
+    // The change feed gets the same write, without who made it.
+    let change = NewChange {
+        organization_id: entry.organization_id.clone(),
+        occurred_at: entry.occurred_at,
+        action,
+        entity_type: entry.entity_type.clone(),
+        entity_id: entry.entity_id.clone(),
+        state: entry.after.clone(),
+    };
+    // In a bulk import both wait, to be written with others.
+    let Some((entry, change)) = crate::store::bulk::defer(conn, entry, change)? else {
+        return Ok(());
+    };
     diesel::insert_into(audit_entries::table)
         .values(&entry)
         .execute(conn)?;
-    // The change feed gets the same write, without who made it.
-    crate::store::changes::append(
-        conn,
-        &entry.organization_id,
-        action,
-        &entry.entity_type,
-        &entry.entity_id,
-        entry.after.as_ref(),
-    )
+    crate::store::changes::append(conn, change)
 }
 
-/// Filters for reading the trail.
+/// Writes audit entries many to a statement (a bulk import's).
+pub fn insert_all(conn: &mut DbConnection, entries: &[AuditEntry]) -> AppResult<()> {
+    crate::insert_rows!(conn, audit_entries::table, entries);
+    Ok(())
+}
+
 #[derive(Debug, Default)]
 pub struct AuditFilter {
     pub entity_type: Option<String>,

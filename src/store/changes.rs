@@ -29,15 +29,16 @@ pub struct ChangeRow {
     pub state: Option<JsonDocument>,
 }
 
+/// A change to append.
 #[derive(Insertable)]
 #[diesel(table_name = changes)]
-struct NewChange<'a> {
-    organization_id: &'a Id,
-    occurred_at: UtcTime,
-    action: AuditAction,
-    entity_type: &'a str,
-    entity_id: &'a Id,
-    state: Option<&'a JsonDocument>,
+pub struct NewChange {
+    pub organization_id: Id,
+    pub occurred_at: UtcTime,
+    pub action: AuditAction,
+    pub entity_type: String,
+    pub entity_id: Id,
+    pub state: Option<JsonDocument>,
 }
 
 /// One change as a consumer reads it.
@@ -71,36 +72,32 @@ impl From<ChangeRow> for Change {
     }
 }
 
-/// Appends a change. On PostgreSQL a transaction-scoped advisory lock per organization makes
-/// the numbers follow commit order: a transaction that numbered its change first also
-/// commits first, so a consumer reading after a number never misses a later commit with a
-/// smaller one. (SQLite writers are serialized already.)
-pub fn append(
-    conn: &mut DbConnection,
-    org: &Id,
-    action: AuditAction,
-    entity_type: &str,
-    entity_id: &Id,
-    state: Option<&JsonDocument>,
-) -> AppResult<()> {
+/// Takes the organization's write lock until the transaction ends (PostgreSQL; SQLite
+/// writers are serialized already by `BEGIN IMMEDIATE`). Every change is appended under it,
+/// so its numbers follow commit order: a transaction that numbered its change first also
+/// commits first, and a consumer reading after a number never misses a later commit with a
+/// smaller one. A write takes it before it reads what it changes, so that writes of one
+/// organization take their locks in one order (this one, then rows) and never deadlock, and
+/// each reads what the one before it committed (an upsert by external id finds the record a
+/// concurrent import has just created). Taking it again in one transaction is free.
+pub fn lock_for_writing(conn: &mut DbConnection, org: &Id) -> QueryResult<()> {
     if let DbConnection::Postgresql(pg) = conn {
         diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
             .bind::<diesel::sql_types::Integer, _>(FEED_LOCK_CLASS)
             .bind::<diesel::sql_types::Text, _>(org.as_str())
             .execute(pg)?;
     }
-    crate::cache::touched(org);
+    Ok(())
+}
+
+/// Appends a change, under the organization's write lock (`lock_for_writing`).
+pub fn append(conn: &mut DbConnection, change: NewChange) -> AppResult<()> {
+    lock_feed(conn, &change.organization_id)?;
     diesel::insert_into(changes::table)
-        .values(NewChange {
-            organization_id: org,
-            occurred_at: UtcTime::now(),
-            action,
-            entity_type,
-            entity_id,
-            state,
-        })
+        .values(&change)
         .execute(conn)?;
-    let event = format!("{entity_type}.{action}");
+    let org = &change.organization_id;
+    let event = format!("{}.{}", change.entity_type, change.action);
     crate::store::webhooks::enqueue(conn, org, &event, |conn| {
         let row = newest(conn, org)?;
         let seq = row.seq;
@@ -112,6 +109,26 @@ pub fn append(
         }
         Ok((seq, body))
     })
+}
+
+/// Appends changes no webhook subscription wants, in their order, many to a statement.
+pub fn insert_all(conn: &mut DbConnection, changes: &[NewChange]) -> AppResult<()> {
+    let mut locked: Vec<&Id> = Vec::new();
+    for change in changes {
+        if !locked.contains(&&change.organization_id) {
+            lock_feed(conn, &change.organization_id)?;
+            locked.push(&change.organization_id);
+        }
+    }
+    crate::insert_rows!(conn, changes::table, changes);
+    Ok(())
+}
+
+/// Takes the organization's write lock and notes the write for the answer cache.
+fn lock_feed(conn: &mut DbConnection, org: &Id) -> AppResult<()> {
+    lock_for_writing(conn, org)?;
+    crate::cache::touched(org);
+    Ok(())
 }
 
 /// The newest change of an organization: inside a writing transaction, the one just appended.

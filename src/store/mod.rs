@@ -4,6 +4,7 @@
 
 pub mod activities;
 pub mod audit;
+pub mod bulk;
 pub mod changes;
 pub mod contacts;
 pub mod department_goals;
@@ -184,6 +185,10 @@ pub trait Owned: Record {
     ) -> QueryResult<Option<Self>>;
     /// All of an organization's records of this kind, archived included, in creation order.
     fn all(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<Self>>;
+    /// The external ids the organization's records of this kind have.
+    fn external_ids(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<String>>;
+    /// Inserts many in multi-row INSERTs.
+    fn insert_all(conn: &mut DbConnection, records: &[Self]) -> QueryResult<usize>;
 }
 
 /// Implements `Record` and `Owned` for a row type whose table has the common columns
@@ -291,6 +296,25 @@ macro_rules! impl_record {
                     .order(t::id.asc())
                     .load(conn)
             }
+            fn external_ids(
+                conn: &mut $crate::db::DbConnection,
+                org: &$crate::db::types::Id,
+            ) -> diesel::QueryResult<Vec<String>> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table::dsl as t;
+                t::$table
+                    .filter(t::organization_id.eq(org))
+                    .filter(t::external_id.is_not_null())
+                    .select(t::external_id.assume_not_null())
+                    .load(conn)
+            }
+            fn insert_all(
+                conn: &mut $crate::db::DbConnection,
+                records: &[Self],
+            ) -> diesel::QueryResult<usize> {
+                use $crate::db::schema::$table::dsl as t;
+                Ok($crate::insert_rows!(conn, t::$table, records))
+            }
         }
     };
 }
@@ -304,7 +328,18 @@ pub fn referenced<R: Record>(
     field: &str,
     new_reference: bool,
 ) -> AppResult<R> {
-    let record = R::find(conn, org, id)?.ok_or_else(|| {
+    // A bulk import reads each record its rows name once.
+    let record = match bulk::remembered::<R>(id) {
+        Some(record) => Some(record),
+        None => {
+            let found = R::find(conn, org, id)?;
+            if let Some(record) = &found {
+                bulk::remember(id, Some(record));
+            }
+            found
+        }
+    };
+    let record = record.ok_or_else(|| {
         AppError::invalid(
             field,
             format!("no {} with id {id} in this organization", R::KIND.noun()),

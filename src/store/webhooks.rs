@@ -116,6 +116,18 @@ pub fn list(
     paged!(query, t, page).load(conn)
 }
 
+/// Whether the organization has a subscription that may want a change.
+pub fn any_active(conn: &mut DbConnection, org: &Id) -> QueryResult<bool> {
+    use crate::db::schema::webhook_subscriptions::dsl as t;
+    diesel::select(diesel::dsl::exists(
+        t::webhook_subscriptions
+            .filter(t::organization_id.eq(org))
+            .filter(t::active.eq(true))
+            .filter(t::archived_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
 /// Queues a delivery of a change to every active subscription of the organization that
 /// wants its event. Runs inside the write's transaction, right after the change is numbered;
 /// `change` reads the change's number and body, only when some subscription wants it.

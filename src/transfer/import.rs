@@ -2,7 +2,8 @@
 //! the resource's `POST` or `PATCH`, inside one transaction that the caller commits only
 //! when no row has an error. Rows are upserted by `external_id`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 
 use diesel::Connection;
@@ -13,10 +14,11 @@ use utoipa::ToSchema;
 use super::rows::{self, cell_value, fields, Format, Position, RawRow};
 use super::{external_reference, with_record_type, RowType, Transferable};
 use crate::api::extract::{parse_json, IfMatch};
-use crate::api::{change_in, create_in, may_write, Change, Writer};
+use crate::api::{change_in, checked_new, create_in, may_write, Change, Writer};
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::store::audit::{self as audit_trail, AuditAction};
 use crate::store::Record;
 
 /// What an import did, or with `dry_run` would do.
@@ -67,16 +69,23 @@ pub fn import(
             "the organization does not exist yet: create it with POST /api/v1/organizations".into(),
         ));
     }
+    // Before any row is read: concurrent imports of the organization run one after another,
+    // each upserting over what the one before it stored.
+    crate::store::changes::lock_for_writing(conn, &writer.organization_id)?;
     if let DbConnection::Postgresql(pg) = conn {
         // The tables grow as the import writes; a plan PostgreSQL cached for them while they
         // were small (a sequential scan) would make every lookup slower than the last.
         use diesel::connection::SimpleConnection;
         pg.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
     }
+    // Every row is still checked and recorded as a single write is; see `store::bulk`.
+    let _bulk = crate::store::bulk::begin();
     let mut importer = Importer {
         writer,
         default_type: options.row_type,
         known: HashMap::new(),
+        stored_keys: HashMap::new(),
+        pending: None,
         to_archive: Vec::new(),
         errors: Vec::new(),
         blocked: 0,
@@ -91,6 +100,7 @@ pub fn import(
         importer.row(conn, at, raw);
         progress(importer.report.rows);
     })?;
+    importer.write_pending(conn);
     importer.archive(conn);
     if let Some(fatal) = importer.fatal {
         return Err(fatal);
@@ -113,6 +123,7 @@ pub fn import(
             errors: importer.errors,
         });
     }
+    crate::store::bulk::flush(conn)?;
     Ok(importer.report)
 }
 
@@ -171,6 +182,13 @@ struct Importer<'a> {
     writer: &'a Writer,
     default_type: Option<RowType>,
     known: HashMap<(RowType, String), Known>,
+    /// The external ids stored before the import, per row type, read when the first row of
+    /// the type names one: a row whose key is not among them (nor an id, nor a record the
+    /// import wrote) creates its record without looking for it.
+    stored_keys: HashMap<RowType, HashSet<String>>,
+    /// Records the last rows created, checked and audited but not yet written (a type that
+    /// is `Transferable::BATCHED`).
+    pending: Option<Box<dyn PendingCreates>>,
     /// Records to archive once every row is in, so that rows below an archived record can
     /// still be created.
     to_archive: Vec<(RowType, Id, Position)>,
@@ -223,6 +241,14 @@ impl Importer<'_> {
             }
             Err(errors) => return self.errors.extend(errors),
         };
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.row_type() != row_type)
+        {
+            // Rows of other types may refer to these records.
+            self.write_pending(conn);
+        }
         let key = match row.get("external_id") {
             Some(Value::String(key)) => Some(key.clone()),
             None | Some(Value::Null) => None,
@@ -374,8 +400,11 @@ impl Importer<'_> {
         let blocked_by = self.resolve_references::<R>(conn, at, &mut row)?;
         let org = self.writer.organization_id.clone();
         let stored = match key {
-            Some(key) => find_keyed::<R>(conn, &org, key).map_err(|e| located(e.into()))?,
-            None => None,
+            Some(key) if self.may_be_stored::<R>(conn, row_type, key)? => {
+                self.write_pending(conn);
+                find_keyed::<R>(conn, &org, key).map_err(|e| located(e.into()))?
+            }
+            _ => None,
         };
         if blocked_by.is_some() {
             // Below a row with errors: only the row's own fields can be checked.
@@ -392,6 +421,25 @@ impl Importer<'_> {
             });
         }
         let writer = self.writer;
+        if stored.is_none() && R::BATCHED {
+            // Checked and audited now, written with the rows around it.
+            row.remove("revision");
+            row.retain(|_, value| !value.is_null());
+            let record = parse_row(&row)
+                .and_then(|input| checked_new::<R>(conn, writer, input))
+                .and_then(|record| {
+                    let actor = &writer.actor;
+                    audit_trail::record(conn, actor, AuditAction::Create, None, Some(&record))?;
+                    Ok(record)
+                })
+                .map_err(located)?;
+            let id = record.id().clone();
+            self.queue(conn, row_type, record, at, original);
+            if archived == Some(true) {
+                self.to_archive.push((row_type, id.clone(), at));
+            }
+            return Ok((id, Outcome::Created));
+        }
         let (id, outcome, archived_now) = conn
             .transaction(|conn| -> AppResult<(Id, Outcome, bool)> {
                 let Some(before) = stored else {
@@ -451,6 +499,62 @@ impl Importer<'_> {
             self.to_archive.push((row_type, id.clone(), at));
         }
         Ok((id, outcome))
+    }
+
+    /// Adds a created record to those waiting to be written, and writes them when they fill a
+    /// statement.
+    fn queue<R: Transferable>(
+        &mut self,
+        conn: &mut DbConnection,
+        row_type: RowType,
+        record: R,
+        at: Position,
+        row: Map<String, Value>,
+    ) {
+        let pending = self.pending.get_or_insert_with(|| {
+            Box::new(Pending::<R> {
+                row_type,
+                records: Vec::new(),
+            })
+        });
+        if let Some(pending) = pending.as_any().downcast_mut::<Pending<R>>() {
+            pending.records.push((record, at, row));
+            if pending.records.len() < crate::db::ROWS_PER_INSERT {
+                return;
+            }
+        }
+        self.write_pending(conn);
+    }
+
+    /// Writes the created records waiting to be written.
+    fn write_pending(&mut self, conn: &mut DbConnection) {
+        if let Some(pending) = self.pending.take() {
+            if let Err(failure) = pending.write(conn) {
+                self.fail(failure);
+            }
+        }
+    }
+
+    /// Whether a record with this key may be stored: one that was before the import, one an
+    /// earlier row wrote, or an id.
+    fn may_be_stored<R: Transferable>(
+        &mut self,
+        conn: &mut DbConnection,
+        row_type: RowType,
+        key: &str,
+    ) -> Result<bool, RowFailure> {
+        if self.known.contains_key(&(row_type, key.to_string())) || key.parse::<Id>().is_ok() {
+            return Ok(true);
+        }
+        let stored = match self.stored_keys.entry(row_type) {
+            std::collections::hash_map::Entry::Occupied(keys) => keys.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let keys = R::external_ids(conn, &self.writer.organization_id)
+                    .map_err(|e| RowFailure::Fatal(e.into()))?;
+                entry.insert(keys.into_iter().collect())
+            }
+        };
+        Ok(stored.contains(key))
     }
 
     /// Turns each `…_external_id` into the `…_id` it names: a record stored before or one
@@ -546,6 +650,54 @@ impl Importer<'_> {
                 Err(error) => self.fail(RowFailure::located(error, at, &Map::new())),
             }
         }
+    }
+}
+
+/// Created records of one type, waiting to be written together.
+trait PendingCreates {
+    fn row_type(&self) -> RowType;
+    fn as_any(&mut self) -> &mut dyn Any;
+    /// Writes them in multi-row INSERTs, or, when the database refuses one, each in a
+    /// savepoint of its own, to name the rows it refuses.
+    fn write(self: Box<Self>, conn: &mut DbConnection) -> Result<(), RowFailure>;
+}
+
+struct Pending<R> {
+    row_type: RowType,
+    /// Each record with the row that made it.
+    records: Vec<(R, Position, Map<String, Value>)>,
+}
+
+impl<R: Transferable> PendingCreates for Pending<R> {
+    fn row_type(&self) -> RowType {
+        self.row_type
+    }
+
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn write(self: Box<Self>, conn: &mut DbConnection) -> Result<(), RowFailure> {
+        let records: Vec<R> = self.records.iter().map(|(r, _, _)| r.clone()).collect();
+        let together = conn.transaction(|conn| R::insert_all(conn, &records));
+        match together.map_err(AppError::from) {
+            Ok(_) => return Ok(()),
+            // Not a row's fault (the database went away): the replay would fail as well.
+            Err(error @ (AppError::Internal(_) | AppError::Unavailable(_))) => {
+                return Err(RowFailure::Fatal(error))
+            }
+            Err(_) => {}
+        }
+        let mut errors = Vec::new();
+        for (record, at, row) in &self.records {
+            if let Err(error) = conn.transaction(|conn| record.insert(conn)) {
+                match RowFailure::located(error.into(), *at, row) {
+                    RowFailure::Row(found) => errors.extend(found),
+                    other => return Err(other),
+                }
+            }
+        }
+        Err(RowFailure::Row(errors))
     }
 }
 

@@ -106,6 +106,11 @@ pub(crate) use with_record_type;
 pub trait Transferable: Resource + Owned {
     /// Each field that holds another record's id, with that record's kind.
     const REFERENCES: &'static [(&'static str, RowType)];
+    /// Whether an import may write the records its rows create many to a statement, after
+    /// the rows are checked: true only where the check reads other records through
+    /// `store::referenced` alone, a create writes nothing but the record (no history), and no
+    /// other kind refers to this one.
+    const BATCHED: bool = false;
 
     /// The order an export writes the records in; creation order unless a kind refers to
     /// itself.
@@ -191,6 +196,7 @@ impl Transferable for Measurement {
 }
 
 impl Transferable for Activity {
+    const BATCHED: bool = true;
     const REFERENCES: &'static [(&'static str, RowType)] = &[
         ("team_id", RowType::Unit),
         ("goal_id", RowType::Goal),

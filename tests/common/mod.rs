@@ -74,6 +74,50 @@ impl Drop for TestDb {
     }
 }
 
+/// A new, empty PostgreSQL database on `TEST_DATABASE_URL`'s server: its URL, and the guard
+/// that drops it. None when `TEST_DATABASE_URL` is not set.
+pub fn postgres_database(purpose: &str) -> Option<(String, TestDb)> {
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let name = format!("malstyrning_{purpose}_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = diesel::PgConnection::establish(&admin_url)
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL does not connect: {e}"));
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
+    let url = database_url_with_name(&admin_url, &name);
+    Some((url, TestDb::Postgres { admin_url, name }))
+}
+
+/// One HTTP/1.1 request as a test's receiver reads it: the headers (lower-case names) and
+/// the body.
+pub fn read_request(
+    reader: &mut impl std::io::BufRead,
+) -> std::io::Result<(std::collections::HashMap<String, String>, Vec<u8>)> {
+    let mut headers = std::collections::HashMap::new();
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    loop {
+        line.clear();
+        reader.read_line(&mut line)?;
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = trimmed.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok((headers, body))
+}
+
 type Call = Box<dyn Fn(Request) -> LocalBoxFuture<'static, ServiceResponse<BoxBody>>>;
 
 /// One running app with its own database and organization.
@@ -179,17 +223,8 @@ impl TestApp {
     }
 
     pub async fn postgres() -> Option<TestApp> {
-        let admin_url = std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        let name = format!("malstyrning_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = diesel::PgConnection::establish(&admin_url)
-            .unwrap_or_else(|e| panic!("TEST_DATABASE_URL does not connect: {e}"));
-        admin
-            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
-        let url = database_url_with_name(&admin_url, &name);
-        Some(TestApp::start(Backend::Postgres(url), TestDb::Postgres { admin_url, name }).await)
+        let (url, db) = postgres_database("test")?;
+        Some(TestApp::start(Backend::Postgres(url), db).await)
     }
 
     async fn start(backend: Backend, db_guard: TestDb) -> TestApp {
@@ -253,8 +288,11 @@ impl TestApp {
 
     /// The same app and database, serving `/metrics` to callers presenting `token`.
     pub async fn with_metrics_token(mut self, token: &str) -> TestApp {
-        let metrics = malstyrning::metrics::Metrics::new(Some(token));
-        self.call = service_with_metrics(&self.store, Verifier::hs256(SECRET), metrics).await;
+        self.call = service_of(AppState {
+            metrics: malstyrning::metrics::Metrics::new(Some(token)),
+            ..state(&self.store, Verifier::hs256(SECRET))
+        })
+        .await;
         self
     }
 
@@ -275,17 +313,7 @@ impl TestApp {
 
     /// A token for any organization id with these roles and units.
     pub fn issue(&self, org: &str, roles: &[&str], units: &[&str]) -> String {
-        let now = chrono::Utc::now().timestamp();
-        let claims = Claims {
-            sub: "test-user".into(),
-            org: org.into(),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            units: units.iter().map(|u| u.to_string()).collect(),
-            exp: now + 600,
-            iat: Some(now),
-            name: None,
-        };
-        self.keys.issue(&claims).expect("a token")
+        issue_with(&self.keys, org, roles, units)
     }
 
     pub fn admin(&self) -> String {
@@ -542,6 +570,25 @@ impl TestApp {
     }
 }
 
+/// A token signed with `SECRET`, as a service started with `JWT_SECRET=SECRET` takes it.
+pub fn issue_token(org: &str, roles: &[&str]) -> String {
+    issue_with(&TokenKeys::hs256(SECRET), org, roles, &[])
+}
+
+fn issue_with(keys: &TokenKeys, org: &str, roles: &[&str], units: &[&str]) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims {
+        sub: "test-user".into(),
+        org: org.into(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        units: units.iter().map(|u| u.to_string()).collect(),
+        exp: now + 600,
+        iat: Some(now),
+        name: None,
+    };
+    keys.issue(&claims).expect("a token")
+}
+
 /// The ids of a list page's items, in the order they were returned.
 /// Makes a goal body adopted by `body` (a council or board): state and decision.
 pub fn adopted(mut goal: Value, body: &str) -> Value {
@@ -579,17 +626,80 @@ pub struct Model {
     pub department_goal: String,
 }
 
-/// The app as `serve` builds it, over this store, behind a callable.
-async fn service(store: &Store, verifier: Verifier) -> Call {
-    service_with_metrics(store, verifier, Default::default()).await
+/// A real HTTP server running the app over a store, as `serve` runs it: its own worker
+/// threads and sockets, so that requests to it run at the same time.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    handle: actix_web::dev::ServerHandle,
 }
 
-async fn service_with_metrics(
-    store: &Store,
-    verifier: Verifier,
-    metrics: malstyrning::metrics::Metrics,
-) -> Call {
-    let state = AppState {
+impl Server {
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+impl TestApp {
+    /// This instance's app behind a real HTTP server with `workers` worker threads, on a free
+    /// port of the loopback interface.
+    pub fn http_server(&self, workers: usize) -> Server {
+        let state = state(&self.store, Verifier::hs256(SECRET));
+        let server = actix_web::HttpServer::new(move || build_app(state.clone()))
+            .workers(workers)
+            .bind(("127.0.0.1", 0))
+            .expect("a port");
+        let base = format!("http://{}", server.addrs()[0]);
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Server { base, handle }
+    }
+}
+
+/// A client for `Server`s: patient, since tests that run at once share the machine's cores.
+pub fn client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(120))
+        .finish()
+}
+
+/// A request over HTTP, as a client of a `Server` sends it (without a token when it is "").
+pub async fn http(
+    client: &awc::Client,
+    method: Method,
+    url: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Resp {
+    let mut request = client.request(method, url);
+    if !token.is_empty() {
+        request = request.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    for (name, value) in headers {
+        request = request.insert_header((*name, *value));
+    }
+    let sent = match body {
+        Some(body) => request.send_json(body).await,
+        None => request.send().await,
+    };
+    let mut response = sent.unwrap_or_else(|e| panic!("{url}: {e}"));
+    let body = response
+        .body()
+        .limit(16 * 1024 * 1024)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    Resp {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: body.to_vec(),
+    }
+}
+
+/// The state `serve` builds, over this store: its defaults where no test comes near them.
+fn state(store: &Store, verifier: Verifier) -> AppState {
+    AppState {
         store: store.clone(),
         verifier,
         body_limit: 64 * 1024,
@@ -601,8 +711,17 @@ async fn service_with_metrics(
         // The defaults `serve` runs with: no test comes near them.
         rate_limit: malstyrning::rate_limit::RateLimit::new(Default::default()),
         security_headers: Default::default(),
-        metrics,
-    };
+        metrics: Default::default(),
+    }
+}
+
+/// The app as `serve` builds it, over this store, behind a callable.
+async fn service(store: &Store, verifier: Verifier) -> Call {
+    service_of(state(store, verifier)).await
+}
+
+/// The app of this state behind a callable.
+async fn service_of(state: AppState) -> Call {
     let service = Rc::new(test::init_service(build_app(state)).await);
     Box::new(move |req| {
         let service = service.clone();
@@ -623,7 +742,7 @@ pub fn code_for(org: &str) -> String {
     format!("{:04}", n % 10_000)
 }
 
-fn database_url_with_name(url: &str, name: &str) -> String {
+pub fn database_url_with_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, format!("?{query}")),
         None => (url, String::new()),
