@@ -299,7 +299,10 @@ impl From<DieselError> for AppError {
                 DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ClosedConnection => {
                     AppError::Unavailable("the database is busy; try again".to_string())
                 }
-                _ if info.message().contains("database is locked") => {
+                // A PostgreSQL deadlock victim: its transaction is rolled back, a retry succeeds.
+                _ if info.message().contains("database is locked")
+                    || info.message().starts_with("deadlock detected") =>
+                {
                     AppError::Unavailable("the database is busy; try again".to_string())
                 }
                 _ if connection_lost(info.message()) => {
@@ -391,5 +394,15 @@ mod tests {
             ),
             vec!["number"]
         );
+    }
+
+    #[test]
+    fn a_deadlock_victim_is_told_to_retry() {
+        let deadlock = DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("deadlock detected".to_string()),
+        );
+        let error = AppError::from(deadlock);
+        assert!(matches!(error, AppError::Unavailable(_)), "{error:?}");
     }
 }
