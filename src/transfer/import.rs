@@ -511,19 +511,29 @@ impl Importer<'_> {
         at: Position,
         row: Map<String, Value>,
     ) {
+        let same_type = self
+            .pending
+            .as_mut()
+            .is_some_and(|pending| pending.as_any().is::<Pending<R>>());
+        if !same_type {
+            self.write_pending(conn);
+        }
         let pending = self.pending.get_or_insert_with(|| {
             Box::new(Pending::<R> {
                 row_type,
                 records: Vec::new(),
             })
         });
-        if let Some(pending) = pending.as_any().downcast_mut::<Pending<R>>() {
-            pending.records.push((record, at, row));
-            if pending.records.len() < crate::db::ROWS_PER_INSERT {
-                return;
+        let full = match pending.as_any().downcast_mut::<Pending<R>>() {
+            Some(pending) => {
+                pending.records.push((record, at, row));
+                pending.records.len() >= crate::db::ROWS_PER_INSERT
             }
+            None => false,
+        };
+        if full {
+            self.write_pending(conn);
         }
-        self.write_pending(conn);
     }
 
     /// Writes the created records waiting to be written.
@@ -697,7 +707,11 @@ impl<R: Transferable> PendingCreates for Pending<R> {
                 }
             }
         }
-        Err(RowFailure::Row(errors))
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(RowFailure::Row(errors))
+        }
     }
 }
 
