@@ -174,10 +174,16 @@ endpoints() { # DATABASE_URL label
   local tree_bytes public_bytes
   tree_bytes=$(curl -s -o /dev/null -w '%{size_download}' "$BASE/api/v1/plan-periods/$period/goal-tree" -H "$auth")
   public_bytes=$(curl -s -o /dev/null -w '%{size_download}' "$BASE/api/v1/public/$code/goals")
+  # The same answers as a client taking gzip gets them (curl without --compressed counts the
+  # coded bytes).
+  local gzip="Accept-Encoding: gzip" tree_gzip_bytes public_gzip_bytes
+  tree_gzip_bytes=$(curl -s -o /dev/null -w '%{size_download}' "$BASE/api/v1/plan-periods/$period/goal-tree" -H "$auth" -H "$gzip")
+  public_gzip_bytes=$(curl -s -o /dev/null -w '%{size_download}' "$BASE/api/v1/public/$code/goals" -H "$gzip")
   table_head
-  hello_world "$tree_bytes goal tree" "$public_bytes public goal list"
+  hello_world "$tree_bytes goal tree" "$tree_gzip_bytes goal tree, gzip-coded" "$public_bytes public goal list" "$public_gzip_bytes public goal list, gzip-coded"
   local a=$BASE/api/v1
   bench "$SERVER" "goal tree \`GET /plan-periods/{id}/goal-tree\`" -H "$auth" "$a/plan-periods/$period/goal-tree"
+  bench "$SERVER" "goal tree, gzip (\`Accept-Encoding: gzip\`)" -H "$auth" -H "$gzip" "$a/plan-periods/$period/goal-tree"
   bench "$SERVER" "activity plan \`GET /units/{team}/activity-plan\`" -H "$auth" "$a/units/$team/activity-plan"
   bench "$SERVER" "list activities \`GET /activities?unit_id={board}&status=planned&limit=50\`" -H "$auth" "$a/activities?unit_id=$board&status=planned&limit=50"
   bench "$SERVER" "one activity \`GET /activities/{id}\`" -H "$auth" "$a/activities/$activity"
@@ -185,6 +191,7 @@ endpoints() { # DATABASE_URL label
   bench "$SERVER" "create \`POST /activities\`" -s bench/wrk/create_activity.lua "$BASE" -- "$team" "$goal" "$token"
   bench "$SERVER" "cycle dashboard \`GET /reporting-periods/{id}/overview\`" -H "$auth" "$a/reporting-periods/$report/overview"
   bench "$SERVER" "public goal list \`GET /public/{code}/goals\` (no token)" "$a/public/$code/goals"
+  bench "$SERVER" "public goal list, gzip (\`Accept-Encoding: gzip\`)" -H "$gzip" "$a/public/$code/goals"
 
   reset_peak "$SERVER"
   local rate; rate=$(http_import "$import_token" "$ROWS_FILE" "$ROWS" "$WORK/import.json")

@@ -25,45 +25,109 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::api::extract::{AcceptEncoding, IfNoneMatch};
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 
-/// One cached answer: a JSON body, and the headers that go with it.
+/// One cached answer: a JSON body, a gzip copy of it when that is worth sending, and the
+/// headers that go with it.
 #[derive(Clone)]
 pub struct Cached {
     pub body: Bytes,
+    /// The body gzip-coded, made once when the answer is computed: for a cached answer the
+    /// time goes into moving its bytes (BENCHMARKS.md), and JSON shrinks about tenfold.
+    pub gzip: Option<Bytes>,
     pub etag: Option<String>,
     pub cache_control: Option<&'static str>,
 }
+
+/// Bodies smaller than about one packet are sent as they are.
+const GZIP_FROM_BYTES: usize = 1400;
 
 impl Cached {
     pub fn json<T: Serialize>(value: &T) -> AppResult<Cached> {
         let body = serde_json::to_vec(value)
             .map_err(|e| AppError::Internal(format!("an answer did not serialize: {e}")))?;
+        let gzip = (body.len() >= GZIP_FROM_BYTES)
+            .then(|| gzip(&body))
+            .flatten();
         Ok(Cached {
             body: Bytes::from(body),
+            gzip,
             etag: None,
             cache_control: None,
         })
     }
 
-    /// A 200 with the body and its headers.
-    pub fn response(&self) -> HttpResponse {
+    /// Bytes held, for the cache's size limit.
+    fn size(&self) -> usize {
+        self.body.len() + self.gzip.as_ref().map_or(0, Bytes::len)
+    }
+
+    /// The ETag of the representation sent to a client that does or does not take gzip:
+    /// a gzip-coded body is another representation, so it has its own strong tag.
+    pub fn etag_for(&self, encoding: AcceptEncoding) -> Option<String> {
+        let etag = self.etag.as_deref()?;
+        match &self.gzip {
+            Some(_) if encoding.gzip => Some(format!("{}-gzip\"", etag.trim_end_matches('"'))),
+            _ => Some(etag.to_string()),
+        }
+    }
+
+    /// Whether the client already holds either representation (`If-None-Match`).
+    pub fn held_by(&self, if_none_match: &IfNoneMatch) -> bool {
+        [
+            AcceptEncoding { gzip: false },
+            AcceptEncoding { gzip: true },
+        ]
+        .into_iter()
+        .filter_map(|encoding| self.etag_for(encoding))
+        .any(|etag| if_none_match.matches(&etag))
+    }
+
+    /// The headers every answer of this body carries, the body aside: ETag, Cache-Control,
+    /// and `Vary` where a gzip copy exists (shared caches must keep the two apart).
+    pub fn headers(&self, encoding: AcceptEncoding) -> HttpResponseBuilder {
         let mut response = HttpResponse::Ok();
-        response.content_type("application/json");
-        if let Some(etag) = &self.etag {
-            response.insert_header((header::ETAG, etag.as_str()));
+        if let Some(etag) = self.etag_for(encoding) {
+            response.insert_header((header::ETAG, etag));
         }
         if let Some(cache_control) = self.cache_control {
             response.insert_header((header::CACHE_CONTROL, cache_control));
         }
-        response.body(self.body.clone())
+        if self.gzip.is_some() {
+            response.insert_header((header::VARY, "Accept-Encoding"));
+        }
+        response
     }
+
+    /// A 200 with the body, gzip-coded when the client takes it.
+    pub fn response(&self, encoding: AcceptEncoding) -> HttpResponse {
+        let mut response = self.headers(encoding);
+        response.content_type("application/json");
+        match &self.gzip {
+            Some(gzip) if encoding.gzip => response
+                .insert_header((header::CONTENT_ENCODING, "gzip"))
+                .body(gzip.clone()),
+            _ => response.body(self.body.clone()),
+        }
+    }
+}
+
+/// `body` gzip-coded; none in the (unexpected) case the encoder fails.
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 8),
+        flate2::Compression::default(),
+    );
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok().map(Bytes::from)
 }
 
 #[derive(Default)]
@@ -191,13 +255,19 @@ impl ResponseCache {
     }
 
     /// A 200 with the JSON of what `load` reads, kept under `key` as `serve` keeps answers.
-    pub async fn serve_json<T, F>(&self, org: &Id, key: &str, load: F) -> AppResult<HttpResponse>
+    pub async fn serve_json<T, F>(
+        &self,
+        org: &Id,
+        key: &str,
+        encoding: AcceptEncoding,
+        load: F,
+    ) -> AppResult<HttpResponse>
     where
         T: Serialize,
         F: std::future::Future<Output = AppResult<T>>,
     {
         let fill = async { Cached::json(&load.await?) };
-        Ok(self.serve(org, key, fill).await?.response())
+        Ok(self.serve(org, key, fill).await?.response(encoding))
     }
 
     /// The organization a municipality code was last found to name.
@@ -237,7 +307,7 @@ impl ResponseCache {
     }
 
     fn keep(&self, org: &Id, key: String, generation: u64, answer: &Cached) {
-        let size = key.len() + answer.body.len();
+        let size = key.len() + answer.size();
         if size > self.max_bytes / 4 {
             return;
         }
@@ -258,7 +328,7 @@ impl ResponseCache {
         let replaced = organization
             .entries
             .insert(key, (Instant::now(), answer.clone()))
-            .map_or(0, |(_, old)| size - answer.body.len() + old.body.len());
+            .map_or(0, |(_, old)| size - answer.size() + old.size());
         organization.bytes = organization.bytes + size - replaced.min(organization.bytes);
         state.bytes = state.bytes + size - replaced.min(state.bytes);
     }

@@ -734,6 +734,78 @@ async fn etag_revalidates_and_changes_with_the_content(app: TestApp) {
     }
 }
 
+/// The body of a gzip-coded answer, decoded.
+fn gunzip(body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut decoded)
+        .expect("a gzip body");
+    decoded
+}
+
+async fn a_client_taking_gzip_gets_the_same_answer_gzip_coded(app: TestApp) {
+    app.make_room_for_the_demo().await;
+    app.load_demo();
+    let tree = "/api/v1/public/0683/goal-tree";
+    let gzip = ("Accept-Encoding", "gzip, deflate, br");
+
+    let plain = public(&app, tree, &[]).await;
+    plain.expect(200);
+    assert_eq!(plain.header("content-encoding"), None);
+    let varies_by_encoding = |r: &Resp| {
+        r.header("vary")
+            .is_some_and(|v| v.split(',').any(|h| h.trim() == "Accept-Encoding"))
+    };
+    assert!(varies_by_encoding(&plain), "{:?}", plain.header("vary"));
+    let coded = public(&app, tree, &[gzip]).await;
+    assert_eq!(coded.status, 200, "{}", coded.text());
+    assert_eq!(coded.header("content-encoding").as_deref(), Some("gzip"));
+    assert!(varies_by_encoding(&coded), "{:?}", coded.header("vary"));
+    assert_eq!(coded.content_type(), "application/json");
+    assert_eq!(gunzip(&coded.body), plain.body.to_vec());
+    assert!(
+        coded.body.len() * 2 < plain.body.len(),
+        "{} bytes coded of {}",
+        coded.body.len(),
+        plain.body.len()
+    );
+
+    // Two representations, two strong ETags; either held is revalidated.
+    let plain_tag = plain.header("etag").expect("an ETag");
+    let coded_tag = coded.header("etag").expect("an ETag");
+    assert_ne!(plain_tag, coded_tag);
+    assert!(coded_tag.starts_with('"') && coded_tag.ends_with('"'));
+    let unchanged = public(&app, tree, &[gzip, ("If-None-Match", &coded_tag)]).await;
+    assert_eq!(unchanged.status, 304);
+    assert!(unchanged.body.is_empty());
+    assert_eq!(unchanged.header("etag"), Some(coded_tag.clone()));
+    let unchanged = public(&app, tree, &[("If-None-Match", &plain_tag)]).await;
+    assert_eq!(unchanged.status, 304);
+    assert_eq!(unchanged.header("etag"), Some(plain_tag.clone()));
+
+    // gzip refused, or not named: the plain answer.
+    for refused in ["gzip;q=0", "identity", "br"] {
+        let answer = public(&app, tree, &[("Accept-Encoding", refused)]).await;
+        assert_eq!(answer.status, 200, "{refused}");
+        assert_eq!(answer.header("content-encoding"), None, "{refused}");
+        assert_eq!(answer.body, plain.body, "{refused}");
+    }
+
+    // The cached reads behind a token too: the goal tree of a plan period.
+    let token = app.token_for(&app.demo_organization().id.to_string(), &["admin"]);
+    let periods = app.get("/api/v1/plan-periods", &token).await.expect(200);
+    let period = periods["items"][0]["id"].as_str().expect("a plan period");
+    let path = format!("/api/v1/plan-periods/{period}/goal-tree");
+    let plain = app.send(Method::GET, &path, Some(&token), None, &[]).await;
+    plain.expect(200);
+    let coded = app
+        .send(Method::GET, &path, Some(&token), None, &[gzip])
+        .await;
+    assert_eq!(coded.header("content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(gunzip(&coded.body), plain.body.to_vec());
+}
+
 async fn browsers_may_send_if_none_match_across_origins(app: TestApp) {
     let response = app
         .send(
@@ -834,6 +906,7 @@ backend_tests!(
     another_organizations_goal_is_404_under_this_code,
     no_token_is_needed_and_a_bad_one_does_not_matter,
     etag_revalidates_and_changes_with_the_content,
+    a_client_taking_gzip_gets_the_same_answer_gzip_coded,
     browsers_may_send_if_none_match_across_origins,
     the_demo_publishes_its_goal_model,
 );

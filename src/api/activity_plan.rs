@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{CommaList, QueryParams};
+use crate::api::extract::{AcceptEncoding, CommaList, QueryParams};
 use crate::api::goal_tree::{contacts_in_role, indicators_by_goal};
 use crate::auth::Caller;
 use crate::db::types::Id;
@@ -187,6 +187,7 @@ pub async fn get_activity_plan(
     caller: Caller,
     id: web::Path<Id>,
     params: QueryParams<ActivityPlanParams>,
+    encoding: AcceptEncoding,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
@@ -265,7 +266,10 @@ pub async fn get_activity_plan(
         Ok(plan)
     });
     if !csv && fields.is_empty() {
-        return store.cache.serve_json(&cache_org, &key, plan).await;
+        return store
+            .cache
+            .serve_json(&cache_org, &key, encoding, plan)
+            .await;
     }
     let plan = plan.await?;
     if csv {

@@ -1,5 +1,5 @@
 //! Request extractors whose failures are problem+json with the field that is wrong:
-//! JSON bodies, query strings, path ids, `If-Match` and `If-None-Match`.
+//! JSON bodies, query strings, path ids, `If-Match`, `If-None-Match` and `Accept-Encoding`.
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
@@ -300,5 +300,79 @@ impl FromRequest for IfNoneMatch {
             .flat_map(entity_tags)
             .collect();
         ready(Ok(IfNoneMatch(tags)))
+    }
+}
+
+/// Whether the client takes a gzip-coded answer (`Accept-Encoding`, RFC 9110 §12.5.3):
+/// `gzip` (or `x-gzip`, or `*`) with a weight above zero. No header, or one that cannot be
+/// read, means the plain answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AcceptEncoding {
+    pub gzip: bool,
+}
+
+impl AcceptEncoding {
+    pub fn parse(value: &str) -> AcceptEncoding {
+        // An explicit `gzip;q=0` refuses gzip even when `*` would allow it.
+        let mut gzip = None;
+        let mut any = false;
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let weight = parts
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0));
+            match coding.as_str() {
+                "gzip" | "x-gzip" => gzip = Some(weight > 0.0),
+                "*" => any = weight > 0.0,
+                _ => {}
+            }
+        }
+        AcceptEncoding {
+            gzip: gzip.unwrap_or(any),
+        }
+    }
+}
+
+impl FromRequest for AcceptEncoding {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Several header lines are one list (RFC 9110 §5.3).
+        let lines: Vec<&str> = req
+            .headers()
+            .get_all(header::ACCEPT_ENCODING)
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        ready(Ok(AcceptEncoding::parse(&lines.join(","))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AcceptEncoding;
+
+    #[test]
+    fn gzip_is_taken_when_named_or_allowed_by_a_star_with_a_weight_above_zero() {
+        for (header, gzip) in [
+            ("gzip", true),
+            ("gzip, deflate, br", true),
+            ("br;q=1.0, GZIP;q=0.5", true),
+            ("x-gzip", true),
+            ("*", true),
+            ("", false),
+            ("identity", false),
+            ("br, deflate", false),
+            ("gzip;q=0", false),
+            ("gzip;q=0.000", false),
+            ("*, gzip;q=0", false),
+            ("gzip;q=0, *", false),
+            ("*;q=0", false),
+            ("gzip;q=nonsense", false),
+        ] {
+            assert_eq!(AcceptEncoding::parse(header).gzip, gzip, "{header:?}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{CommaList, QueryParams};
+use crate::api::extract::{AcceptEncoding, CommaList, QueryParams};
 use crate::api::revisions::as_in_force;
 use crate::api::status::{Cycle, StatusReport, INTERNAL};
 use crate::api::MAX_LIMIT;
@@ -219,6 +219,7 @@ pub async fn get_goal_tree(
     caller: Caller,
     id: web::Path<Id>,
     params: QueryParams<GoalTreeParams>,
+    encoding: AcceptEncoding,
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
     let org = caller.organization_id.clone();
@@ -345,7 +346,10 @@ pub async fn get_goal_tree(
             contacts: extra.steering_group_lead.take(),
         })
     });
-    store.cache.serve_json(&cache_org, &key, tree).await
+    store
+        .cache
+        .serve_json(&cache_org, &key, encoding, tree)
+        .await
 }
 
 /// What `expand=` asked for, loaded for the whole tree at once: a fixed number of queries

@@ -6,14 +6,14 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
+use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{IfNoneMatch, QueryParams};
+use crate::api::extract::{AcceptEncoding, IfNoneMatch, QueryParams};
 use crate::cache::Cached;
 use crate::db::types::Id;
 use crate::db::DbConnection;
@@ -277,13 +277,14 @@ fn public_answer<T: Serialize>(body: &T) -> AppResult<Cached> {
 }
 
 /// The answer, or 304 without a body when the client already holds it.
-fn respond(if_none_match: &IfNoneMatch, answer: &Cached) -> HttpResponse {
-    match &answer.etag {
-        Some(etag) if if_none_match.matches(etag) => HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag.as_str()))
-            .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
-            .finish(),
-        _ => answer.response(),
+fn respond(if_none_match: &IfNoneMatch, encoding: AcceptEncoding, answer: &Cached) -> HttpResponse {
+    if answer.held_by(if_none_match) {
+        answer
+            .headers(encoding)
+            .status(StatusCode::NOT_MODIFIED)
+            .finish()
+    } else {
+        answer.response(encoding)
     }
 }
 
@@ -295,6 +296,7 @@ pub(crate) async fn answer<T, F>(
     code: String,
     key: String,
     if_none_match: &IfNoneMatch,
+    encoding: AcceptEncoding,
     read: F,
 ) -> AppResult<HttpResponse>
 where
@@ -324,7 +326,7 @@ where
         }
         None => fill.await?,
     };
-    Ok(respond(if_none_match, &answer))
+    Ok(respond(if_none_match, encoding, &answer))
 }
 
 /// A municipality's public face: name, code and the plan periods with anything adopted.
@@ -351,12 +353,14 @@ pub async fn get_public_organization(
     store: web::Data<Store>,
     code: web::Path<String>,
     if_none_match: IfNoneMatch,
+    encoding: AcceptEncoding,
 ) -> AppResult<HttpResponse> {
     answer(
         &store,
         code.into_inner(),
         "organization".into(),
         &if_none_match,
+        encoding,
         |conn, org| {
             let plan_periods = plan_periods::public(conn, &org.id)?
                 .into_iter()
@@ -399,6 +403,7 @@ pub async fn get_public_goal_tree(
     code: web::Path<String>,
     params: QueryParams<PublicPlanPeriodParams>,
     if_none_match: IfNoneMatch,
+    encoding: AcceptEncoding,
 ) -> AppResult<HttpResponse> {
     let requested = params.0.plan_period_id;
     answer(
@@ -406,6 +411,7 @@ pub async fn get_public_goal_tree(
         code.into_inner(),
         format!("goal-tree?{requested:?}"),
         &if_none_match,
+        encoding,
         move |conn, org| {
             let period = plan_period(conn, &org.id, requested)?;
             let vision = visions::for_plan_period(conn, &org.id, &period.id)?
@@ -471,6 +477,7 @@ pub async fn list_public_goals(
     code: web::Path<String>,
     params: QueryParams<PublicPlanPeriodParams>,
     if_none_match: IfNoneMatch,
+    encoding: AcceptEncoding,
 ) -> AppResult<HttpResponse> {
     let requested = params.0.plan_period_id;
     answer(
@@ -478,6 +485,7 @@ pub async fn list_public_goals(
         code.into_inner(),
         format!("goals?{requested:?}"),
         &if_none_match,
+        encoding,
         move |conn, org| {
             let period = plan_period(conn, &org.id, requested)?;
             let goals = adopted_goals(conn, &org.id, &period.id)?;
@@ -516,6 +524,7 @@ pub async fn get_public_goal(
     store: web::Data<Store>,
     path: web::Path<(String, Id)>,
     if_none_match: IfNoneMatch,
+    encoding: AcceptEncoding,
 ) -> AppResult<HttpResponse> {
     let (code, id) = path.into_inner();
     answer(
@@ -523,6 +532,7 @@ pub async fn get_public_goal(
         code,
         format!("goals/{id}"),
         &if_none_match,
+        encoding,
         move |conn, org| {
             let not_found = || AppError::NotFound("no adopted goal with that id here".into());
             let goal = Goal::find(conn, &org.id, &id)?

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::extract::{IfNoneMatch, QueryParams};
+use crate::api::extract::{AcceptEncoding, IfNoneMatch, QueryParams};
 use crate::api::public::{answer, plan_period, PublicPlanPeriod, PublicPlanPeriodParams};
 use crate::api::status::{Cycle, StatusReport};
 use crate::db::types::{Id, UtcTime};
@@ -139,6 +139,7 @@ pub async fn list_public_indicators(
     code: web::Path<String>,
     params: QueryParams<PublicPlanPeriodParams>,
     if_none_match: IfNoneMatch,
+    encoding: AcceptEncoding,
 ) -> AppResult<HttpResponse> {
     let requested = params.0.plan_period_id;
     answer(
@@ -146,6 +147,7 @@ pub async fn list_public_indicators(
         code.into_inner(),
         format!("indicators?{requested:?}"),
         &if_none_match,
+        encoding,
         move |conn, org| {
             let period = plan_period(conn, &org.id, requested)?;
             let goals = crate::store::goals::of_plan_period(conn, &org.id, &period.id, false)?;
@@ -234,6 +236,7 @@ pub async fn list_public_reporting_periods(
     code: web::Path<String>,
     params: QueryParams<PublicPlanPeriodParams>,
     if_none_match: IfNoneMatch,
+    encoding: AcceptEncoding,
 ) -> AppResult<HttpResponse> {
     let requested = params.0.plan_period_id;
     answer(
@@ -241,6 +244,7 @@ pub async fn list_public_reporting_periods(
         code.into_inner(),
         format!("reporting-periods?{requested:?}"),
         &if_none_match,
+        encoding,
         move |conn, org| {
             let period = plan_period(conn, &org.id, requested)?;
             let mut rows = reporting_periods::of_plan_period(conn, &org.id, &period.id)?;
@@ -281,6 +285,7 @@ pub async fn get_public_results(
     store: web::Data<Store>,
     path: web::Path<(String, Id)>,
     if_none_match: IfNoneMatch,
+    encoding: AcceptEncoding,
 ) -> AppResult<HttpResponse> {
     let (code, id) = path.into_inner();
     answer(
@@ -288,6 +293,7 @@ pub async fn get_public_results(
         code,
         format!("reporting-periods/{id}/results"),
         &if_none_match,
+        encoding,
         move |conn, org| {
             let not_found = || AppError::NotFound("no such reporting period here".into());
             let period = ReportingPeriod::find(conn, &org.id, &id)?

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
+use crate::api::extract::{AcceptEncoding, QueryParams};
 use crate::api::goal_tree::ActivityCounts;
 use crate::api::indicators::{as_decided_on, decided_for, target_revisions};
 use crate::auth::Caller;
@@ -602,6 +602,7 @@ pub async fn cycle_overview(
     store: web::Data<Store>,
     caller: Caller,
     id: web::Path<Id>,
+    encoding: AcceptEncoding,
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
     let org = caller.organization_id.clone();
@@ -613,7 +614,10 @@ pub async fn cycle_overview(
         let cycle = Cycle::load(conn, &org, &id, INTERNAL)?;
         overview_of(conn, &org, cycle, today)
     });
-    store.cache.serve_json(&cache_org, &key, overview).await
+    store
+        .cache
+        .serve_json(&cache_org, &key, encoding, overview)
+        .await
 }
 
 fn overview_of(
