@@ -115,7 +115,9 @@ class Service:
         env = dict(os.environ)
         env.update(DATABASE_URL=self.database_url, BIND_ADDR=f"{HOST}:{self.port}",
                    JWT_SECRET=JWT_SECRET, METRICS_TOKEN=METRICS_TOKEN,
-                   RATE_LIMIT_PER_MINUTE="0", RUST_LOG=env.get("RUST_LOG", "warn"))
+                   RATE_LIMIT_PER_MINUTE="0", RUST_LOG=env.get("RUST_LOG", "warn"),
+                   # The harness's webhook receiver listens on loopback.
+                   WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8")
         return env
 
     def start(self, demo=False):

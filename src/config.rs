@@ -52,6 +52,8 @@ pub struct Config {
     pub security_headers: SecurityHeaders,
     /// The bearer token that reads `/metrics`; without it they are not served.
     pub metrics_token: Option<String>,
+    /// The internal networks webhook receivers may be on (`WEBHOOK_ALLOWED_NETWORKS`).
+    pub webhook_receivers: crate::outbound::ReceiverPolicy,
 }
 
 impl Config {
@@ -71,7 +73,7 @@ impl Config {
         let rate_limit = RateLimitSettings {
             per_minute: parse_var("RATE_LIMIT_PER_MINUTE", rate_limit::DEFAULT_PER_MINUTE)?,
             burst: parse_var("RATE_LIMIT_BURST", rate_limit::DEFAULT_BURST)?,
-            trusted_proxies: rate_limit::parse_networks(
+            trusted_proxies: crate::networks::parse_networks(
                 &var("TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|e| format!("TRUSTED_PROXIES: {e}"))?,
@@ -87,8 +89,13 @@ impl Config {
         if metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
             return Err("METRICS_TOKEN must be at least 16 characters".into());
         }
+        let webhook_receivers = crate::outbound::ReceiverPolicy::parse(
+            &var("WEBHOOK_ALLOWED_NETWORKS").unwrap_or_default(),
+        )
+        .map_err(|e| format!("WEBHOOK_ALLOWED_NETWORKS: {e}"))?;
         Ok(Config {
             metrics_token: metrics_token.map(|t| t.trim().to_string()),
+            webhook_receivers,
             rate_limit,
             security_headers,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),

@@ -12,6 +12,8 @@ pub mod error;
 pub mod idempotency;
 pub mod kolada;
 pub mod metrics;
+pub mod networks;
+pub mod outbound;
 pub mod rate_limit;
 pub mod rules;
 pub mod security;

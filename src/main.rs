@@ -410,10 +410,11 @@ fn serve(demo: bool) -> Result<(), String> {
     let store = state_store.clone();
     let retention_days = config.change_retention_days;
     let cache_sync = config.cache_sync;
+    let receivers = config.webhook_receivers.clone();
     // actix-web stops accepting on SIGTERM/SIGINT and lets running requests finish.
     actix_web::rt::System::new()
         .block_on(async move {
-            actix_web::rt::spawn(malstyrning::webhooks::run(store.clone()));
+            actix_web::rt::spawn(malstyrning::webhooks::run(store.clone(), receivers));
             actix_web::rt::spawn(malstyrning::cache::sync_every(store.clone(), cache_sync));
             actix_web::rt::spawn(prune_hourly(store, retention_days));
             server.run().await

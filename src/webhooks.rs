@@ -9,6 +9,7 @@ use sha2::Sha256;
 
 use crate::db::types::UtcTime;
 use crate::error::AppResult;
+use crate::outbound::ReceiverPolicy;
 use crate::store::webhooks::{self, AttemptOutcome, DeliveryState, Due};
 use crate::store::Store;
 
@@ -47,15 +48,20 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
     chrono::Duration::seconds(seconds)
 }
 
-/// Sends every delivery due at `now` once; returns how many were attempted.
-pub async fn deliver_due(store: &Store, now: chrono::NaiveDateTime) -> AppResult<usize> {
+/// Sends every delivery due at `now` once, to receivers `receivers` permits; returns how
+/// many were attempted.
+pub async fn deliver_due(
+    store: &Store,
+    receivers: &ReceiverPolicy,
+    now: chrono::NaiveDateTime,
+) -> AppResult<usize> {
     let due = store
         .transaction(move |conn| webhooks::claim_due(conn, now, LEASE_SECONDS, 50))
         .await?;
-    let client = awc::Client::builder().timeout(TIMEOUT).finish();
+    let client = receivers.client(TIMEOUT);
     let attempted = due.len();
     for item in due {
-        let outcome = attempt(&client, &item, now).await;
+        let outcome = attempt(&client, receivers, &item, now).await;
         let id = item.delivery.id.clone();
         store
             .run(move |conn| Ok(webhooks::record_attempt(conn, &id, &outcome)?))
@@ -65,9 +71,24 @@ pub async fn deliver_due(store: &Store, now: chrono::NaiveDateTime) -> AppResult
 }
 
 /// One POST of a delivery, and what it came to.
-async fn attempt(client: &awc::Client, item: &Due, now: chrono::NaiveDateTime) -> AttemptOutcome {
+async fn attempt(
+    client: &awc::Client,
+    receivers: &ReceiverPolicy,
+    item: &Due,
+    now: chrono::NaiveDateTime,
+) -> AttemptOutcome {
     let delivery = &item.delivery;
     let attempts = delivery.attempts + 1;
+    // A receiver named by its IP address is connected to without a lookup, so the client's
+    // resolver never sees it: judged here.
+    let host = item.url.parse::<awc::http::Uri>().ok();
+    if let Some(refused) = host
+        .as_ref()
+        .and_then(|uri| uri.host())
+        .and_then(|host| receivers.refusal_of_host(host))
+    {
+        return failed(attempts, now, None, refused);
+    }
     let timestamp = chrono::Utc::now().timestamp();
     let sent = client
         .post(&item.url)
@@ -97,6 +118,16 @@ async fn attempt(client: &awc::Client, item: &Due, now: chrono::NaiveDateTime) -
         ),
         Err(e) => (None, e.to_string()),
     };
+    failed(attempts, now, status, error)
+}
+
+/// A failed attempt: retried after the backoff, given up after `MAX_ATTEMPTS`.
+fn failed(
+    attempts: i32,
+    now: chrono::NaiveDateTime,
+    status: Option<i32>,
+    error: String,
+) -> AttemptOutcome {
     let gave_up = attempts >= MAX_ATTEMPTS;
     AttemptOutcome {
         state: if gave_up {
@@ -113,11 +144,11 @@ async fn attempt(client: &awc::Client, item: &Due, now: chrono::NaiveDateTime) -
 }
 
 /// The worker: every second, sends what is due.
-pub async fn run(store: Store) {
+pub async fn run(store: Store, receivers: ReceiverPolicy) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
-        if let Err(e) = deliver_due(&store, chrono::Utc::now().naive_utc()).await {
+        if let Err(e) = deliver_due(&store, &receivers, chrono::Utc::now().naive_utc()).await {
             log::warn!("webhook deliveries: {e}");
         }
     }

@@ -31,7 +31,8 @@ use serde_json::{json, Value};
 use common::{Resp, TestApp};
 use malstyrning::app::{build_app, AppState};
 use malstyrning::auth::{TokenKeys, Verifier};
-use malstyrning::rate_limit::{parse_networks, RateLimit, RateLimitSettings};
+use malstyrning::networks::parse_networks;
+use malstyrning::rate_limit::{RateLimit, RateLimitSettings};
 use malstyrning::security::SecurityHeaders;
 use malstyrning::store::Store;
 

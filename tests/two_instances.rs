@@ -58,6 +58,8 @@ fn start(database_url: &str, log: &std::path::Path) -> Instance {
         .env("DB_POOL_SIZE", "8")
         .env("CACHE_SYNC_MS", CACHE_SYNC_MS.to_string())
         .env("RATE_LIMIT_PER_MINUTE", "0")
+        // The webhook receiver listens on loopback.
+        .env("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)

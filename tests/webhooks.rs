@@ -13,6 +13,7 @@ use std::thread;
 
 use common::TestApp;
 use hmac::{Hmac, Mac};
+use malstyrning::outbound::ReceiverPolicy;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -56,8 +57,18 @@ fn expected_signature(timestamp: &str, body: &str) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What an operator sets to let receivers on loopback, where these tests run theirs, get
+/// deliveries (`WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8`).
+fn loopback_allowed() -> ReceiverPolicy {
+    ReceiverPolicy::parse("127.0.0.0/8").expect("a network")
+}
+
 async fn deliver(app: &TestApp, at: chrono::NaiveDateTime) -> usize {
-    malstyrning::webhooks::deliver_due(&app.store, at)
+    deliver_to(app, &loopback_allowed(), at).await
+}
+
+async fn deliver_to(app: &TestApp, receivers: &ReceiverPolicy, at: chrono::NaiveDateTime) -> usize {
+    malstyrning::webhooks::deliver_due(&app.store, receivers, at)
         .await
         .expect("delivering")
 }
@@ -201,6 +212,57 @@ async fn deliveries_are_signed_retried_and_logged(app: TestApp) {
     assert!(!read.to_string().contains(SECRET));
 }
 
+/// An organization's admin chooses where deliveries go; by default the service sends
+/// nothing to the network it runs in (loopback, private, link-local: SSRF), whether the
+/// receiver is named by its address or by a name that resolves to one.
+async fn internal_receivers_get_nothing_unless_the_operator_allows_their_network(app: TestApp) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    let admin = app.admin();
+    let mut subscriptions = Vec::new();
+    for host in ["127.0.0.1", "localhost"] {
+        let created = app
+            .post(
+                "/api/v1/webhook-subscriptions",
+                &admin,
+                json!({"url": format!("http://{host}:{port}/hook"), "event_types": ["goal.*"],
+                       "secret": SECRET}),
+            )
+            .await
+            .expect(201);
+        subscriptions.push(created["id"].as_str().unwrap_or_default().to_string());
+    }
+    app.model().await;
+
+    let now = chrono::Utc::now().naive_utc();
+    assert_eq!(deliver_to(&app, &ReceiverPolicy::default(), now).await, 2);
+    listener.set_nonblocking(true).expect("non-blocking");
+    assert!(
+        listener.accept().is_err(),
+        "nothing may connect to an internal receiver"
+    );
+    for subscription in &subscriptions {
+        let log = log_of(&app, subscription).await;
+        assert_eq!(log[0]["state"], "pending", "{}", log[0]);
+        let error = log[0]["last_error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("internal address") && error.contains("WEBHOOK_ALLOWED_NETWORKS"),
+            "{error}"
+        );
+    }
+
+    // The operator allows the network: the retries go through.
+    listener.set_nonblocking(false).expect("blocking");
+    let (handle, received) = receiver(listener, vec![200, 200]);
+    let later = now + chrono::Duration::seconds(11);
+    assert_eq!(deliver(&app, later).await, 2);
+    handle.join().expect("the receiver");
+    assert_eq!(received.try_iter().count(), 2);
+    for subscription in &subscriptions {
+        assert_eq!(log_of(&app, subscription).await[0]["state"], "delivered");
+    }
+}
+
 async fn subscriptions_are_checked_and_admin_only(app: TestApp) {
     let admin = app.admin();
     let good = json!({"url": "https://beslutsstod.example.se/hook", "event_types": ["*"], "secret": SECRET});
@@ -257,5 +319,6 @@ async fn subscriptions_are_checked_and_admin_only(app: TestApp) {
 
 backend_tests!(
     deliveries_are_signed_retried_and_logged,
+    internal_receivers_get_nothing_unless_the_operator_allows_their_network,
     subscriptions_are_checked_and_admin_only,
 );
