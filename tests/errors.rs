@@ -486,6 +486,33 @@ async fn unknown_route_is_404(app: TestApp) {
     problem(&response, 404);
 }
 
+/// Routes are found by their path as the router reads it (unreserved characters may be
+/// percent-encoded), and a segment that only begins like a collection's is not it.
+async fn routes_are_found_however_their_path_is_written(app: TestApp) {
+    let id = app
+        .create(
+            "/api/v1/units",
+            json!({"kind": "board", "name": "Omsorgsnämnden"}),
+        )
+        .await;
+    for path in [
+        "/api/v1/units".to_string(),
+        "/api/v1/%75nits".to_string(),
+        "/api/v1/u%6Eits?kind=board".to_string(),
+    ] {
+        let listed = app.get(&path, &app.admin()).await.expect(200);
+        assert_eq!(listed["items"][0]["id"], json!(id), "{path}");
+    }
+    let read = app
+        .get(&format!("/api/v1/%75nits/{id}"), &app.admin())
+        .await
+        .expect(200);
+    assert_eq!(read["id"], json!(id));
+    for path in ["/api/v1/unitsx", "/api/v1/unit", "/api/v1/units-x/1"] {
+        problem(&app.get(path, &app.admin()).await, 404);
+    }
+}
+
 async fn wrong_method_is_405_with_allow(app: TestApp) {
     let response = app
         .send(
@@ -849,6 +876,7 @@ backend_tests!(
     non_json_content_type_is_415,
     unknown_route_is_404,
     wrong_method_is_405_with_allow,
+    routes_are_found_however_their_path_is_written,
     every_error_is_complete_problem_json,
     hostile_bodies_are_4xx_and_the_service_keeps_answering,
     sql_metacharacters_are_stored_verbatim,
