@@ -272,3 +272,95 @@ fn every_text_parameter_states_what_it_takes() {
         "only {text_parameters} text parameters"
     );
 }
+
+/// The schemas request bodies take, by name: those the operations name and every schema
+/// they refer to.
+fn request_body_schemas(spec: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    fn references(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    match (key.as_str(), inner.as_str()) {
+                        ("$ref", Some(at)) => out.push(at.replace("#/components/schemas/", "")),
+                        _ => references(inner, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| references(i, out)),
+            _ => {}
+        }
+    }
+    let mut waiting = Vec::new();
+    for item in spec["paths"].as_object().expect("paths").values() {
+        for operation in item.as_object().expect("operations").values() {
+            references(&operation["requestBody"], &mut waiting);
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    while let Some(name) = waiting.pop() {
+        if found.insert(name.clone()) {
+            references(&spec["components"]["schemas"][&name], &mut waiting);
+        }
+    }
+    found
+}
+
+/// A pattern that bounds a text's length by itself: anchored, without unbounded repetition.
+fn bounds_length(pattern: &str) -> bool {
+    pattern.starts_with('^')
+        && pattern.ends_with('$')
+        && !pattern.contains(['*', '+'])
+        && !pattern.contains(",}")
+}
+
+/// The service refuses over-long texts with 422 (`rules::validate`); every text a request
+/// body takes states its limit, so that a front end or a fuzzer reading the document knows
+/// it. Texts with a format, an enum or a pattern of fixed length need none.
+#[test]
+fn every_text_of_a_request_body_states_its_longest() {
+    let spec: serde_json::Value = serde_json::from_str(COMMITTED).expect("valid JSON");
+    let bodies = request_body_schemas(&spec);
+    for name in [
+        "CreateUnit",
+        "UpdateGoal",
+        "RevisionNote",
+        "KoladaRow",
+        "Row",
+    ] {
+        assert!(
+            bodies.contains(name),
+            "{name} is not found as a request body"
+        );
+    }
+    let mut limited = 0;
+    for name in &bodies {
+        let schema = &spec["components"]["schemas"][name];
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
+        for (property, value) in properties {
+            // The property, or each item of a list of texts.
+            for (at, text) in [
+                (property.clone(), value),
+                (format!("{property}[]"), &value["items"]),
+            ] {
+                let is_text = text["type"] == "string"
+                    || text["type"]
+                        .as_array()
+                        .is_some_and(|types| types.iter().any(|t| t == "string"));
+                let exact = text.get("format").is_some()
+                    || text.get("enum").is_some()
+                    || text["pattern"].as_str().is_some_and(bounds_length);
+                if !is_text || exact {
+                    continue;
+                }
+                assert!(
+                    text["maxLength"].as_u64().is_some_and(|n| n > 0),
+                    "{name}.{at} states no maxLength"
+                );
+                limited += 1;
+            }
+        }
+    }
+    assert!(limited >= 100, "only {limited} texts have a maxLength");
+}

@@ -9,7 +9,7 @@ use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::activities::{self, Activity, ActivityFilter, ActivityStatus};
 use crate::store::units;
 
@@ -24,12 +24,16 @@ pub struct CreateActivity {
     /// The department goal it serves; give this or `goal_id`.
     pub department_goal_id: Option<Id>,
     #[schema(example = "Trygghetsvandring i centrum tillsammans med polisen")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub title: String,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<String>,
     #[schema(example = "Arbetslagsledaren")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub responsible: Option<String>,
     #[schema(example = "2011-05-31")]
     pub due_date: Option<NaiveDate>,
@@ -37,7 +41,7 @@ pub struct CreateActivity {
     pub status: Option<ActivityStatus>,
     /// When it was done; only with status `done` (defaults to today then).
     pub done_on: Option<NaiveDate>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -51,13 +55,17 @@ pub struct UpdateActivity {
     pub goal_id: Option<Id>,
     /// Link to this department goal instead (clears `goal_id`).
     pub department_goal_id: Option<Id>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub responsible: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -65,7 +73,7 @@ pub struct UpdateActivity {
     pub status: Option<ActivityStatus>,
     pub done_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -91,13 +99,13 @@ impl Resource for Activity {
             goal_id: input.goal_id,
             department_goal_id: input.department_goal_id,
             title: input.title,
-            description: clean(input.description),
-            responsible: clean(input.responsible),
+            description: input.description,
+            responsible: input.responsible,
             due_date: input.due_date,
             status,
             done_on,
             predecessor_id: None,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -121,10 +129,10 @@ impl Resource for Activity {
             self.title = title;
         }
         if let Some(description) = patch.description {
-            self.description = clean(description);
+            self.description = description;
         }
         if let Some(responsible) = patch.responsible {
-            self.responsible = clean(responsible);
+            self.responsible = responsible;
         }
         if let Some(due) = patch.due_date {
             self.due_date = due;
@@ -172,12 +180,11 @@ fn done_date(
 }
 
 fn validate(activity: &mut Activity) -> AppResult<()> {
-    activity.title = activity.title.trim().to_string();
     let mut checks = Checks::new();
-    checks.text("title", &activity.title, MAX_NAME);
-    checks.optional_text("description", activity.description.as_ref(), MAX_TEXT);
-    checks.optional_text("responsible", activity.responsible.as_ref(), MAX_NAME);
-    checks.optional_text("external_id", activity.external_id.as_ref(), MAX_NAME);
+    checks.text("title", &mut activity.title, MAX_NAME);
+    checks.optional_text("description", &mut activity.description, MAX_TEXT);
+    checks.optional_text("responsible", &mut activity.responsible, MAX_NAME);
+    checks.optional_text("external_id", &mut activity.external_id, MAX_NAME);
     if activity.goal_id.is_some() == activity.department_goal_id.is_some() {
         checks.fail(
             "goal_id",

@@ -9,7 +9,7 @@ use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::validate::{clean, Checks, MAX_NAME};
+use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::contacts::{self, Contact, ContactFilter, ContactRole};
 
 /// Longest phone number we accept.
@@ -21,24 +21,31 @@ const MAX_PHONE: usize = 50;
 pub struct CreateContact {
     pub role: ContactRole,
     #[schema(example = "Anna Exempelsson")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: String,
     /// Job title.
     #[schema(example = "Kvalitets- och utvecklingsansvarig")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub title: Option<String>,
     /// Checked loosely: one `@` and a dot after it.
     #[schema(example = "anna.exempelsson@kommun.example")]
-    #[schema(pattern = "^\\s*([^@\\s\\u0000]+@[^@\\s\\u0000]+\\.[^@\\s\\u0000]+)?\\s*$")]
+    #[schema(
+        pattern = "^\\s*([^@\\s\\u0000]+@[^@\\s\\u0000]+\\.[^@\\s\\u0000]+)?\\s*$",
+        max_length = 500
+    )]
     pub email: Option<String>,
     #[schema(example = "070-174 06 05")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 50)]
     pub phone: Option<String>,
     /// The administration, board or council the contact serves; required for a `key_person`.
     pub unit_id: Option<Id>,
     /// The perspective a `steering_group_member` answers for; required for one.
     pub perspective_id: Option<Id>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -47,16 +54,20 @@ pub struct CreateContact {
 #[serde(deny_unknown_fields)]
 pub struct UpdateContact {
     pub role: Option<ContactRole>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^\\s*([^@\\s\\u0000]+@[^@\\s\\u0000]+\\.[^@\\s\\u0000]+)?\\s*$")]
+    #[schema(value_type = Option<String>, pattern = "^\\s*([^@\\s\\u0000]+@[^@\\s\\u0000]+\\.[^@\\s\\u0000]+)?\\s*$", max_length = 500)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50)]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<uuid::Uuid>)]
@@ -65,7 +76,7 @@ pub struct UpdateContact {
     #[schema(value_type = Option<uuid::Uuid>)]
     pub perspective_id: Option<Option<Id>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -81,12 +92,12 @@ impl Resource for Contact {
             organization_id,
             role: input.role,
             name: input.name,
-            title: clean(input.title),
-            email: clean(input.email),
-            phone: clean(input.phone),
+            title: input.title,
+            email: input.email,
+            phone: input.phone,
             unit_id: input.unit_id,
             perspective_id: input.perspective_id,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -104,13 +115,13 @@ impl Resource for Contact {
             self.name = name;
         }
         if let Some(title) = patch.title {
-            self.title = clean(title);
+            self.title = title;
         }
         if let Some(email) = patch.email {
-            self.email = clean(email);
+            self.email = email;
         }
         if let Some(phone) = patch.phone {
-            self.phone = clean(phone);
+            self.phone = phone;
         }
         if let Some(unit) = patch.unit_id {
             self.unit_id = unit;
@@ -119,7 +130,7 @@ impl Resource for Contact {
             self.perspective_id = perspective;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -132,13 +143,12 @@ impl Resource for Contact {
 /// The fields, and what each role needs: a key person a unit, a steering-group member a
 /// perspective.
 fn validate(contact: &mut Contact) -> AppResult<()> {
-    contact.name = contact.name.trim().to_string();
     let mut checks = Checks::new();
-    checks.text("name", &contact.name, MAX_NAME);
-    checks.optional_text("title", contact.title.as_ref(), MAX_NAME);
-    checks.optional_email("email", contact.email.as_ref(), MAX_NAME);
-    checks.optional_text("phone", contact.phone.as_ref(), MAX_PHONE);
-    checks.optional_text("external_id", contact.external_id.as_ref(), MAX_NAME);
+    checks.text("name", &mut contact.name, MAX_NAME);
+    checks.optional_text("title", &mut contact.title, MAX_NAME);
+    checks.optional_email("email", &mut contact.email, MAX_NAME);
+    checks.optional_text("phone", &mut contact.phone, MAX_PHONE);
+    checks.optional_text("external_id", &mut contact.external_id, MAX_NAME);
     match contact.role {
         ContactRole::KeyPerson if contact.unit_id.is_none() => checks.fail(
             "unit_id",

@@ -11,7 +11,7 @@ use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::validate::{clean, Checks};
+use crate::rules::validate::Checks;
 use crate::store::audit::Actor;
 use crate::store::department_goals::{self, DepartmentGoal, DepartmentGoalFilter};
 use crate::store::goals::GoalState;
@@ -31,21 +31,25 @@ pub struct CreateDepartmentGoal {
     #[schema(minimum = 1)]
     pub number: i32,
     #[schema(example = "Alla elever ska känna sig trygga i skolan.")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 20000
+    )]
     pub title: String,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::footnotes_schema)]
     pub footnotes: Vec<String>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// The deciding body; required (with the reference and date) to create it adopted.
     pub decided_by_unit_id: Option<Id>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -58,15 +62,19 @@ pub struct UpdateDepartmentGoal {
     #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     #[schema(minimum = 1)]
     pub number: Option<i32>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 20000
+    )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub description: Option<Option<String>>,
     #[schema(schema_with = crate::api::optional_footnotes_schema)]
     pub footnotes: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub decision_reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -80,7 +88,7 @@ pub struct UpdateDepartmentGoal {
     /// becomes the goal's.
     pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -104,14 +112,14 @@ impl Resource for DepartmentGoal {
             owner_unit_id: input.owner_unit_id,
             number: input.number,
             title: input.title,
-            description: clean(input.description),
+            description: input.description,
             footnotes: TextList::new(input.footnotes),
-            decision_reference: clean(input.decision_reference),
+            decision_reference: input.decision_reference,
             decided_on: input.decided_on,
             decided_by_unit_id: input.decided_by_unit_id,
             state: input.state.unwrap_or(GoalState::Draft),
             predecessor_id: None,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -135,13 +143,13 @@ impl Resource for DepartmentGoal {
             self.title = title;
         }
         if let Some(description) = patch.description {
-            self.description = clean(description);
+            self.description = description;
         }
         if let Some(footnotes) = patch.footnotes {
             self.footnotes = TextList::new(footnotes);
         }
         if let Some(reference) = patch.decision_reference {
-            self.decision_reference = clean(reference);
+            self.decision_reference = reference;
         }
         if let Some(decided_on) = patch.decided_on {
             self.decided_on = decided_on;
@@ -160,7 +168,7 @@ impl Resource for DepartmentGoal {
             );
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -232,10 +240,10 @@ fn validate(goal: &mut DepartmentGoal) -> AppResult<()> {
         &mut checks,
         goal.number,
         &mut goal.title,
-        goal.description.as_ref(),
+        &mut goal.description,
         &goal.footnotes,
-        goal.decision_reference.as_ref(),
-        goal.external_id.as_ref(),
+        &mut goal.decision_reference,
+        &mut goal.external_id,
     );
     checks.finish()
 }

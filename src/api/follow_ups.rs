@@ -12,7 +12,7 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::{self, FollowUpStep, Reach};
-use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::{self as audit_trail, Actor, AuditAction};
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::follow_ups::{self, Assessment, FollowUp, FollowUpFilter, FollowUpState};
@@ -33,13 +33,13 @@ pub struct CreateFollowUp {
     /// Defaults to `not_assessed`.
     pub assessment: Option<Assessment>,
     #[schema(example = "Resultatet 2011 blev 2,4 % tack vare engångsintäkter.")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub analysis: Option<String>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub planned_measures: Option<String>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub proposed_revision: Option<String>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -50,16 +50,16 @@ pub struct UpdateFollowUp {
     pub reporting_unit_id: Option<Id>,
     pub assessment: Option<Assessment>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub analysis: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub planned_measures: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub proposed_revision: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -78,16 +78,16 @@ impl Resource for FollowUp {
             department_goal_id: input.department_goal_id,
             reporting_unit_id: input.reporting_unit_id,
             assessment: input.assessment.unwrap_or(Assessment::NotAssessed),
-            analysis: clean(input.analysis),
-            planned_measures: clean(input.planned_measures),
-            proposed_revision: clean(input.proposed_revision),
+            analysis: input.analysis,
+            planned_measures: input.planned_measures,
+            proposed_revision: input.proposed_revision,
             state: FollowUpState::Draft,
             author_subject: String::new(),
             author_name: None,
             submitted_at: None,
             approved_at: None,
             published_at: None,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -114,16 +114,16 @@ impl Resource for FollowUp {
             self.assessment = assessment;
         }
         if let Some(analysis) = patch.analysis {
-            self.analysis = clean(analysis);
+            self.analysis = analysis;
         }
         if let Some(measures) = patch.planned_measures {
-            self.planned_measures = clean(measures);
+            self.planned_measures = measures;
         }
         if let Some(revision) = patch.proposed_revision {
-            self.proposed_revision = clean(revision);
+            self.proposed_revision = revision;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -163,18 +163,18 @@ impl Resource for FollowUp {
 
 fn validate(follow_up: &mut FollowUp) -> AppResult<()> {
     let mut checks = Checks::new();
-    checks.optional_text("analysis", follow_up.analysis.as_ref(), MAX_TEXT);
+    checks.optional_text("analysis", &mut follow_up.analysis, MAX_TEXT);
     checks.optional_text(
         "planned_measures",
-        follow_up.planned_measures.as_ref(),
+        &mut follow_up.planned_measures,
         MAX_TEXT,
     );
     checks.optional_text(
         "proposed_revision",
-        follow_up.proposed_revision.as_ref(),
+        &mut follow_up.proposed_revision,
         MAX_TEXT,
     );
-    checks.optional_text("external_id", follow_up.external_id.as_ref(), MAX_NAME);
+    checks.optional_text("external_id", &mut follow_up.external_id, MAX_NAME);
     if follow_up.goal_id.is_some() == follow_up.department_goal_id.is_some() {
         checks.fail(
             "goal_id",

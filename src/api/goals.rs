@@ -10,7 +10,7 @@ use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use crate::store::goals::{self, Goal, GoalFilter, GoalState};
 use crate::store::units::UnitKind;
@@ -31,22 +31,26 @@ pub struct CreateGoal {
     #[schema(
         example = "Värnamo kommun som geografiskt område ska reducera utsläppen av växthusgaser med minst 40% till år 2020 jämfört med 1990 års nivå."
     )]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 20000
+    )]
     pub title: String,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::footnotes_schema)]
     pub footnotes: Vec<String>,
     #[schema(example = "KF 2010-11-25 § 123")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// The deciding body; required (with the reference and date) to create it adopted.
     pub decided_by_unit_id: Option<Id>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -59,15 +63,19 @@ pub struct UpdateGoal {
     #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     #[schema(minimum = 1)]
     pub number: Option<i32>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 20000
+    )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub description: Option<Option<String>>,
     #[schema(schema_with = crate::api::optional_footnotes_schema)]
     pub footnotes: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub decision_reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -81,7 +89,7 @@ pub struct UpdateGoal {
     /// becomes the goal's.
     pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -100,14 +108,14 @@ impl Resource for Goal {
             owner_unit_id: input.owner_unit_id,
             number: input.number,
             title: input.title,
-            description: clean(input.description),
+            description: input.description,
             footnotes: TextList::new(input.footnotes),
-            decision_reference: clean(input.decision_reference),
+            decision_reference: input.decision_reference,
             decided_on: input.decided_on,
             decided_by_unit_id: input.decided_by_unit_id,
             state: input.state.unwrap_or(GoalState::Draft),
             predecessor_id: None,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -131,13 +139,13 @@ impl Resource for Goal {
             self.title = title;
         }
         if let Some(description) = patch.description {
-            self.description = clean(description);
+            self.description = description;
         }
         if let Some(footnotes) = patch.footnotes {
             self.footnotes = TextList::new(footnotes);
         }
         if let Some(reference) = patch.decision_reference {
-            self.decision_reference = clean(reference);
+            self.decision_reference = reference;
         }
         if let Some(decided_on) = patch.decided_on {
             self.decided_on = decided_on;
@@ -156,7 +164,7 @@ impl Resource for Goal {
             );
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -205,12 +213,11 @@ pub fn check_goal_fields(
     checks: &mut Checks,
     number: i32,
     title: &mut String,
-    description: Option<&String>,
+    description: &mut Option<String>,
     footnotes: &TextList,
-    decision_reference: Option<&String>,
-    external_id: Option<&String>,
+    decision_reference: &mut Option<String>,
+    external_id: &mut Option<String>,
 ) {
-    *title = title.trim().to_string();
     checks.positive("number", number);
     checks.text("title", title, MAX_TEXT);
     checks.optional_text("description", description, MAX_TEXT);
@@ -257,10 +264,10 @@ fn validate(goal: &mut Goal) -> AppResult<()> {
         &mut checks,
         goal.number,
         &mut goal.title,
-        goal.description.as_ref(),
+        &mut goal.description,
         &goal.footnotes,
-        goal.decision_reference.as_ref(),
-        goal.external_id.as_ref(),
+        &mut goal.decision_reference,
+        &mut goal.external_id,
     );
     checks.finish()
 }

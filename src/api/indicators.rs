@@ -17,7 +17,7 @@ use crate::db::types::{Id, JsonList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::periods;
-use crate::rules::validate::{clean, is_municipality_code, Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{is_municipality_code, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::{Goal, GoalState};
@@ -40,12 +40,20 @@ pub struct CreateIndicator {
     /// The unit that owns it and reports its values.
     pub owner_unit_id: Option<Id>,
     #[schema(example = "Årets resultat i procent av skatteintäkter och generella statsbidrag")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: String,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<String>,
     #[schema(example = "%")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub unit_of_measure: String,
     pub direction: Direction,
     pub baseline_value: Option<f64>,
@@ -53,6 +61,7 @@ pub struct CreateIndicator {
         example = "1990",
         pattern = "^\\s*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?\\s*$"
     )]
+    #[schema(max_length = 500)]
     pub baseline_period: Option<String>,
     /// Defaults to none.
     #[serde(default)]
@@ -67,14 +76,19 @@ pub struct CreateIndicator {
     pub weight: Option<f64>,
     /// Defaults to `manual`.
     pub source: Option<Source>,
-    #[schema(example = "N03101", pattern = "^\\s*([A-Z][0-9]{5})?\\s*$")]
+    #[schema(
+        example = "N03101",
+        pattern = "^\\s*([A-Z][0-9]{5})?\\s*$",
+        max_length = 500
+    )]
     pub kolada_kpi: Option<String>,
-    #[schema(example = "0683", pattern = "^\\s*([0-9]{4})?\\s*$")]
+    #[schema(example = "0683", pattern = "^\\s*([0-9]{4})?\\s*$", max_length = 500)]
     pub kolada_municipality: Option<String>,
+    #[schema(max_length = 500)]
     pub kolada_ou: Option<String>,
     /// Defaults to `yearly`.
     pub update_frequency: Option<UpdateFrequency>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -92,19 +106,27 @@ pub struct UpdateIndicator {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Id>)]
     pub owner_unit_id: Option<Option<Id>>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub description: Option<Option<String>>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub unit_of_measure: Option<String>,
     pub direction: Option<Direction>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<f64>)]
     pub baseline_value: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^\\s*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?\\s*$")]
+    #[schema(value_type = Option<String>, pattern = "^\\s*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?\\s*$", max_length = 500)]
     pub baseline_period: Option<Option<String>>,
     pub targets: Option<Vec<Target>>,
     #[schema(minimum = 0)]
@@ -114,17 +136,17 @@ pub struct UpdateIndicator {
     pub weight: Option<f64>,
     pub source: Option<Source>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^\\s*([A-Z][0-9]{5})?\\s*$")]
+    #[schema(value_type = Option<String>, pattern = "^\\s*([A-Z][0-9]{5})?\\s*$", max_length = 500)]
     pub kolada_kpi: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^\\s*([0-9]{4})?\\s*$")]
+    #[schema(value_type = Option<String>, pattern = "^\\s*([0-9]{4})?\\s*$", max_length = 500)]
     pub kolada_municipality: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub kolada_ou: Option<Option<String>>,
     pub update_frequency: Option<UpdateFrequency>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
     /// The decision behind changing the targets of an adopted goal's indicator: the council
     /// for an overarching goal's, the board owning the department goal (or the council) for a
@@ -146,22 +168,22 @@ impl Resource for Indicator {
             department_goal_id: input.department_goal_id,
             owner_unit_id: input.owner_unit_id,
             name: input.name,
-            description: clean(input.description),
+            description: input.description,
             unit_of_measure: input.unit_of_measure,
             direction: input.direction,
             baseline_value: input.baseline_value,
-            baseline_period: clean(input.baseline_period),
+            baseline_period: input.baseline_period,
             targets: JsonList::new(input.targets),
             yellow_tolerance: input.yellow_tolerance.unwrap_or(0.0),
             tolerance_unit: input.tolerance_unit.unwrap_or(ToleranceUnit::Absolute),
             weight: input.weight.unwrap_or(1.0),
             source: input.source.unwrap_or(Source::Manual),
-            kolada_kpi: clean(input.kolada_kpi),
-            kolada_municipality: clean(input.kolada_municipality),
-            kolada_ou: clean(input.kolada_ou),
+            kolada_kpi: input.kolada_kpi,
+            kolada_municipality: input.kolada_municipality,
+            kolada_ou: input.kolada_ou,
             update_frequency: input.update_frequency.unwrap_or(UpdateFrequency::Yearly),
             predecessor_id: None,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -184,7 +206,7 @@ impl Resource for Indicator {
             self.name = name;
         }
         if let Some(description) = patch.description {
-            self.description = clean(description);
+            self.description = description;
         }
         if let Some(unit) = patch.unit_of_measure {
             self.unit_of_measure = unit;
@@ -196,7 +218,7 @@ impl Resource for Indicator {
             self.baseline_value = value;
         }
         if let Some(period) = patch.baseline_period {
-            self.baseline_period = clean(period);
+            self.baseline_period = period;
         }
         if let Some(targets) = patch.targets {
             self.targets = JsonList::new(targets);
@@ -214,19 +236,19 @@ impl Resource for Indicator {
             self.source = source;
         }
         if let Some(kpi) = patch.kolada_kpi {
-            self.kolada_kpi = clean(kpi);
+            self.kolada_kpi = kpi;
         }
         if let Some(code) = patch.kolada_municipality {
-            self.kolada_municipality = clean(code);
+            self.kolada_municipality = code;
         }
         if let Some(ou) = patch.kolada_ou {
-            self.kolada_ou = clean(ou);
+            self.kolada_ou = ou;
         }
         if let Some(frequency) = patch.update_frequency {
             self.update_frequency = frequency;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -486,23 +508,22 @@ pub fn as_decided_on(
 }
 
 fn validate(indicator: &mut Indicator) -> AppResult<()> {
-    indicator.name = indicator.name.trim().to_string();
-    indicator.unit_of_measure = indicator.unit_of_measure.trim().to_string();
     let mut checks = Checks::new();
-    checks.text("name", &indicator.name, MAX_NAME);
-    checks.text("unit_of_measure", &indicator.unit_of_measure, MAX_NAME);
-    checks.optional_text("description", indicator.description.as_ref(), MAX_TEXT);
-    checks.optional_text("external_id", indicator.external_id.as_ref(), MAX_NAME);
+    checks.text("name", &mut indicator.name, MAX_NAME);
+    checks.text("unit_of_measure", &mut indicator.unit_of_measure, MAX_NAME);
+    checks.optional_text("description", &mut indicator.description, MAX_TEXT);
+    checks.optional_text("external_id", &mut indicator.external_id, MAX_NAME);
     if indicator.goal_id.is_some() == indicator.department_goal_id.is_some() {
         checks.fail(
             "goal_id",
             "give exactly one of goal_id and department_goal_id",
         );
     }
-    if let Some(period) = &indicator.baseline_period {
-        if periods::span(period).is_none() {
-            checks.fail("baseline_period", format!("must be {}", periods::FORMAT));
-        }
+    // These have formats of their own, checked once trimmed (and short enough).
+    let period = &mut indicator.baseline_period;
+    let within = checks.trimmed("baseline_period", period, MAX_NAME);
+    if within && period.as_deref().map(periods::span) == Some(None) {
+        checks.fail("baseline_period", format!("must be {}", periods::FORMAT));
     }
     if indicator.yellow_tolerance < 0.0 {
         checks.fail("yellow_tolerance", "must be 0 or more");
@@ -510,23 +531,24 @@ fn validate(indicator: &mut Indicator) -> AppResult<()> {
     if indicator.weight < 0.0 {
         checks.fail("weight", "must be 0 or more");
     }
+    let kpi_within = checks.trimmed("kolada_kpi", &mut indicator.kolada_kpi, MAX_NAME);
     match (&indicator.source, &indicator.kolada_kpi) {
         (Source::Kolada, None) => checks.fail(
             "kolada_kpi",
             "a Kolada indicator names its KPI, e.g. N03101",
         ),
-        (_, Some(kpi)) if !is_kolada_kpi(kpi) => checks.fail(
+        (_, Some(kpi)) if kpi_within && !is_kolada_kpi(kpi) => checks.fail(
             "kolada_kpi",
             "a Kolada KPI id is a capital letter and five digits, e.g. N03101",
         ),
         _ => {}
     }
-    if let Some(code) = &indicator.kolada_municipality {
-        if !is_municipality_code(code) {
-            checks.fail("kolada_municipality", "must be a 4-digit municipality code");
-        }
+    let code = &mut indicator.kolada_municipality;
+    let within = checks.trimmed("kolada_municipality", code, MAX_NAME);
+    if within && code.as_deref().is_some_and(|c| !is_municipality_code(c)) {
+        checks.fail("kolada_municipality", "must be a 4-digit municipality code");
     }
-    checks.optional_text("kolada_ou", indicator.kolada_ou.as_ref(), MAX_NAME);
+    checks.optional_text("kolada_ou", &mut indicator.kolada_ou, MAX_NAME);
     let direction = indicator.direction;
     let has_baseline = indicator.baseline_value.is_some();
     for (i, target) in indicator.targets.items().iter().enumerate() {

@@ -10,7 +10,7 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::periods;
-use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use crate::store::indicators::{Indicator, Source};
 use crate::store::measurements::{self, Measurement, MeasurementFilter};
@@ -36,11 +36,11 @@ pub struct CreateMeasurement {
     /// True when there is no value for the period (insufficient data, not zero); then
     /// `value` is left out. Defaults to false.
     pub missing: Option<bool>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub note: Option<String>,
     /// Defaults to `manual`.
     pub source: Option<Source>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -61,11 +61,11 @@ pub struct UpdateMeasurement {
     #[schema(value_type = Option<f64>)]
     pub value_men: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub note: Option<Option<String>>,
     pub source: Option<Source>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -104,13 +104,13 @@ impl Resource for Measurement {
             value_women: input.value_women,
             value_men: input.value_men,
             missing,
-            note: clean(input.note),
+            note: input.note,
             source: input.source.unwrap_or(Source::Manual),
             recorded_by: String::new(),
             recorded_by_name: None,
             provenance: None,
             imported_at: None,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -137,13 +137,13 @@ impl Resource for Measurement {
             self.value_men = value;
         }
         if let Some(note) = patch.note {
-            self.note = clean(note);
+            self.note = note;
         }
         if let Some(source) = patch.source {
             self.source = source;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         checks.finish()?;
         validate(self)
@@ -175,8 +175,8 @@ fn period_span(checks: &mut Checks, period: &str) -> (NaiveDate, NaiveDate) {
 
 fn validate(measurement: &mut Measurement) -> AppResult<()> {
     let mut checks = Checks::new();
-    checks.optional_text("note", measurement.note.as_ref(), MAX_TEXT);
-    checks.optional_text("external_id", measurement.external_id.as_ref(), MAX_NAME);
+    checks.optional_text("note", &mut measurement.note, MAX_TEXT);
+    checks.optional_text("external_id", &mut measurement.external_id, MAX_NAME);
     checks.finish()
 }
 

@@ -431,6 +431,9 @@ pub fn change_in<R: Resource>(
                 });
             }
             note = R::revision_note(&patch);
+            if let Some(note) = &note {
+                note.check()?;
+            }
             record.apply(patch)?;
             (AuditAction::Update, None)
         }

@@ -11,7 +11,7 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::permissions::Action;
-use crate::rules::validate::{clean, is_municipality_code, Checks, MAX_NAME};
+use crate::rules::validate::{is_municipality_code, Checks, MAX_NAME};
 use crate::store::organizations::{self, Organization};
 use crate::store::Store;
 
@@ -20,13 +20,17 @@ use crate::store::Store;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     #[schema(example = "Värnamo kommun")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: String,
     /// Four digits, as in Kolada.
     #[schema(example = "0683")]
     #[schema(pattern = "^[0-9]{4}$")]
     pub municipality_code: String,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -34,12 +38,16 @@ pub struct CreateOrganization {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: Option<String>,
     #[schema(pattern = "^[0-9]{4}$")]
     pub municipality_code: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -59,7 +67,7 @@ impl Resource for Organization {
             id: organization_id,
             name: input.name,
             municipality_code: input.municipality_code,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -77,7 +85,7 @@ impl Resource for Organization {
             self.municipality_code = code;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -94,14 +102,13 @@ impl Resource for Organization {
 }
 
 fn validate(org: &mut Organization) -> AppResult<()> {
-    org.name = org.name.trim().to_string();
-    org.municipality_code = org.municipality_code.trim().to_string();
     let mut checks = Checks::new();
-    checks.text("name", &org.name, MAX_NAME);
+    org.municipality_code = org.municipality_code.trim().to_string();
+    checks.text("name", &mut org.name, MAX_NAME);
     if !is_municipality_code(&org.municipality_code) {
         checks.fail("municipality_code", "must be four digits, e.g. 0683");
     }
-    checks.optional_text("external_id", org.external_id.as_ref(), MAX_NAME);
+    checks.optional_text("external_id", &mut org.external_id, MAX_NAME);
     checks.finish()
 }
 

@@ -8,7 +8,7 @@ use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::perspectives::{self, Focus, Perspective};
 
 /// A new perspective.
@@ -17,9 +17,13 @@ use crate::store::perspectives::{self, Focus, Perspective};
 pub struct CreatePerspective {
     pub plan_period_id: Id,
     #[schema(example = "Medborgar/kundmål")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: String,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<String>,
     pub focus: Focus,
     /// Order among the plan period's perspectives, from 1.
@@ -27,7 +31,7 @@ pub struct CreatePerspective {
     #[serde(deserialize_with = "crate::api::whole_number")]
     #[schema(minimum = 1)]
     pub position: i32,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -35,17 +39,21 @@ pub struct CreatePerspective {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePerspective {
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub description: Option<Option<String>>,
     pub focus: Option<Focus>,
     #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     #[schema(minimum = 1)]
     pub position: Option<i32>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -65,11 +73,11 @@ impl Resource for Perspective {
             organization_id,
             plan_period_id: input.plan_period_id,
             name: input.name,
-            description: clean(input.description),
+            description: input.description,
             focus: input.focus,
             position: input.position,
             predecessor_id: None,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -84,7 +92,7 @@ impl Resource for Perspective {
             self.name = name;
         }
         if let Some(description) = patch.description {
-            self.description = clean(description);
+            self.description = description;
         }
         if let Some(focus) = patch.focus {
             self.focus = focus;
@@ -93,7 +101,7 @@ impl Resource for Perspective {
             self.position = position;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -104,12 +112,11 @@ impl Resource for Perspective {
 }
 
 fn validate(perspective: &mut Perspective) -> AppResult<()> {
-    perspective.name = perspective.name.trim().to_string();
     let mut checks = Checks::new();
-    checks.text("name", &perspective.name, MAX_NAME);
-    checks.optional_text("description", perspective.description.as_ref(), MAX_TEXT);
+    checks.text("name", &mut perspective.name, MAX_NAME);
+    checks.optional_text("description", &mut perspective.description, MAX_TEXT);
     checks.positive("position", perspective.position);
-    checks.optional_text("external_id", perspective.external_id.as_ref(), MAX_NAME);
+    checks.optional_text("external_id", &mut perspective.external_id, MAX_NAME);
     checks.finish()
 }
 

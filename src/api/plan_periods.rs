@@ -13,7 +13,7 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Action;
-use crate::rules::validate::{clean, Checks, MAX_NAME};
+use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::plan_periods::{self, PlanPeriod};
 use crate::store::rollover::{self, RollOver};
 use crate::store::{Record, Store};
@@ -23,13 +23,17 @@ use crate::store::{Record, Store};
 #[serde(deny_unknown_fields)]
 pub struct CreatePlanPeriod {
     #[schema(example = "Mandatperioden 2011–2014")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: String,
     #[schema(example = "2011-01-01")]
     pub start_date: NaiveDate,
     #[schema(example = "2014-12-31")]
     pub end_date: NaiveDate,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -37,12 +41,16 @@ pub struct CreatePlanPeriod {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePlanPeriod {
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -59,7 +67,7 @@ impl Resource for PlanPeriod {
             name: input.name,
             start_date: input.start_date,
             end_date: input.end_date,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -80,7 +88,7 @@ impl Resource for PlanPeriod {
             self.end_date = end;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -91,11 +99,10 @@ impl Resource for PlanPeriod {
 }
 
 fn validate(period: &mut PlanPeriod) -> AppResult<()> {
-    period.name = period.name.trim().to_string();
     let mut checks = Checks::new();
-    checks.text("name", &period.name, MAX_NAME);
+    checks.text("name", &mut period.name, MAX_NAME);
     checks.date_order("start_date", period.start_date, "end_date", period.end_date);
-    checks.optional_text("external_id", period.external_id.as_ref(), MAX_NAME);
+    checks.optional_text("external_id", &mut period.external_id, MAX_NAME);
     checks.finish()
 }
 

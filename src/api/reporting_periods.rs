@@ -9,7 +9,7 @@ use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::validate::{clean, Checks, MAX_NAME};
+use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::reporting_periods::{
     self, ReportingPeriod, ReportingPeriodFilter, ReportingPeriodKind, ReportingPeriodStatus,
 };
@@ -21,7 +21,11 @@ pub struct CreateReportingPeriod {
     pub plan_period_id: Id,
     pub kind: ReportingPeriodKind,
     #[schema(example = "Delårsrapport 2011")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: String,
     #[schema(example = "2011-01-01")]
     pub start_date: NaiveDate,
@@ -31,7 +35,7 @@ pub struct CreateReportingPeriod {
     pub follow_up_deadline: Option<NaiveDate>,
     /// Defaults to `open`.
     pub status: Option<ReportingPeriodStatus>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -41,7 +45,11 @@ pub struct CreateReportingPeriod {
 pub struct UpdateReportingPeriod {
     pub plan_period_id: Option<Id>,
     pub kind: Option<ReportingPeriodKind>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
@@ -50,7 +58,7 @@ pub struct UpdateReportingPeriod {
     pub follow_up_deadline: Option<Option<NaiveDate>>,
     pub status: Option<ReportingPeriodStatus>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -75,7 +83,7 @@ impl Resource for ReportingPeriod {
             end_date: input.end_date,
             follow_up_deadline: input.follow_up_deadline,
             status: input.status.unwrap_or(ReportingPeriodStatus::Open),
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -108,7 +116,7 @@ impl Resource for ReportingPeriod {
             self.status = status;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -123,11 +131,10 @@ impl Resource for ReportingPeriod {
 }
 
 fn validate(period: &mut ReportingPeriod) -> AppResult<()> {
-    period.name = period.name.trim().to_string();
     let mut checks = Checks::new();
-    checks.text("name", &period.name, MAX_NAME);
+    checks.text("name", &mut period.name, MAX_NAME);
     checks.date_order("start_date", period.start_date, "end_date", period.end_date);
-    checks.optional_text("external_id", period.external_id.as_ref(), MAX_NAME);
+    checks.optional_text("external_id", &mut period.external_id, MAX_NAME);
     checks.finish()
 }
 

@@ -15,7 +15,7 @@ use crate::db::types::{Id, JsonDocument, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::rules::permissions::Action;
-use crate::rules::validate::MAX_NAME;
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use crate::store::goals::GoalState;
 use crate::store::revisions::{self, Revision};
@@ -27,9 +27,9 @@ use crate::store::Store;
 #[serde(deny_unknown_fields)]
 pub struct RevisionNote {
     /// Why it changes.
-    #[schema(example = "Målet skärps efter uppföljningen 2011.")]
+    #[schema(example = "Målet skärps efter uppföljningen 2011.", max_length = 20000)]
     pub reason: Option<String>,
-    #[schema(example = "KF 2012-06-14 § 77")]
+    #[schema(example = "KF 2012-06-14 § 77", max_length = 500)]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// The deciding body: the council for a goal or vision, the board (or council) for a
@@ -38,6 +38,16 @@ pub struct RevisionNote {
 }
 
 impl RevisionNote {
+    /// 422 naming each text longer than the spec allows, counted as sent (both are trimmed
+    /// where they are used).
+    pub fn check(&self) -> AppResult<()> {
+        let mut checks = Checks::new();
+        checks.length("revision.reason", self.reason.as_deref(), MAX_TEXT);
+        let reference = self.decision_reference.as_deref();
+        checks.length("revision.decision_reference", reference, MAX_NAME);
+        checks.finish()
+    }
+
     /// Makes the note's decision the record's (what it leaves out stays).
     pub fn decide(
         self,

@@ -8,7 +8,7 @@ use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::validate::{clean, Checks, MAX_NAME};
+use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::units::{self, Unit, UnitFilter, UnitKind};
 
 /// A new unit.
@@ -17,14 +17,18 @@ use crate::store::units::{self, Unit, UnitFilter, UnitKind};
 pub struct CreateUnit {
     pub kind: UnitKind,
     #[schema(example = "Barn- och utbildningsnämnden")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: String,
     #[schema(example = "BUN")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 50)]
     pub short_code: Option<String>,
     /// The unit above this one; omit for a root.
     pub parent_id: Option<Id>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -33,17 +37,21 @@ pub struct CreateUnit {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUnit {
     pub kind: Option<UnitKind>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50)]
     pub short_code: Option<Option<String>>,
     /// Move the unit below another (null: make it a root).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<uuid::Uuid>)]
     pub parent_id: Option<Option<Id>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -60,8 +68,8 @@ impl Resource for Unit {
             parent_id: input.parent_id,
             kind: input.kind,
             name: input.name,
-            short_code: clean(input.short_code),
-            external_id: clean(input.external_id),
+            short_code: input.short_code,
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -79,13 +87,13 @@ impl Resource for Unit {
             self.name = name;
         }
         if let Some(short_code) = patch.short_code {
-            self.short_code = clean(short_code);
+            self.short_code = short_code;
         }
         if let Some(parent_id) = patch.parent_id {
             self.parent_id = parent_id;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -96,11 +104,10 @@ impl Resource for Unit {
 }
 
 fn validate(unit: &mut Unit) -> AppResult<()> {
-    unit.name = unit.name.trim().to_string();
     let mut checks = Checks::new();
-    checks.text("name", &unit.name, MAX_NAME);
-    checks.optional_text("short_code", unit.short_code.as_ref(), 50);
-    checks.optional_text("external_id", unit.external_id.as_ref(), MAX_NAME);
+    checks.text("name", &mut unit.name, MAX_NAME);
+    checks.optional_text("short_code", &mut unit.short_code, 50);
+    checks.optional_text("external_id", &mut unit.external_id, MAX_NAME);
     if unit.parent_id.as_ref() == Some(&unit.id) {
         checks.fail("parent_id", "a unit cannot be its own parent");
     }

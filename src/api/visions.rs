@@ -12,7 +12,7 @@ use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use crate::store::goals::GoalState;
 use crate::store::units::UnitKind;
@@ -24,15 +24,23 @@ use crate::store::visions::{self, Vision};
 pub struct CreateVision {
     pub plan_period_id: Id,
     #[schema(example = "Värnamo – den mänskliga tillväxtkommunen.")]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 20000
+    )]
     pub vision: String,
     #[schema(
         example = "Värnamo kommun skall på kommunmedborgarnas uppdrag tillhandahålla service kostnadseffektivt och med god kvalitet."
     )]
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 20000
+    )]
     pub purpose: String,
     #[schema(example = "KF 2010-11-25 § 123")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// The deciding body, a council; required (with the reference and date) to create it
@@ -40,7 +48,7 @@ pub struct CreateVision {
     pub decided_by_unit_id: Option<Id>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -48,12 +56,20 @@ pub struct CreateVision {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVision {
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 20000
+    )]
     pub vision: Option<String>,
-    #[schema(min_length = 1, pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 20000
+    )]
     pub purpose: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub decision_reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -67,7 +83,7 @@ pub struct UpdateVision {
     /// its decision becomes the vision's.
     pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -84,12 +100,12 @@ impl Resource for Vision {
             plan_period_id: input.plan_period_id,
             vision: input.vision,
             purpose: input.purpose,
-            decision_reference: clean(input.decision_reference),
+            decision_reference: input.decision_reference,
             decided_on: input.decided_on,
             decided_by_unit_id: input.decided_by_unit_id,
             state: input.state.unwrap_or(GoalState::Draft),
             predecessor_id: None,
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
@@ -107,7 +123,7 @@ impl Resource for Vision {
             self.purpose = purpose;
         }
         if let Some(reference) = patch.decision_reference {
-            self.decision_reference = clean(reference);
+            self.decision_reference = reference;
         }
         if let Some(decided_on) = patch.decided_on {
             self.decided_on = decided_on;
@@ -126,7 +142,7 @@ impl Resource for Vision {
             );
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -181,17 +197,15 @@ impl Governed for Vision {
 }
 
 fn validate(vision: &mut Vision) -> AppResult<()> {
-    vision.vision = vision.vision.trim().to_string();
-    vision.purpose = vision.purpose.trim().to_string();
     let mut checks = Checks::new();
-    checks.text("vision", &vision.vision, MAX_TEXT);
-    checks.text("purpose", &vision.purpose, MAX_TEXT);
+    checks.text("vision", &mut vision.vision, MAX_TEXT);
+    checks.text("purpose", &mut vision.purpose, MAX_TEXT);
     checks.optional_text(
         "decision_reference",
-        vision.decision_reference.as_ref(),
+        &mut vision.decision_reference,
         MAX_NAME,
     );
-    checks.optional_text("external_id", vision.external_id.as_ref(), MAX_NAME);
+    checks.optional_text("external_id", &mut vision.external_id, MAX_NAME);
     checks.finish()
 }
 

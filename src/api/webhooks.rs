@@ -12,7 +12,7 @@ use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::KINDS;
-use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::AuditAction;
 use crate::store::webhooks::{self, DeliveryState, WebhookDelivery, WebhookSubscription};
 use crate::store::{Record, Store};
@@ -133,11 +133,11 @@ pub struct CreateWebhookSubscription {
         write_only
     )]
     pub secret: String,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<String>,
     /// Defaults to true.
     pub active: Option<bool>,
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
 }
 
@@ -158,11 +158,11 @@ pub struct UpdateWebhookSubscription {
     )]
     pub secret: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<Option<String>>,
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 
@@ -177,27 +177,27 @@ impl Resource for WebhookSubscription {
         now: UtcTime,
     ) -> AppResult<WebhookSubscription> {
         let meta = new_meta(now);
-        let subscription = WebhookSubscription {
+        let mut subscription = WebhookSubscription {
             id: meta.id,
             organization_id,
-            url: input.url.trim().to_string(),
+            url: input.url,
             event_types: TextList::new(input.event_types),
             secret: input.secret,
-            description: clean(input.description),
+            description: input.description,
             active: input.active.unwrap_or(true),
-            external_id: clean(input.external_id),
+            external_id: input.external_id,
             archived_at: None,
             created_at: meta.created_at,
             updated_at: meta.updated_at,
             version: meta.version,
         };
-        validate(&subscription)?;
+        validate(&mut subscription)?;
         Ok(subscription)
     }
 
     fn apply(&mut self, patch: UpdateWebhookSubscription) -> AppResult<()> {
         if let Some(url) = patch.url {
-            self.url = url.trim().to_string();
+            self.url = url;
         }
         if let Some(events) = patch.event_types {
             self.event_types = TextList::new(events);
@@ -206,13 +206,13 @@ impl Resource for WebhookSubscription {
             self.secret = secret;
         }
         if let Some(description) = patch.description {
-            self.description = clean(description);
+            self.description = description;
         }
         if let Some(active) = patch.active {
             self.active = active;
         }
         if let Some(external_id) = patch.external_id {
-            self.external_id = clean(external_id);
+            self.external_id = external_id;
         }
         validate(self)
     }
@@ -222,9 +222,9 @@ impl Resource for WebhookSubscription {
     }
 }
 
-fn validate(subscription: &WebhookSubscription) -> AppResult<()> {
+fn validate(subscription: &mut WebhookSubscription) -> AppResult<()> {
     let mut checks = Checks::new();
-    checks.text("url", &subscription.url, MAX_NAME);
+    checks.text("url", &mut subscription.url, MAX_NAME);
     let url_ok = is_webhook_url(&subscription.url)
         && subscription
             .url
@@ -261,8 +261,8 @@ fn validate(subscription: &WebhookSubscription) -> AppResult<()> {
         // PostgreSQL stores no NUL in text; refused alike on both backends.
         checks.fail("secret", "must not contain NUL characters");
     }
-    checks.optional_text("description", subscription.description.as_ref(), MAX_TEXT);
-    checks.optional_text("external_id", subscription.external_id.as_ref(), MAX_NAME);
+    checks.optional_text("description", &mut subscription.description, MAX_TEXT);
+    checks.optional_text("external_id", &mut subscription.external_id, MAX_NAME);
     checks.finish()
 }
 

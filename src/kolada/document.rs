@@ -25,8 +25,10 @@ pub struct KoladaDocument {
     pub values: Vec<KoladaRow>,
     /// The next page, when the answer has more rows than fit in one; import it too.
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub next_url: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub previous_url: Option<String>,
 }
 
@@ -34,7 +36,11 @@ pub struct KoladaDocument {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct KoladaRow {
     /// The KPI id, e.g. `N03101`.
-    #[schema(example = "N03101", pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")]
+    #[schema(
+        example = "N03101",
+        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        max_length = 500
+    )]
     pub kpi: String,
     /// The year.
     #[serde(deserialize_with = "year")]
@@ -43,9 +49,11 @@ pub struct KoladaRow {
     /// The municipality code (4 digits) for municipal data …
     #[serde(default)]
     #[schema(example = "0683")]
+    #[schema(max_length = 500)]
     pub municipality: Option<String>,
     /// … or the organisational unit id (e.g. a school) for unit data.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub ou: Option<String>,
     /// One entry per gender: T (total), K (women), M (men).
     pub values: Vec<KoladaValue>,
@@ -60,6 +68,7 @@ pub struct KoladaValue {
     pub count: Option<f64>,
     /// Kolada's status: empty for a value, `Missing` when there is none.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub status: Option<String>,
     /// Null when there is no value.
     #[serde(default)]

@@ -20,9 +20,10 @@ use utoipa::ToSchema;
 
 use crate::api::new_meta;
 use crate::db::types::{Id, JsonDocument, UtcTime};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::kolada::document::{Area, Gender, KoladaDocument, KoladaRow};
 use crate::rules::periods;
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use chrono::Datelike;
 
@@ -103,26 +104,38 @@ pub struct Inputs<'a> {
 }
 
 /// 422 naming each row that is not one Kolada could have sent: exactly one of
-/// `municipality` and `ou`, each gender at most once, each KPI, area and year once.
+/// `municipality` and `ou`, each gender at most once, each KPI, area and year once; and each
+/// text that is longer than the spec allows.
 pub fn validate(document: &KoladaDocument) -> AppResult<()> {
-    let mut errors = Vec::new();
+    let mut checks = Checks::new();
+    checks.length("next_url", document.next_url.as_deref(), MAX_TEXT);
+    checks.length("previous_url", document.previous_url.as_deref(), MAX_TEXT);
     let mut seen = std::collections::HashMap::new();
     for (i, row) in document.values.iter().enumerate() {
         let path = format!("values[{i}]");
         if row.kpi.trim().is_empty() {
-            errors.push(FieldError::new(format!("{path}.kpi"), "must not be empty"));
+            checks.fail(&format!("{path}.kpi"), "must not be empty");
         } else if row.kpi.contains('\0') {
             // PostgreSQL stores no NUL in text and would refuse the KPI's lookup; alike on both.
-            errors.push(FieldError::new(
-                format!("{path}.kpi"),
-                "must not contain NUL characters",
-            ));
+            checks.fail(&format!("{path}.kpi"), "must not contain NUL characters");
+        } else {
+            checks.length(&format!("{path}.kpi"), Some(&row.kpi), MAX_NAME);
+        }
+        checks.length(
+            &format!("{path}.municipality"),
+            row.municipality.as_deref(),
+            MAX_NAME,
+        );
+        checks.length(&format!("{path}.ou"), row.ou.as_deref(), MAX_NAME);
+        for (j, value) in row.values.iter().enumerate() {
+            let status = value.status.as_deref();
+            checks.length(&format!("{path}.values[{j}].status"), status, MAX_NAME);
         }
         let Some(area) = row.area() else {
-            errors.push(FieldError::new(
+            checks.fail(
                 &path,
                 "a row names either `municipality` or `ou`, not both or neither",
-            ));
+            );
             continue;
         };
         for gender in [Gender::Total, Gender::Women, Gender::Men] {
@@ -130,19 +143,20 @@ pub fn validate(document: &KoladaDocument) -> AppResult<()> {
                 .filter(|j| row.values[*j].gender == gender)
                 .collect();
             if let [_, again, ..] = at[..] {
-                errors.push(FieldError::new(
-                    format!("{path}.values[{again}].gender"),
+                checks.fail(
+                    &format!("{path}.values[{again}].gender"),
                     format!("gender {gender} appears more than once in the row"),
-                ));
+                );
             }
         }
         if let Some(first) = seen.insert((row.kpi.clone(), area, row.period), i) {
-            errors.push(FieldError::new(
+            checks.fail(
                 &path,
                 format!("values[{first}] has the same KPI, area and period"),
-            ));
+            );
         }
     }
+    let errors = checks.into_errors();
     if errors.is_empty() {
         Ok(())
     } else {
@@ -669,6 +683,29 @@ mod tests {
             first.skipped[1].reason.contains("manual"),
             "{}",
             first.skipped[1].reason
+        );
+    }
+
+    #[test]
+    fn texts_longer_than_the_spec_allows_are_named() {
+        let long = |n: usize| "9".repeat(n);
+        let row = |n: usize| {
+            json!([{"kpi": long(n), "ou": long(n), "period": 2011,
+                    "values": [{"gender": "T", "value": 1.0, "status": long(n)}]}])
+        };
+        assert!(validate(&document(row(MAX_NAME))).is_ok());
+        let Err(AppError::Unprocessable { errors, .. }) = validate(&document(row(MAX_NAME + 1)))
+        else {
+            panic!("422")
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "values[0].kpi",
+                "values[0].ou",
+                "values[0].values[0].status"
+            ]
         );
     }
 
