@@ -62,10 +62,10 @@ pub struct UpdateActivity {
     )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 20000)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub responsible: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -73,7 +73,7 @@ pub struct UpdateActivity {
     pub status: Option<ActivityStatus>,
     pub done_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 

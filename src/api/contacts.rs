@@ -61,13 +61,13 @@ pub struct UpdateContact {
     )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, pattern = "^\\s*([^@\\s\\u0000]+@[^@\\s\\u0000]+\\.[^@\\s\\u0000]+)?\\s*$", max_length = 500)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 50)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 50)]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<uuid::Uuid>)]
@@ -76,7 +76,7 @@ pub struct UpdateContact {
     #[schema(value_type = Option<uuid::Uuid>)]
     pub perspective_id: Option<Option<Id>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 

@@ -70,12 +70,12 @@ pub struct UpdateGoal {
     )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 20000)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<Option<String>>,
     #[schema(schema_with = crate::api::optional_footnotes_schema)]
     pub footnotes: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub decision_reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -89,7 +89,7 @@ pub struct UpdateGoal {
     /// becomes the goal's.
     pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 

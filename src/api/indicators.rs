@@ -84,7 +84,7 @@ pub struct CreateIndicator {
     pub kolada_kpi: Option<String>,
     #[schema(example = "0683", pattern = "^\\s*([0-9]{4})?\\s*$", max_length = 500)]
     pub kolada_municipality: Option<String>,
-    #[schema(max_length = 500)]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub kolada_ou: Option<String>,
     /// Defaults to `yearly`.
     pub update_frequency: Option<UpdateFrequency>,
@@ -113,7 +113,7 @@ pub struct UpdateIndicator {
     )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 20000)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<Option<String>>,
     #[schema(
         min_length = 1,
@@ -142,11 +142,11 @@ pub struct UpdateIndicator {
     #[schema(value_type = Option<String>, pattern = "^\\s*([0-9]{4})?\\s*$", max_length = 500)]
     pub kolada_municipality: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub kolada_ou: Option<Option<String>>,
     pub update_frequency: Option<UpdateFrequency>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
     /// The decision behind changing the targets of an adopted goal's indicator: the council
     /// for an overarching goal's, the board owning the department goal (or the council) for a

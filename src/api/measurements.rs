@@ -61,11 +61,11 @@ pub struct UpdateMeasurement {
     #[schema(value_type = Option<f64>)]
     pub value_men: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 20000)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub note: Option<Option<String>>,
     pub source: Option<Source>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 

@@ -47,7 +47,7 @@ pub struct UpdateOrganization {
     #[schema(pattern = "^[0-9]{4}$")]
     pub municipality_code: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 

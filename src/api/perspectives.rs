@@ -46,14 +46,14 @@ pub struct UpdatePerspective {
     )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 20000)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub description: Option<Option<String>>,
     pub focus: Option<Focus>,
     #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     #[schema(minimum = 1)]
     pub position: Option<i32>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 

@@ -58,7 +58,7 @@ pub struct UpdateReportingPeriod {
     pub follow_up_deadline: Option<Option<NaiveDate>>,
     pub status: Option<ReportingPeriodStatus>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 

@@ -44,14 +44,14 @@ pub struct UpdateUnit {
     )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 50)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 50)]
     pub short_code: Option<Option<String>>,
     /// Move the unit below another (null: make it a root).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<uuid::Uuid>)]
     pub parent_id: Option<Option<Id>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<Option<String>>,
 }
 

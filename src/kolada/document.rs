@@ -25,10 +25,10 @@ pub struct KoladaDocument {
     pub values: Vec<KoladaRow>,
     /// The next page, when the answer has more rows than fit in one; import it too.
     #[serde(default)]
-    #[schema(max_length = 20000)]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub next_url: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 20000)]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub previous_url: Option<String>,
 }
 

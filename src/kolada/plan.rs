@@ -108,8 +108,16 @@ pub struct Inputs<'a> {
 /// text that is longer than the spec allows.
 pub fn validate(document: &KoladaDocument) -> AppResult<()> {
     let mut checks = Checks::new();
-    checks.length("next_url", document.next_url.as_deref(), MAX_TEXT);
-    checks.length("previous_url", document.previous_url.as_deref(), MAX_TEXT);
+    for (field, url) in [
+        ("next_url", &document.next_url),
+        ("previous_url", &document.previous_url),
+    ] {
+        if checks.length(field, url.as_deref(), MAX_TEXT)
+            && url.as_deref().is_some_and(|url| url.contains('\0'))
+        {
+            checks.fail(field, "must not contain NUL characters");
+        }
+    }
     let mut seen = std::collections::HashMap::new();
     for (i, row) in document.values.iter().enumerate() {
         let path = format!("values[{i}]");
