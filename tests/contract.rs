@@ -315,9 +315,11 @@ fn bounds_length(pattern: &str) -> bool {
 
 /// The service refuses over-long texts with 422 (`rules::validate`); every text a request
 /// body takes states its limit, so that a front end or a fuzzer reading the document knows
-/// it. Texts with a format, an enum or a pattern of fixed length need none.
+/// it. Texts with a format, an enum or a pattern of fixed length need none. Nor does the
+/// service take NUL in any text (PostgreSQL cannot store it), so each free text states a
+/// pattern that says so.
 #[test]
-fn every_text_of_a_request_body_states_its_longest() {
+fn every_text_of_a_request_body_states_its_longest_and_refuses_nul() {
     let spec: serde_json::Value = serde_json::from_str(COMMITTED).expect("valid JSON");
     let bodies = request_body_schemas(&spec);
     for name in [
@@ -358,6 +360,11 @@ fn every_text_of_a_request_body_states_its_longest() {
                     text["maxLength"].as_u64().is_some_and(|n| n > 0),
                     "{name}.{at} states no maxLength"
                 );
+                let refuses_nul = text["pattern"].as_str().is_some_and(|p| {
+                    let pattern = regex::Regex::new(p).expect("the pattern compiles");
+                    ["\u{0}", "0683\u{0}"].iter().all(|t| !pattern.is_match(t))
+                });
+                assert!(refuses_nul, "{name}.{at} states no pattern refusing NUL");
                 limited += 1;
             }
         }

@@ -391,6 +391,20 @@ async fn input_that_is_not_a_kolada_response_is_refused(app: TestApp) {
             json!({"values": [{"kpi": "N03\u{0}101", "municipality": "0683", "period": 2011, "values": []}]}),
             "values[0].kpi",
         ),
+        // Nor any other text of a row.
+        (
+            json!({"values": [{"kpi": "N03101", "municipality": "06\u{0}83", "period": 2011, "values": []}]}),
+            "values[0].municipality",
+        ),
+        (
+            json!({"values": [{"kpi": "N03101", "ou": "V15\u{0}E", "period": 2011, "values": []}]}),
+            "values[0].ou",
+        ),
+        (
+            json!({"values": [{"kpi": "N03101", "municipality": "0683", "period": 2011,
+                               "values": [{"gender": "T", "value": 1.0, "status": "\u{0}"}]}]}),
+            "values[0].values[0].status",
+        ),
     ] {
         let refused = import(&app, &admin, "", &body.to_string()).await;
         refused.problem(422);

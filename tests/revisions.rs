@@ -282,6 +282,18 @@ async fn changing_an_adopted_goal_without_a_decision_changes_nothing(app: TestAp
             "revision.decided_by_unit_id"
         ]
     );
+    // Nor one whose texts have NUL in them, which the spec's pattern refuses.
+    let mut note = common::revision(&m.council, "2012-06-14");
+    note["reason"] = json!("Varför\u{0}");
+    note["decision_reference"] = json!("KF\u{0}");
+    let refused = app
+        .patch(&path, &admin, json!({"title": NEW_TITLE, "revision": note}))
+        .await;
+    refused.problem(422);
+    assert_eq!(
+        refused.error_fields(),
+        vec!["revision.reason", "revision.decision_reference"]
+    );
     let got = app.get(&path, &admin).await;
     assert_eq!(got.expect(200)["title"], OLD_TITLE);
     assert_eq!(got.header("etag").as_deref(), Some("\"1\""));

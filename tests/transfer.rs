@@ -412,6 +412,40 @@ async fn a_file_that_cannot_be_read_is_refused_clearly(app: TestApp) {
         ],
         "{problem}"
     );
+
+    // External ids, a row's own and those it refers to, are texts as the spec states them:
+    // without NUL (PostgreSQL could not look one up) and at most 500 characters.
+    let rows = json!([
+        {"type": "unit", "external_id": "a\u{0}", "kind": "council", "name": "Kommunfullmäktige"},
+        {"type": "unit", "external_id": "b", "kind": "board", "name": "Nämnden",
+         "parent_external_id": "a\u{0}"},
+        {"type": "unit", "external_id": "c".repeat(501), "kind": "board", "name": "Nämnd C"},
+    ]);
+    let problem = import(&app, &admin, "", "application/json", &rows.to_string())
+        .await
+        .problem(422);
+    let errors: Vec<(u64, &str, &str)> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            let text = |key: &str| e[key].as_str().unwrap_or_default();
+            (
+                e["row"].as_u64().unwrap_or(0),
+                text("field"),
+                text("message"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            (1, "external_id", "must not contain NUL characters"),
+            (2, "parent_external_id", "must not contain NUL characters"),
+            (3, "external_id", "must be at most 500 characters"),
+        ],
+        "{problem}"
+    );
     assert_eq!(count(&app, &admin, "units").await, 0);
 }
 

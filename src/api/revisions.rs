@@ -15,7 +15,7 @@ use crate::db::types::{Id, JsonDocument, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::rules::permissions::Action;
-use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{clean, Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use crate::store::goals::GoalState;
 use crate::store::revisions::{self, Revision};
@@ -27,9 +27,17 @@ use crate::store::Store;
 #[serde(deny_unknown_fields)]
 pub struct RevisionNote {
     /// Why it changes.
-    #[schema(example = "Målet skärps efter uppföljningen 2011.", max_length = 20000)]
+    #[schema(
+        example = "Målet skärps efter uppföljningen 2011.",
+        pattern = "^[^\\u0000]*$",
+        max_length = 20000
+    )]
     pub reason: Option<String>,
-    #[schema(example = "KF 2012-06-14 § 77", max_length = 500)]
+    #[schema(
+        example = "KF 2012-06-14 § 77",
+        pattern = "^[^\\u0000]*$",
+        max_length = 500
+    )]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// The deciding body: the council for a goal or vision, the board (or council) for a
@@ -38,14 +46,18 @@ pub struct RevisionNote {
 }
 
 impl RevisionNote {
-    /// 422 naming each text longer than the spec allows, counted as sent (both are trimmed
-    /// where they are used).
+    /// 422 naming each text the spec refuses: longer than it allows (counted as sent; both
+    /// are trimmed where they are used) or with NUL.
     pub fn check(&self) -> AppResult<()> {
         let mut checks = Checks::new();
-        checks.length("revision.reason", self.reason.as_deref(), MAX_TEXT);
-        let reference = self.decision_reference.as_deref();
-        checks.length("revision.decision_reference", reference, MAX_NAME);
+        self.check_texts(&mut checks);
         checks.finish()
+    }
+
+    fn check_texts(&self, checks: &mut Checks) {
+        checks.kept_text("revision.reason", self.reason.as_deref(), MAX_TEXT);
+        let reference = self.decision_reference.as_deref();
+        checks.kept_text("revision.decision_reference", reference, MAX_NAME);
     }
 
     /// Makes the note's decision the record's (what it leaves out stays).
@@ -55,7 +67,7 @@ impl RevisionNote {
         decided_on: &mut Option<NaiveDate>,
         decided_by: &mut Option<Id>,
     ) {
-        if let Some(r) = crate::rules::validate::clean(self.decision_reference) {
+        if let Some(r) = clean(self.decision_reference) {
             *reference = Some(r);
         }
         if let Some(on) = self.decided_on {
@@ -259,55 +271,31 @@ pub fn decision_of(
     bodies: &[UnitKind],
 ) -> AppResult<Decision> {
     let note = note.ok_or_else(|| AppError::invalid("revision", why.to_string()))?;
-    let mut errors = Vec::new();
-    let reference = note
-        .decision_reference
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
-    match &reference {
-        None => errors.push(FieldError::new(
-            "revision.decision_reference",
-            "is required",
-        )),
-        Some(r) if r.chars().count() > MAX_NAME || r.contains('\0') => {
-            errors.push(FieldError::new(
-                "revision.decision_reference",
-                format!("must be at most {MAX_NAME} characters"),
-            ))
-        }
-        Some(_) => {}
+    let mut checks = Checks::new();
+    note.check_texts(&mut checks);
+    let reference = clean(note.decision_reference);
+    if reference.is_none() {
+        checks.fail("revision.decision_reference", "is required");
     }
     if note.decided_on.is_none() {
-        errors.push(FieldError::new("revision.decided_on", "is required"));
+        checks.fail("revision.decided_on", "is required");
     }
-    match &note.decided_by_unit_id {
-        None => errors.push(FieldError::new(
-            "revision.decided_by_unit_id",
-            "is required",
-        )),
-        Some(body) => {
-            if let Err(e) =
-                units::require_kind(conn, org, body, "revision.decided_by_unit_id", true, bodies)
-            {
-                match e {
-                    AppError::Unprocessable { errors: more, .. } => errors.extend(more),
-                    other => return Err(other),
-                }
-            }
-        }
+    if note.decided_by_unit_id.is_none() {
+        checks.fail("revision.decided_by_unit_id", "is required");
     }
-    if let Some(reason) = &note.reason {
-        if reason.contains('\0') {
-            errors.push(FieldError::new("revision.reason", "must not contain NUL"));
+    let mut errors = checks.into_errors();
+    if let Some(body) = &note.decided_by_unit_id {
+        let field = "revision.decided_by_unit_id";
+        match units::require_kind(conn, org, body, field, true, bodies) {
+            Ok(_) => {}
+            Err(AppError::Unprocessable { errors: more, .. }) => errors.extend(more),
+            Err(other) => return Err(other),
         }
     }
     AppError::check_fields(errors)?;
     match (reference, note.decided_on, note.decided_by_unit_id) {
         (Some(reference), Some(on), Some(body)) => Ok(Decision {
-            reason: note
-                .reason
-                .map(|r| r.trim().to_string())
-                .filter(|r| !r.is_empty()),
+            reason: clean(note.reason),
             reference,
             on,
             body,

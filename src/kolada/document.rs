@@ -48,12 +48,11 @@ pub struct KoladaRow {
     pub period: i32,
     /// The municipality code (4 digits) for municipal data …
     #[serde(default)]
-    #[schema(example = "0683")]
-    #[schema(max_length = 500)]
+    #[schema(example = "0683", pattern = "^[^\\u0000]*$", max_length = 500)]
     pub municipality: Option<String>,
     /// … or the organisational unit id (e.g. a school) for unit data.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub ou: Option<String>,
     /// One entry per gender: T (total), K (women), M (men).
     pub values: Vec<KoladaValue>,
@@ -68,7 +67,7 @@ pub struct KoladaValue {
     pub count: Option<f64>,
     /// Kolada's status: empty for a value, `Missing` when there is none.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub status: Option<String>,
     /// Null when there is no value.
     #[serde(default)]

@@ -112,11 +112,7 @@ pub fn validate(document: &KoladaDocument) -> AppResult<()> {
         ("next_url", &document.next_url),
         ("previous_url", &document.previous_url),
     ] {
-        if checks.length(field, url.as_deref(), MAX_TEXT)
-            && url.as_deref().is_some_and(|url| url.contains('\0'))
-        {
-            checks.fail(field, "must not contain NUL characters");
-        }
+        checks.kept_text(field, url.as_deref(), MAX_TEXT);
     }
     let mut seen = std::collections::HashMap::new();
     for (i, row) in document.values.iter().enumerate() {
@@ -129,15 +125,15 @@ pub fn validate(document: &KoladaDocument) -> AppResult<()> {
         } else {
             checks.length(&format!("{path}.kpi"), Some(&row.kpi), MAX_NAME);
         }
-        checks.length(
+        checks.kept_text(
             &format!("{path}.municipality"),
             row.municipality.as_deref(),
             MAX_NAME,
         );
-        checks.length(&format!("{path}.ou"), row.ou.as_deref(), MAX_NAME);
+        checks.kept_text(&format!("{path}.ou"), row.ou.as_deref(), MAX_NAME);
         for (j, value) in row.values.iter().enumerate() {
             let status = value.status.as_deref();
-            checks.length(&format!("{path}.values[{j}].status"), status, MAX_NAME);
+            checks.kept_text(&format!("{path}.values[{j}].status"), status, MAX_NAME);
         }
         let Some(area) = row.area() else {
             checks.fail(

@@ -72,6 +72,16 @@ impl Checks {
         }
     }
 
+    /// An optional text kept as sent (a key or URL of another system, or a text trimmed
+    /// where it is used): at most `max` characters, without NUL; false when it fails.
+    pub fn kept_text(&mut self, field: &str, value: Option<&str>, max: usize) -> bool {
+        if value.is_some_and(|v| v.contains('\0')) {
+            self.fail(field, "must not contain NUL characters");
+            return false;
+        }
+        self.length(field, value, max)
+    }
+
     /// An optional e-mail address (`optional_text`), checked loosely: one `@`, something
     /// before it and a dot with something on both sides after it, no white space.
     pub fn optional_email(&mut self, field: &str, value: &mut Option<String>, max: usize) {

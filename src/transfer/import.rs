@@ -18,6 +18,7 @@ use crate::api::{change_in, checked_new, create_in, may_write, Change, Writer};
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::audit::{self as audit_trail, AuditAction};
 use crate::store::Record;
 
@@ -220,6 +221,28 @@ fn row_error(at: Position, field: &str, value: Option<String>, message: String) 
     }
 }
 
+/// The external id a row gives in `field` (its own or one it refers to): none for null; a
+/// row error unless it is text the spec allows (at most `MAX_NAME` characters, no NUL).
+fn key_in(at: Position, field: &str, value: Value) -> Result<Option<String>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(key) => {
+            let mut checks = Checks::new();
+            checks.kept_text(field, Some(&key), MAX_NAME);
+            match checks.into_errors().pop() {
+                None => Ok(Some(key)),
+                Some(error) => Err(row_error(at, field, Some(key), error.message)),
+            }
+        }
+        other => Err(row_error(
+            at,
+            field,
+            Some(other.to_string()),
+            "must be text".into(),
+        )),
+    }
+}
+
 impl Importer<'_> {
     fn row(&mut self, conn: &mut DbConnection, at: Position, raw: Result<RawRow, String>) {
         if self.fatal.is_some() {
@@ -249,16 +272,13 @@ impl Importer<'_> {
             // Rows of other types may refer to these records.
             self.write_pending(conn);
         }
-        let key = match row.get("external_id") {
-            Some(Value::String(key)) => Some(key.clone()),
-            None | Some(Value::Null) => None,
-            Some(other) => {
-                let message = "must be text".to_string();
-                let value = Some(other.to_string());
-                return self
-                    .errors
-                    .push(row_error(at, "external_id", value, message));
-            }
+        let key = match key_in(
+            at,
+            "external_id",
+            row.get("external_id").cloned().unwrap_or_default(),
+        ) {
+            Ok(key) => key,
+            Err(error) => return self.errors.push(error),
         };
         let result = with_record_type!(row_type, R => self.upsert::<R>(conn, at, row_type, key.as_deref(), row));
         match result {
@@ -592,15 +612,14 @@ impl Importer<'_> {
                 ));
                 continue;
             }
-            let key = match value {
-                Value::Null => {
+            let key = match key_in(at, &alias, value) {
+                Ok(Some(key)) => key,
+                Ok(None) => {
                     row.insert(field.to_string(), Value::Null);
                     continue;
                 }
-                Value::String(key) => key,
-                other => {
-                    let message = "must be text".to_string();
-                    errors.push(row_error(at, &alias, Some(other.to_string()), message));
+                Err(error) => {
+                    errors.push(error);
                     continue;
                 }
             };
