@@ -240,6 +240,9 @@ pub fn generate(
         summary.counts.add(&counts);
         summary.created.push(code);
     }
+    if !summary.created.is_empty() {
+        crate::db::refresh_statistics(conn)?;
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

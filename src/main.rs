@@ -381,10 +381,7 @@ fn serve(demo: bool) -> Result<(), String> {
     if demo {
         load_demo(&pool)?;
     }
-    let state_store = Store {
-        pool,
-        cache: config.cache.clone(),
-    };
+    let state_store = Store::new(pool).with_cache(config.cache.clone());
     let state = AppState {
         store: state_store.clone(),
         verifier: config.verifier.clone(),

@@ -397,6 +397,21 @@ async fn list_activities_filters(app: TestApp) {
         list(format!("overdue=true&team_id={}", m.team)).await,
         v(&[&a1])
     );
+    // A filtered list in pages: each page in creation order, the next from the cursor.
+    let mut pages = Vec::new();
+    let mut query = format!("unit_id={}&limit=2", m.board);
+    loop {
+        let page = app
+            .get(&format!("/api/v1/activities?{query}"), &viewer)
+            .await
+            .expect(200);
+        pages.push(ids(&page));
+        let Some(cursor) = page["next_cursor"].as_str() else {
+            break;
+        };
+        query = format!("unit_id={}&limit=2&cursor={cursor}", m.board);
+    }
+    assert_eq!(pages, [v(&[&a1, &a2]), v(&[&a3, &a4]), v(&[&a6])]);
 }
 
 async fn team_members_write_activities_viewers_do_not(app: TestApp) {

@@ -178,3 +178,13 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
 
 /// The key of the migrations' advisory lock (one-key form; "mgrt" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d67_7274;
+
+/// After a bulk load: fresh planner statistics and, on PostgreSQL, the visibility map that
+/// lets a list be answered from an index alone. Autovacuum would get there a while later;
+/// until then PostgreSQL plans as if the tables were empty and reads every row's heap page.
+pub fn refresh_statistics(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(c) => c.batch_execute("VACUUM ANALYZE"),
+        DbConnection::Sqlite(c) => c.batch_execute("ANALYZE"),
+    }
+}

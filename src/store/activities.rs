@@ -89,6 +89,9 @@ pub struct ActivityFilter {
     pub overdue_on: Option<NaiveDate>,
 }
 
+/// The page's activities. Its ids come first, then their rows: a filter by teams and status
+/// (what a board's or a team's list asks) is answered from `activities_by_team` alone, so
+/// only the ids of every match are sorted for the page, not their whole rows.
 pub fn list(
     conn: &mut DbConnection,
     org: &Id,
@@ -96,8 +99,27 @@ pub fn list(
     page: &PageRequest,
 ) -> QueryResult<Vec<Activity>> {
     use crate::db::schema::activities::dsl as t;
+    let ids: Vec<Id> = paged!(matching(org, filter), t, page).load(conn)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // By id alone: the ids are the organization's, and SQLite would otherwise walk all of
+    // the organization's rows for them.
+    t::activities
+        .filter(t::id.eq_any(ids))
+        .order(t::id.asc())
+        .load(conn)
+}
+
+/// The ids of the organization's activities that pass the filter.
+fn matching<'a>(
+    org: &Id,
+    filter: &ActivityFilter,
+) -> activities::BoxedQuery<'a, <DbConnection as Connection>::Backend, diesel::sql_types::Text> {
+    use crate::db::schema::activities::dsl as t;
     let mut query = t::activities
-        .filter(t::organization_id.eq(org))
+        .select(t::id)
+        .filter(t::organization_id.eq(org.clone()))
         .into_boxed();
     if let Some(teams) = &filter.team_ids {
         query = query.filter(t::team_id.eq_any(teams.clone()));
@@ -125,7 +147,7 @@ pub fn list(
             .filter(t::due_date.lt(today))
             .filter(t::status.eq_any([ActivityStatus::Planned, ActivityStatus::InProgress]));
     }
-    paged!(query, t, page).load(conn)
+    query
 }
 
 /// A team's activities that are not archived, optionally for one goal or department goal,

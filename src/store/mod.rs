@@ -23,6 +23,8 @@ pub mod units;
 pub mod visions;
 pub mod webhooks;
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use actix_web::web;
 use diesel::QueryResult;
 
@@ -38,6 +40,8 @@ pub struct Store {
     pub pool: Pool,
     /// Answers of reads, dropped by every write of their organization.
     pub cache: ResponseCache,
+    /// This process's SQLite write transactions take turns here (see `transaction`).
+    sqlite_writers: Arc<Mutex<()>>,
 }
 
 impl Store {
@@ -45,7 +49,13 @@ impl Store {
         Store {
             pool,
             cache: ResponseCache::default(),
+            sqlite_writers: Arc::default(),
         }
+    }
+
+    /// The store with an answer cache configured otherwise than by default.
+    pub fn with_cache(self, cache: ResponseCache) -> Store {
+        Store { cache, ..self }
     }
 
     /// Runs blocking diesel work on the thread pool, never on the async workers.
@@ -72,8 +82,16 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let writers = self.sqlite_writers.clone();
         self.run(move |conn| match conn {
-            DbConnection::Sqlite(_) => sqlite_write_transaction(conn, work),
+            DbConnection::Sqlite(_) => {
+                // SQLite has one writer at a time. Waiting for it in SQLite's busy handler
+                // means sleeping and trying again, which leaves an unlucky writer waiting
+                // hundreds of milliseconds under load; waiting here, the next writer goes
+                // as soon as the last commits. (Other processes still meet busy_timeout.)
+                let _turn = writers.lock().unwrap_or_else(PoisonError::into_inner);
+                sqlite_write_transaction(conn, work)
+            }
             DbConnection::Postgresql(_) => {
                 use diesel::Connection;
                 conn.transaction(work)
