@@ -366,9 +366,14 @@ pub fn build_app(
     let doc = finish_doc(doc);
     state.metrics.register_routes(&doc);
     let methods = web::Data::new(RouteMethods::from_doc(&doc));
-    let spec = web::Data::new(doc);
+    // Kept as the JSON served, not as the document: the document's tree of schemas held
+    // megabytes in each worker, and was written out anew for every request.
+    let spec = web::Data::new(SpecJson(web::Bytes::from(
+        doc.to_pretty_json().unwrap_or_default(),
+    )));
+    drop(doc);
     app.app_data(methods)
-        .app_data(spec.clone())
+        .app_data(spec)
         .service(
             // The page loads the document this app serves; no outside validator badge.
             SwaggerUi::new("/docs/{_:.*}").config(
@@ -453,10 +458,13 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
     cors
 }
 
-async fn serve_spec(spec: web::Data<OpenApiDoc>) -> HttpResponse {
+/// The OpenAPI document this app serves, as JSON.
+struct SpecJson(web::Bytes);
+
+async fn serve_spec(spec: web::Data<SpecJson>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(spec.to_pretty_json().unwrap_or_default())
+        .body(spec.0.clone())
 }
 
 /// The path templates the API serves and their methods, read from the spec, so that a
