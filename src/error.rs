@@ -113,6 +113,11 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// 503: the database is taken by other writers; a retry succeeds.
+    pub fn busy() -> Self {
+        AppError::Unavailable("the database is busy; try again".to_string())
+    }
+
     pub fn not_found(kind: &str) -> Self {
         AppError::NotFound(format!("no {kind} with that id in this organization"))
     }
@@ -297,13 +302,13 @@ impl From<DieselError> for AppError {
                     AppError::Unprocessable { detail: info.message().to_string(), errors: Vec::new() }
                 }
                 DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ClosedConnection => {
-                    AppError::Unavailable("the database is busy; try again".to_string())
+                    AppError::busy()
                 }
                 // A PostgreSQL deadlock victim: its transaction is rolled back, a retry succeeds.
                 _ if info.message().contains("database is locked")
                     || info.message().starts_with("deadlock detected") =>
                 {
-                    AppError::Unavailable("the database is busy; try again".to_string())
+                    AppError::busy()
                 }
                 _ if connection_lost(info.message()) => {
                     log::warn!("database connection lost: {}", info.message());

@@ -98,10 +98,11 @@ impl ConnectionManager {
                 let mut conn = SqliteConnection::establish(path)?;
                 // busy_timeout first so that the WAL switch itself waits instead of failing
                 // with "database is locked" when the pool opens several connections at once.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                )
+                    SQLITE_BUSY_TIMEOUT.as_millis()
+                ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -175,6 +176,9 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     };
     Ok(applied)
 }
+
+/// How long a SQLite write waits for the one writer before it: then 503, "try again".
+pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The key of the migrations' advisory lock (one-key form; "mgrt" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d67_7274;

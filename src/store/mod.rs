@@ -23,7 +23,7 @@ pub mod units;
 pub mod visions;
 pub mod webhooks;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use actix_web::web;
 use diesel::QueryResult;
@@ -40,8 +40,8 @@ pub struct Store {
     pub pool: Pool,
     /// Answers of reads, dropped by every write of their organization.
     pub cache: ResponseCache,
-    /// This process's SQLite write transactions take turns here (see `transaction`).
-    sqlite_writers: Arc<Mutex<()>>,
+    /// This process's SQLite write transactions take turns here (`sqlite_turn`).
+    sqlite_writers: Arc<parking_lot::Mutex<()>>,
 }
 
 impl Store {
@@ -85,11 +85,7 @@ impl Store {
         let writers = self.sqlite_writers.clone();
         self.run(move |conn| match conn {
             DbConnection::Sqlite(_) => {
-                // SQLite has one writer at a time. Waiting for it in SQLite's busy handler
-                // means sleeping and trying again, which leaves an unlucky writer waiting
-                // hundreds of milliseconds under load; waiting here, the next writer goes
-                // as soon as the last commits. (Other processes still meet busy_timeout.)
-                let _turn = writers.lock().unwrap_or_else(PoisonError::into_inner);
+                let _turn = sqlite_turn(&writers)?;
                 sqlite_write_transaction(conn, work)
             }
             DbConnection::Postgresql(_) => {
@@ -108,8 +104,13 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let writers = self.sqlite_writers.clone();
         self.run(move |conn| {
             use diesel::connection::{AnsiTransactionManager, TransactionManager};
+            let _turn = match conn {
+                DbConnection::Sqlite(_) => Some(sqlite_turn(&writers)?),
+                DbConnection::Postgresql(_) => None,
+            };
             match conn {
                 DbConnection::Sqlite(inner) => {
                     AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
@@ -146,6 +147,17 @@ fn checkout(pool: &Pool) -> Result<crate::db::PooledConnection, diesel::r2d2::Po
         pool.connection_timeout()
     };
     pool.get_timeout(wait)
+}
+
+/// This process's turn to write to SQLite, which has one writer at a time. Waiting for it in
+/// SQLite's busy handler means sleeping and trying again, which leaves an unlucky writer
+/// waiting hundreds of milliseconds under load; waiting here (a fair lock), the next writer
+/// goes as soon as the last commits, and no longer than busy_timeout, then 503. (Another
+/// process, such as the command line, still meets busy_timeout.)
+fn sqlite_turn(writers: &parking_lot::Mutex<()>) -> AppResult<parking_lot::MutexGuard<'_, ()>> {
+    writers
+        .try_lock_for(crate::db::SQLITE_BUSY_TIMEOUT)
+        .ok_or_else(AppError::busy)
 }
 
 /// SQLite: writes begin with `BEGIN IMMEDIATE`, taking the write lock before the first read,
