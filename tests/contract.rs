@@ -232,6 +232,42 @@ fn no_pattern_admits_a_nul_character() {
     assert!(checked > found.len() * 3);
 }
 
+/// White space is what the service trims and refuses as blank: Rust's `White_Space`. A
+/// pattern's `\s` means other characters in other regex dialects (U+0085 is white space to
+/// the service but not to ECMA-262's `\s`; U+FEFF the other way round), so a fuzzer or a
+/// client read values as valid that the service refused. Patterns name the characters.
+#[test]
+fn no_pattern_leaves_white_space_to_the_dialect() {
+    let spec: serde_json::Value = serde_json::from_str(COMMITTED).expect("valid JSON");
+    let mut found = Vec::new();
+    schemas(String::new(), &spec, &mut found);
+    for (at, schema) in &found {
+        let source = schema["pattern"].as_str().expect("a string");
+        assert!(!source.contains("\\s"), "{at}: {source} uses \\s");
+        let pattern = regex::Regex::new(source).expect("the pattern compiles");
+        for space in ['\u{85}', '\u{a0}', '\u{3000}', '\t'] {
+            // A required text of white space alone is blank to the service.
+            let blank = format!("{space}{space}");
+            if pattern.is_match("Omsorg") && !pattern.is_match("") {
+                assert!(!pattern.is_match(&blank), "{at}: {source} takes {blank:?}");
+            }
+            // An address is trimmed, and refused with white space inside.
+            if source.contains('@') && pattern.is_match("namn@kommun.se") {
+                let inside = format!("namn{space}x@kommun.se");
+                assert!(
+                    !pattern.is_match(&inside),
+                    "{at}: {source} takes {inside:?}"
+                );
+                let around = format!("{space}namn@kommun.se{space}");
+                assert!(
+                    pattern.is_match(&around),
+                    "{at}: {source} refuses {around:?}"
+                );
+            }
+        }
+    }
+}
+
 /// The service refuses a query or path that holds NUL (400): every text parameter says so
 /// with a pattern, a format or an enum, so that the refusal is one the document states.
 #[test]

@@ -26,7 +26,7 @@ pub struct CreateActivity {
     #[schema(example = "Trygghetsvandring i centrum tillsammans med polisen")]
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 500
     )]
     pub title: String,
@@ -57,7 +57,7 @@ pub struct UpdateActivity {
     pub department_goal_id: Option<Id>,
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 500
     )]
     pub title: Option<String>,

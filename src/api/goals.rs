@@ -33,7 +33,7 @@ pub struct CreateGoal {
     )]
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 20000
     )]
     pub title: String,
@@ -65,7 +65,7 @@ pub struct UpdateGoal {
     pub number: Option<i32>,
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 20000
     )]
     pub title: Option<String>,

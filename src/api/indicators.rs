@@ -42,7 +42,7 @@ pub struct CreateIndicator {
     #[schema(example = "Årets resultat i procent av skatteintäkter och generella statsbidrag")]
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 500
     )]
     pub name: String,
@@ -51,7 +51,7 @@ pub struct CreateIndicator {
     #[schema(example = "%")]
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 500
     )]
     pub unit_of_measure: String,
@@ -59,7 +59,7 @@ pub struct CreateIndicator {
     pub baseline_value: Option<f64>,
     #[schema(
         example = "1990",
-        pattern = "^\\s*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?\\s*$"
+        pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
     )]
     #[schema(max_length = 500)]
     pub baseline_period: Option<String>,
@@ -78,11 +78,15 @@ pub struct CreateIndicator {
     pub source: Option<Source>,
     #[schema(
         example = "N03101",
-        pattern = "^\\s*([A-Z][0-9]{5})?\\s*$",
+        pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([A-Z][0-9]{5})?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
         max_length = 500
     )]
     pub kolada_kpi: Option<String>,
-    #[schema(example = "0683", pattern = "^\\s*([0-9]{4})?\\s*$", max_length = 500)]
+    #[schema(
+        example = "0683",
+        pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([0-9]{4})?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
+        max_length = 500
+    )]
     pub kolada_municipality: Option<String>,
     #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub kolada_ou: Option<String>,
@@ -108,7 +112,7 @@ pub struct UpdateIndicator {
     pub owner_unit_id: Option<Option<Id>>,
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 500
     )]
     pub name: Option<String>,
@@ -117,7 +121,7 @@ pub struct UpdateIndicator {
     pub description: Option<Option<String>>,
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 500
     )]
     pub unit_of_measure: Option<String>,
@@ -126,7 +130,7 @@ pub struct UpdateIndicator {
     #[schema(value_type = Option<f64>)]
     pub baseline_value: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^\\s*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?\\s*$", max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$", max_length = 500)]
     pub baseline_period: Option<Option<String>>,
     pub targets: Option<Vec<Target>>,
     #[schema(minimum = 0)]
@@ -136,10 +140,10 @@ pub struct UpdateIndicator {
     pub weight: Option<f64>,
     pub source: Option<Source>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^\\s*([A-Z][0-9]{5})?\\s*$", max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([A-Z][0-9]{5})?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$", max_length = 500)]
     pub kolada_kpi: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^\\s*([0-9]{4})?\\s*$", max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([0-9]{4})?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$", max_length = 500)]
     pub kolada_municipality: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]

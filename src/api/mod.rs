@@ -779,7 +779,7 @@ pub fn footnotes_schema() -> utoipa::openapi::schema::Array {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(crate::rules::validate::MAX_TEXT))
-                .pattern(Some("^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$")),
+                .pattern(Some("^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$")),
         )
         .build()
 }

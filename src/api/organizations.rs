@@ -22,7 +22,7 @@ pub struct CreateOrganization {
     #[schema(example = "Värnamo kommun")]
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 500
     )]
     pub name: String,
@@ -40,7 +40,7 @@ pub struct CreateOrganization {
 pub struct UpdateOrganization {
     #[schema(
         min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 500
     )]
     pub name: Option<String>,

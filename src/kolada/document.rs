@@ -38,7 +38,7 @@ pub struct KoladaRow {
     /// The KPI id, e.g. `N03101`.
     #[schema(
         example = "N03101",
-        pattern = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$",
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         max_length = 500
     )]
     pub kpi: String,
