@@ -117,14 +117,9 @@ pub fn validate(document: &KoladaDocument) -> AppResult<()> {
     let mut seen = std::collections::HashMap::new();
     for (i, row) in document.values.iter().enumerate() {
         let path = format!("values[{i}]");
-        if row.kpi.trim().is_empty() {
-            checks.fail(&format!("{path}.kpi"), "must not be empty");
-        } else if row.kpi.contains('\0') {
-            // PostgreSQL stores no NUL in text and would refuse the KPI's lookup; alike on both.
-            checks.fail(&format!("{path}.kpi"), "must not contain NUL characters");
-        } else {
-            checks.length(&format!("{path}.kpi"), Some(&row.kpi), MAX_NAME);
-        }
+        // Not blank, and no NUL: PostgreSQL stores no NUL in text and would refuse the KPI's
+        // lookup; alike on both.
+        checks.untrimmed_text(&format!("{path}.kpi"), &row.kpi, MAX_NAME);
         checks.kept_text(
             &format!("{path}.municipality"),
             row.municipality.as_deref(),

@@ -45,8 +45,8 @@ impl Checks {
         }
     }
 
-    /// `text` for a value stored as sent.
-    fn untrimmed_text(&mut self, field: &str, value: &str, max: usize) {
+    /// `text` for a value kept as sent (stored so, or looked up so).
+    pub fn untrimmed_text(&mut self, field: &str, value: &str, max: usize) {
         if value.trim().is_empty() {
             self.fail(field, "must not be empty");
         } else if value.contains('\0') {
