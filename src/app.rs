@@ -20,6 +20,9 @@ use crate::error::AppError;
 use crate::idempotency::{Idempotency, IDEMPOTENCY_KEY, IDEMPOTENCY_REPLAYED};
 use crate::store::Store;
 
+/// The log target of the access log, one line per request at level info.
+const ACCESS_LOG: &str = "actix_web::middleware::logger";
+
 const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
 
 /// Everything a running app needs.
@@ -401,8 +404,12 @@ pub fn build_app(
         .wrap(cors(&state.cors_origins))
         // Outside CORS, so that preflight answers and CORS refusals get the headers too.
         .wrap(state.security_headers.clone())
-        .wrap(actix_web::middleware::Logger::new(
-            "%a \"%r\" %s %b %Dms request_id=%{x-request-id}i",
+        // Only when its lines are logged: the logger renders each request's fields before
+        // it knows whether the line is wanted.
+        .wrap(actix_web::middleware::Condition::new(
+            log::log_enabled!(target: ACCESS_LOG, log::Level::Info),
+            actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms request_id=%{x-request-id}i")
+                .log_target(ACCESS_LOG),
         ))
         .wrap_fn(|mut req, srv| {
             // Every request gets an id (the caller's `X-Request-Id`, or a new one), logged

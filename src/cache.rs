@@ -42,8 +42,16 @@ pub struct Cached {
     /// The body gzip-coded, made once when the answer is computed rather than per request:
     /// the JSON shrinks three- to tenfold, for clients across a real network.
     pub gzip: Option<Bytes>,
-    pub etag: Option<String>,
+    /// The strong ETags of the plain body and of the gzip-coded one (another
+    /// representation, so another tag), made once with the answer.
+    etags: Option<Etags>,
     pub cache_control: Option<&'static str>,
+}
+
+#[derive(Clone)]
+struct Etags {
+    plain: header::HeaderValue,
+    gzip: header::HeaderValue,
 }
 
 /// Bodies smaller than about one packet are sent as they are.
@@ -59,9 +67,19 @@ impl Cached {
         Ok(Cached {
             body: Bytes::from(body),
             gzip,
-            etag: None,
+            etags: None,
             cache_control: None,
         })
+    }
+
+    /// The answer tagged `"{tag}"` (and `"{tag}-gzip"` when gzip-coded); `tag` is a hash of
+    /// the body in letters and digits, so the header values are always valid.
+    pub fn with_etag(mut self, tag: &str) -> Cached {
+        let value = |etag: String| header::HeaderValue::from_str(&etag).ok();
+        self.etags = value(format!("\"{tag}\""))
+            .zip(value(format!("\"{tag}-gzip\"")))
+            .map(|(plain, gzip)| Etags { plain, gzip });
+        self
     }
 
     /// Bytes held, for the cache's size limit.
@@ -71,23 +89,25 @@ impl Cached {
 
     /// The ETag of the representation sent to a client that does or does not take gzip:
     /// a gzip-coded body is another representation, so it has its own strong tag.
-    pub fn etag_for(&self, encoding: AcceptEncoding) -> Option<String> {
-        let etag = self.etag.as_deref()?;
+    fn etag_for(&self, encoding: AcceptEncoding) -> Option<&header::HeaderValue> {
+        let etags = self.etags.as_ref()?;
         match &self.gzip {
-            Some(_) if encoding.gzip => Some(format!("{}-gzip\"", etag.trim_end_matches('"'))),
-            _ => Some(etag.to_string()),
+            Some(_) if encoding.gzip => Some(&etags.gzip),
+            _ => Some(&etags.plain),
         }
     }
 
     /// Whether the client already holds either representation (`If-None-Match`).
     pub fn held_by(&self, if_none_match: &IfNoneMatch) -> bool {
-        [
-            AcceptEncoding { gzip: false },
-            AcceptEncoding { gzip: true },
-        ]
-        .into_iter()
-        .filter_map(|encoding| self.etag_for(encoding))
-        .any(|etag| if_none_match.matches(&etag))
+        !if_none_match.is_empty()
+            && [
+                AcceptEncoding { gzip: false },
+                AcceptEncoding { gzip: true },
+            ]
+            .into_iter()
+            .filter_map(|encoding| self.etag_for(encoding))
+            .filter_map(|etag| etag.to_str().ok())
+            .any(|etag| if_none_match.matches(etag))
     }
 
     /// The headers every answer of this body carries, the body aside: ETag, Cache-Control,
@@ -95,7 +115,7 @@ impl Cached {
     pub fn headers(&self, encoding: AcceptEncoding) -> HttpResponseBuilder {
         let mut response = HttpResponse::Ok();
         if let Some(etag) = self.etag_for(encoding) {
-            response.insert_header((header::ETAG, etag));
+            response.insert_header((header::ETAG, etag.clone()));
         }
         if let Some(cache_control) = self.cache_control {
             response.insert_header((header::CACHE_CONTROL, cache_control));

@@ -282,6 +282,11 @@ pub struct IfNoneMatch(Vec<String>);
 
 impl IfNoneMatch {
     /// Whether the client already holds the representation with this ETag (quoted).
+    /// Whether the request named no (readable) tag at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn matches(&self, etag: &str) -> bool {
         let etag = etag.trim_matches('"');
         self.0.iter().any(|t| t == "*" || t == etag)
@@ -318,15 +323,15 @@ impl AcceptEncoding {
         let mut any = false;
         for item in value.split(',') {
             let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let coding = parts.next().unwrap_or("").trim();
             let weight = parts
                 .filter_map(|p| p.trim().split_once('='))
                 .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
                 .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0));
-            match coding.as_str() {
-                "gzip" | "x-gzip" => gzip = Some(weight > 0.0),
-                "*" => any = weight > 0.0,
-                _ => {}
+            if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+                gzip = Some(weight > 0.0);
+            } else if coding == "*" {
+                any = weight > 0.0;
             }
         }
         AcceptEncoding {
@@ -341,12 +346,19 @@ impl FromRequest for AcceptEncoding {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // Several header lines are one list (RFC 9110 §5.3).
-        let lines: Vec<&str> = req
+        let mut lines = req
             .headers()
             .get_all(header::ACCEPT_ENCODING)
-            .filter_map(|value| value.to_str().ok())
-            .collect();
-        ready(Ok(AcceptEncoding::parse(&lines.join(","))))
+            .filter_map(|value| value.to_str().ok());
+        let encoding = match (lines.next(), lines.next()) {
+            (None, _) => AcceptEncoding::default(),
+            (Some(line), None) => AcceptEncoding::parse(line),
+            (Some(first), Some(second)) => {
+                let all: Vec<&str> = [first, second].into_iter().chain(lines).collect();
+                AcceptEncoding::parse(&all.join(","))
+            }
+        };
+        ready(Ok(encoding))
     }
 }
 

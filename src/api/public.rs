@@ -268,10 +268,9 @@ fn adopted_goals(
 
 /// A public answer: `Cache-Control` and a strong `ETag` of the body.
 fn public_answer<T: Serialize>(body: &T) -> AppResult<Cached> {
-    let mut answer = Cached::json(body)?;
+    let answer = Cached::json(body)?;
     let digest = Sha256::digest(&answer.body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    answer.etag = Some(format!("\"{hex}\""));
+    let mut answer = answer.with_etag(&hex::encode(&digest[..16]));
     answer.cache_control = Some(CACHE_CONTROL);
     Ok(answer)
 }
