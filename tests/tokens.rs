@@ -337,7 +337,8 @@ async fn keys_are_fetched_from_the_provider_and_again_when_it_rotates_them() {
         o.remove("aud")
     });
 
-    assert_eq!(status(&app, &es256(&k1_private, Some("k1"), &c)).await, 200);
+    let k1_token = es256(&k1_private, Some("k1"), &c);
+    assert_eq!(status(&app, &k1_token).await, 200);
     assert_eq!(status(&app, &es256(&k1_private, Some("k1"), &c)).await, 200);
     assert_eq!(provider.fetches(), 1, "the key set is cached");
 
@@ -345,8 +346,47 @@ async fn keys_are_fetched_from_the_provider_and_again_when_it_rotates_them() {
     provider.serve(jwks(&[("k2", &k2)]));
     assert_eq!(status(&app, &es256(&k2_private, Some("k2"), &c)).await, 200);
     assert_eq!(provider.fetches(), 2);
-    // k1 is gone from the provider, so from us too.
+    // k1 is gone from the provider, so from us too: a new token of k1, and the token of k1
+    // verified (and remembered) before the keys were fetched again.
     assert_eq!(status(&app, &es256(&k1_private, Some("k1"), &c)).await, 401);
+    assert_eq!(status(&app, &k1_token).await, 401);
+}
+
+#[actix_rt::test]
+async fn a_token_used_before_is_refused_once_it_expires() {
+    let verifier = Verifier::hs256(common::SECRET).with_leeway(0);
+    let app = TestApp::sqlite().await.with_verifier(verifier).await;
+    let mut c = claims(&app, 2);
+    c.as_object_mut().map(|o| {
+        o.remove("iss");
+        o.remove("aud")
+    });
+    let token = hs256(common::SECRET.as_bytes(), None, &c);
+    // Verified once, then taken again (the service remembers verified tokens for a while).
+    assert_eq!(status(&app, &token).await, 200);
+    assert_eq!(status(&app, &token).await, 200);
+    actix_rt::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_eq!(status(&app, &token).await, 401, "past its exp");
+}
+
+#[actix_rt::test]
+async fn a_verifier_reconfigured_does_not_take_what_its_original_verified() {
+    let original = Verifier::hs256(common::SECRET);
+    let app = TestApp::sqlite().await;
+    let mut c = claims(&app, 300);
+    c.as_object_mut().map(|o| o.remove("iss"));
+    let token = hs256(common::SECRET.as_bytes(), None, &c);
+    assert!(original.verify(&token).is_ok());
+    assert!(
+        original.recall(&token).is_some(),
+        "remembered once verified"
+    );
+    // The same keys, now requiring an issuer the token does not name.
+    let stricter = original.clone().with_issuer(Some(ISSUER.into()));
+    assert!(stricter.recall(&token).is_none());
+    assert!(stricter.verify(&token).is_err());
+    // A clone as it is shares what was verified.
+    assert!(original.clone().recall(&token).is_some());
 }
 
 #[actix_rt::test]

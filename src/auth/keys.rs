@@ -10,6 +10,8 @@ use jsonwebtoken::{
     decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -63,7 +65,23 @@ pub struct Verifier {
     audience: Option<String>,
     leeway: u64,
     claims: ClaimNames,
+    /// Tokens verified lately (shared by the clones of one verifier).
+    remembered: Arc<RwLock<Remembered>>,
 }
+
+/// Tokens verified lately, by the SHA-256 of the token (the token itself is not kept), with
+/// their claims and the Unix time until which they are taken without verifying again: a
+/// client sends the same token with every request, and verifying it (decoding, the
+/// signature, the claims) cost more than a cached answer itself.
+type Remembered = HashMap<[u8; 32], (VerifiedClaims, i64)>;
+
+/// How long a verified token is taken at most without verifying it again (and never past
+/// its `exp`): the longest a token signed by a key since removed is still taken.
+const REMEMBER_SECONDS: i64 = 60;
+
+/// How many verified tokens are remembered at most; at the limit the expired ones go, and
+/// if that is not enough, all of them.
+const REMEMBER_AT_MOST: usize = 10_000;
 
 /// The longest bearer token read. Identity providers' tokens with many groups stay well
 /// under it; anything longer is refused before it is decoded.
@@ -89,6 +107,7 @@ impl Verifier {
             audience: None,
             leeway: 30,
             claims: ClaimNames::default(),
+            remembered: Arc::default(),
         }
     }
 
@@ -102,7 +121,7 @@ impl Verifier {
 
     pub fn with_secret(mut self, secret: &str) -> Verifier {
         self.secret = Some(DecodingKey::from_secret(secret.as_bytes()));
-        self
+        self.reconfigured()
     }
 
     /// Adds the public key of a PEM file (RSA, EC or Ed25519).
@@ -129,14 +148,14 @@ impl Verifier {
             return Err("the PEM file holds no RSA, EC or Ed25519 public key".into());
         };
         self.public_keys.push(key);
-        Ok(self)
+        Ok(self.reconfigured())
     }
 
     /// Adds every signing key of a JWKS document (as Azure AD, Keycloak and other OpenID
     /// Connect providers publish at their `jwks_uri`).
     pub fn with_jwks(mut self, document: &str) -> Result<Verifier, String> {
         self.public_keys.extend(keys_from_jwks(document)?);
-        Ok(self)
+        Ok(self.reconfigured())
     }
 
     /// Also takes keys from a JWKS document at `url`, fetched on first use, again when a
@@ -155,7 +174,55 @@ impl Verifier {
             min_refetch,
             state,
         }));
+        self.reconfigured()
+    }
+
+    /// A verifier whose keys or rules were just changed remembers no token verified under
+    /// the old ones (a clone reconfigured must not share its original's memory).
+    fn reconfigured(mut self) -> Verifier {
+        self.remembered = Arc::default();
         self
+    }
+
+    /// The claims of a token verified within the last `REMEMBER_SECONDS` and not expired
+    /// since; `None` when it must be verified.
+    pub fn recall(&self, token: &str) -> Option<VerifiedClaims> {
+        let remembered = self
+            .remembered
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match remembered.get(&digest(token)) {
+            Some((claims, until)) if unix_now() < *until => Some(claims.clone()),
+            _ => None,
+        }
+    }
+
+    fn remember(&self, token: &str, claims: &VerifiedClaims, expires: Option<i64>) {
+        let Some(expires) = expires else { return };
+        let now = unix_now();
+        // Taken as long as `verify` would take it (`exp` plus the leeway), at most a minute.
+        let until = expires
+            .saturating_add(i64::try_from(self.leeway).unwrap_or(i64::MAX))
+            .min(now + REMEMBER_SECONDS);
+        let mut remembered = self
+            .remembered
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if remembered.len() >= REMEMBER_AT_MOST {
+            remembered.retain(|_, (_, until)| now < *until);
+            if remembered.len() >= REMEMBER_AT_MOST {
+                remembered.clear();
+            }
+        }
+        remembered.insert(digest(token), (claims.clone(), until));
+    }
+
+    /// Forgets every verified token (the keys changed).
+    fn forget_tokens(&self) {
+        self.remembered
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
     }
 
     /// Fetches the remote key set if it is due (never fetched, stale, or `unknown_kid` and
@@ -188,6 +255,8 @@ impl Verifier {
             Ok(keys) => {
                 log::info!("fetched {} signing key(s) from {}", keys.len(), remote.url);
                 state.keys = keys;
+                // A key may have been withdrawn: what it verified is verified again.
+                self.forget_tokens();
             }
             Err(error) => log::warn!("cannot fetch the JWKS document {}: {error}", remote.url),
         }
@@ -207,26 +276,26 @@ impl Verifier {
 
     pub fn with_issuer(mut self, issuer: Option<String>) -> Verifier {
         self.issuer = issuer;
-        self
+        self.reconfigured()
     }
 
     pub fn with_audience(mut self, audience: Option<String>) -> Verifier {
         self.audience = audience;
-        self
+        self.reconfigured()
     }
 
     pub fn with_leeway(mut self, seconds: u64) -> Verifier {
         self.leeway = seconds;
-        self
+        self.reconfigured()
     }
 
     pub fn with_claim_names(mut self, names: ClaimNames) -> Verifier {
         self.claims = names;
-        self
+        self.reconfigured()
     }
 
     /// Verifies a token: its key and algorithm, signature, `exp`, `nbf`, and `iss` and
-    /// `aud` when configured; then reads our claims out of it.
+    /// `aud` when configured; then reads our claims out of it, and remembers them (`recall`).
     pub fn verify(&self, token: &str) -> Result<VerifiedClaims, AppError> {
         let invalid = |why: String| AppError::Unauthorized(format!("invalid bearer token: {why}"));
         if token.len() > MAX_TOKEN_LENGTH {
@@ -280,7 +349,13 @@ impl Verifier {
         validation.set_required_spec_claims(&required);
         let data = decode::<Map<String, Value>>(token, key, &validation)
             .map_err(|e| invalid(e.to_string()))?;
-        self.read_claims(&data.claims).map_err(invalid)
+        let claims = self.read_claims(&data.claims).map_err(invalid)?;
+        self.remember(
+            token,
+            &claims,
+            data.claims.get("exp").and_then(Value::as_i64),
+        );
+        Ok(claims)
     }
 
     /// The keys that may verify a token of `alg` naming `kid`: a key with that id wins over
@@ -338,6 +413,14 @@ impl Verifier {
             name: text(&self.claims.name),
         })
     }
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
 }
 
 /// The signing keys of a JWKS document, each with the algorithms it may verify.
