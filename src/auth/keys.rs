@@ -73,7 +73,13 @@ pub struct Verifier {
 /// their claims and the Unix time until which they are taken without verifying again: a
 /// client sends the same token with every request, and verifying it (decoding, the
 /// signature, the claims) cost more than a cached answer itself.
-type Remembered = HashMap<[u8; 32], (VerifiedClaims, i64)>;
+#[derive(Default)]
+struct Remembered {
+    tokens: HashMap<[u8; 32], (VerifiedClaims, i64)>,
+    /// Bumped when the keys change: a token verified with the old keys while they were
+    /// being replaced is not remembered.
+    generation: u64,
+}
 
 /// How long a verified token is taken at most without verifying it again (and never past
 /// its `exp`): the longest a token signed by a key since removed is still taken.
@@ -191,13 +197,27 @@ impl Verifier {
             .remembered
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match remembered.get(&digest(token)) {
+        match remembered.tokens.get(&digest(token)) {
             Some((claims, until)) if unix_now() < *until => Some(claims.clone()),
             _ => None,
         }
     }
 
-    fn remember(&self, token: &str, claims: &VerifiedClaims, expires: Option<i64>) {
+    /// The generation of the keys a verification begins with.
+    fn generation(&self) -> u64 {
+        self.remembered
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .generation
+    }
+
+    fn remember(
+        &self,
+        token: &str,
+        claims: &VerifiedClaims,
+        expires: Option<i64>,
+        generation: u64,
+    ) {
         let Some(expires) = expires else { return };
         let now = unix_now();
         // Taken as long as `verify` would take it (`exp` plus the leeway), at most a minute.
@@ -208,21 +228,27 @@ impl Verifier {
             .remembered
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if remembered.len() >= REMEMBER_AT_MOST {
-            remembered.retain(|_, (_, until)| now < *until);
-            if remembered.len() >= REMEMBER_AT_MOST {
-                remembered.clear();
+        if remembered.generation != generation {
+            return;
+        }
+        let tokens = &mut remembered.tokens;
+        if tokens.len() >= REMEMBER_AT_MOST {
+            tokens.retain(|_, (_, until)| now < *until);
+            if tokens.len() >= REMEMBER_AT_MOST {
+                tokens.clear();
             }
         }
-        remembered.insert(digest(token), (claims.clone(), until));
+        tokens.insert(digest(token), (claims.clone(), until));
     }
 
     /// Forgets every verified token (the keys changed).
     fn forget_tokens(&self) {
-        self.remembered
+        let mut remembered = self
+            .remembered
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        remembered.tokens.clear();
+        remembered.generation += 1;
     }
 
     /// Fetches the remote key set if it is due (never fetched, stale, or `unknown_kid` and
@@ -304,6 +330,7 @@ impl Verifier {
                 token.len()
             )));
         }
+        let generation = self.generation();
         let header = decode_header(token).map_err(|e| invalid(e.to_string()))?;
         // RFC 7515 §4.1.11: a token that names extensions it must be understood with is
         // refused by a verifier that understands none.
@@ -350,11 +377,8 @@ impl Verifier {
         let data = decode::<Map<String, Value>>(token, key, &validation)
             .map_err(|e| invalid(e.to_string()))?;
         let claims = self.read_claims(&data.claims).map_err(invalid)?;
-        self.remember(
-            token,
-            &claims,
-            data.claims.get("exp").and_then(Value::as_i64),
-        );
+        let expires = data.claims.get("exp").and_then(Value::as_i64);
+        self.remember(token, &claims, expires, generation);
         Ok(claims)
     }
 
