@@ -108,17 +108,16 @@ impl Store {
         self.run(move |conn| {
             use diesel::connection::{AnsiTransactionManager, TransactionManager};
             let _turn = match conn {
-                DbConnection::Sqlite(_) => Some(sqlite_turn(&writers)?),
-                DbConnection::Postgresql(_) => None,
-            };
-            match conn {
                 DbConnection::Sqlite(inner) => {
-                    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+                    let turn = sqlite_turn(&writers)?;
+                    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+                    Some(turn)
                 }
                 DbConnection::Postgresql(inner) => {
-                    AnsiTransactionManager::begin_transaction(inner)?
+                    AnsiTransactionManager::begin_transaction(inner)?;
+                    None
                 }
-            }
+            };
             let result = work(conn);
             let rollback = match conn {
                 DbConnection::Sqlite(inner) => AnsiTransactionManager::rollback_transaction(inner),
