@@ -152,11 +152,10 @@ endpoints() { # DATABASE_URL label
   local import_token; import_token=$(DATABASE_URL=$url "$BIN" token --org 0683 --role admin)
   local auth="Authorization: Bearer $token"
   get() { curl -sf "$BASE/api/v1$1" -H "$auth"; }
-  local activities period team activity board goal report code
+  local activities period team board goal report code
   activities=$(get '/activities?limit=1')
   period=$(get /plan-periods | jq -r '.items[0].id')
   team=$(echo "$activities" | jq -r '.items[0].team_id')
-  activity=$(echo "$activities" | jq -r '.items[0].id')
   board=$(get '/units?kind=board' | jq -r '.items[0].id')
   goal=$(get "/goals?plan_period_id=$period" | jq -r '.items[0].id')
   report=$(get /reporting-periods | jq -r '[.items[] | select(.name | startswith("Årsredovisning"))] + .items | .[0].id')
@@ -190,8 +189,8 @@ endpoints() { # DATABASE_URL label
   bench "$SERVER" "goal tree \`GET /plan-periods/{id}/goal-tree\`" -H "$auth" "$a/plan-periods/$period/goal-tree"
   bench "$SERVER" "goal tree, gzip (\`Accept-Encoding: gzip\`)" -H "$auth" -H "$gzip" "$a/plan-periods/$period/goal-tree"
   bench "$SERVER" "activity plan \`GET /units/{team}/activity-plan\` (first answer $(first_answer "$a/units/$team/activity-plan" -H "$auth"), then cached)" -H "$auth" "$a/units/$team/activity-plan"
-  bench "$SERVER" "list activities \`GET /activities?unit_id={board}&status=planned&limit=50\`" -H "$auth" "$a/activities?unit_id=$board&status=planned&limit=50"
-  bench "$SERVER" "one activity \`GET /activities/{id}\`" -H "$auth" "$a/activities/$activity"
+  bench "$SERVER" "list activities \`GET /activities?unit_id={board}&status=planned&limit=50\` (first answer $(first_answer "$a/activities?unit_id=$board&status=planned&limit=50" -H "$auth"), then cached)" -H "$auth" "$a/activities?unit_id=$board&status=planned&limit=50"
+  bench "$SERVER" "one activity \`GET /activities/{id}\`, $(wc -l <"$WORK/pool") activities in turn" -s bench/wrk/get_activity.lua "$BASE" -- "$WORK/pool" "$THREADS" "$token"
   bench "$SERVER" "status change \`PATCH /activities/{id}\` with If-Match ($(wc -l <"$WORK/pool") activities)" -s bench/wrk/patch_status.lua "$BASE" -- "$WORK/pool" "$THREADS" "$token"
   bench "$SERVER" "create \`POST /activities\`" -s bench/wrk/create_activity.lua "$BASE" -- "$team" "$goal" "$token"
   # The writes above outdated the cached dashboard: its computation is timed on its own, and
@@ -199,6 +198,12 @@ endpoints() { # DATABASE_URL label
   bench "$SERVER" "cycle dashboard \`GET /reporting-periods/{id}/overview\` (first answer $(first_answer "$a/reporting-periods/$report/overview" -H "$auth"), then cached)" -H "$auth" "$a/reporting-periods/$report/overview"
   bench "$SERVER" "public goal list \`GET /public/{code}/goals\` (no token)" "$a/public/$code/goals"
   bench "$SERVER" "public goal list, gzip (\`Accept-Encoding: gzip\`)" -H "$gzip" "$a/public/$code/goals"
+
+  # The same reads asking for no cached answer: every request reads the database, as the
+  # first read after a write does.
+  local no_cache="Cache-Control: no-cache"
+  bench "$SERVER" "list activities, \`$no_cache\` (read from the database)" -H "$auth" -H "$no_cache" "$a/activities?unit_id=$board&status=planned&limit=50"
+  bench "$SERVER" "one activity, $(wc -l <"$WORK/pool") activities in turn, \`$no_cache\` (read from the database)" -s bench/wrk/get_activity.lua "$BASE" -- "$WORK/pool" "$THREADS" "$token" "$no_cache"
 
   reset_peak "$SERVER"
   local rate; rate=$(http_import "$import_token" "$ROWS_FILE" "$ROWS" "$WORK/import.json")

@@ -1,6 +1,6 @@
 //! Whole answers to reads that are the same for every reader of an organization (the goal
-//! tree, the cycle dashboard, a team's activity plan, the public view), kept in memory so
-//! that a repeated read touches no database.
+//! tree, the cycle dashboard, a team's activity plan, the public view, one record, a page of
+//! a list), kept in memory so that a repeated read touches no database.
 //!
 //! Correct invalidation rests on the change feed, which every write appends to in its own
 //! transaction:
@@ -29,10 +29,11 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::api::extract::{AcceptEncoding, IfNoneMatch};
+use crate::api::extract::{etag, AcceptEncoding, IfNoneMatch, NoCache};
 use crate::db::types::Id;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::store::Record;
 
 /// One cached answer: a JSON body, a gzip copy of it when that is worth sending, and the
 /// headers that go with it.
@@ -68,6 +69,26 @@ impl Cached {
             body: Bytes::from(body),
             gzip,
             etags: None,
+            cache_control: None,
+        })
+    }
+
+    /// One stored record, tagged with its version as every answer about it is (the `If-Match`
+    /// of a write names that tag, so the body is only sent as it is: a gzip copy would be
+    /// another representation with another tag).
+    pub fn record<R: Record>(record: &R) -> AppResult<Cached> {
+        let body = serde_json::to_vec(record)
+            .map_err(|e| AppError::Internal(format!("a record did not serialize: {e}")))?;
+        let etags = header::HeaderValue::from_str(&etag(record.version()))
+            .ok()
+            .map(|tag| Etags {
+                plain: tag.clone(),
+                gzip: tag,
+            });
+        Ok(Cached {
+            body: Bytes::from(body),
+            gzip: None,
+            etags,
             cache_control: None,
         })
     }
@@ -218,14 +239,29 @@ impl ResponseCache {
         }
     }
 
-    /// The answer under `key` today, from the cache or from `fill` (which is then kept).
-    /// Errors are not kept.
-    pub async fn serve<F>(&self, org: &Id, key: &str, fill: F) -> AppResult<Cached>
+    /// The answer under `key` today, from the cache or from `fill` (which is then kept);
+    /// always from `fill` when the client asked for no cached answer. Errors are not kept.
+    pub async fn serve<F>(
+        &self,
+        org: &Id,
+        key: &str,
+        no_cache: NoCache,
+        fill: F,
+    ) -> AppResult<Cached>
     where
         F: std::future::Future<Output = AppResult<Cached>>,
     {
         // Answers may depend on the day (overdue activities, the current plan period).
         let key = format!("{key}@{}", chrono::Utc::now().date_naive());
+        if no_cache.0 {
+            let generation = self.generation(org);
+            self.counts[MISS].fetch_add(1, Ordering::Relaxed);
+            let answer = fill.await;
+            if let Ok(answer) = &answer {
+                self.keep(org, key, generation, answer);
+            }
+            return answer;
+        }
         if let Ok(hit) = self.lookup(org, &key) {
             self.counts[HIT].fetch_add(1, Ordering::Relaxed);
             return Ok(hit);
@@ -280,6 +316,7 @@ impl ResponseCache {
         org: &Id,
         key: &str,
         encoding: AcceptEncoding,
+        no_cache: NoCache,
         load: F,
     ) -> AppResult<HttpResponse>
     where
@@ -287,7 +324,10 @@ impl ResponseCache {
         F: std::future::Future<Output = AppResult<T>>,
     {
         let fill = async { Cached::json(&load.await?) };
-        Ok(self.serve(org, key, fill).await?.response(encoding))
+        Ok(self
+            .serve(org, key, no_cache, fill)
+            .await?
+            .response(encoding))
     }
 
     /// The organization a municipality code was last found to name.
@@ -312,6 +352,12 @@ impl ResponseCache {
             .entry(key.to_string())
             .or_default()
             .clone()
+    }
+
+    /// The organization's generation, to fill under.
+    fn generation(&self, org: &Id) -> u64 {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        state.organizations.get(org).map_or(0, |o| o.generation)
     }
 
     /// A fresh answer, or the organization's generation to fill under.

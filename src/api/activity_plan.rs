@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{AcceptEncoding, CommaList, QueryParams};
+use crate::api::extract::{AcceptEncoding, CommaList, NoCache, QueryParams};
 use crate::api::goal_tree::{contacts_in_role, indicators_by_goal};
 use crate::auth::Caller;
 use crate::db::types::Id;
@@ -166,7 +166,7 @@ text_enum! {
 /// activity members asked for.
 #[utoipa::path(
     tag = "activities",
-    params(("id" = uuid::Uuid, Path, description = "The team's id"), ActivityPlanParams),
+    params(("id" = uuid::Uuid, Path, description = "The team's id"), ActivityPlanParams, NoCache),
     responses(
         (status = 200, description = "The plan", content(
             (ActivityPlan = "application/json"),
@@ -188,6 +188,7 @@ pub async fn get_activity_plan(
     id: web::Path<Id>,
     params: QueryParams<ActivityPlanParams>,
     encoding: AcceptEncoding,
+    no_cache: NoCache,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
@@ -268,7 +269,7 @@ pub async fn get_activity_plan(
     if !csv && fields.is_empty() {
         return store
             .cache
-            .serve_json(&cache_org, &key, encoding, plan)
+            .serve_json(&cache_org, &key, encoding, no_cache, plan)
             .await;
     }
     let plan = plan.await?;

@@ -354,9 +354,85 @@ impl FromRequest for AcceptEncoding {
     }
 }
 
+/// Whether the client asks for an answer read from the database rather than one the answer
+/// cache holds (`Cache-Control: no-cache` or `max-age=0`, RFC 9111 §5.2.1): with several
+/// instances, the newest state even just after a write through another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NoCache(pub bool);
+
+impl NoCache {
+    /// Reads the header's lines as one list of directives.
+    pub fn parse<'a>(lines: impl IntoIterator<Item = &'a str>) -> NoCache {
+        NoCache(
+            lines
+                .into_iter()
+                .flat_map(|line| line.split(','))
+                .any(|directive| {
+                    let (name, value) = directive.split_once('=').unwrap_or((directive, ""));
+                    let name = name.trim();
+                    name.eq_ignore_ascii_case("no-cache")
+                        || (name.eq_ignore_ascii_case("max-age")
+                            && value.trim().trim_matches('"') == "0")
+                }),
+        )
+    }
+}
+
+/// The header in the OpenAPI document of every read the answer cache keeps for readers with a
+/// token.
+impl utoipa::IntoParams for NoCache {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        vec![ParameterBuilder::new()
+            .name("Cache-Control")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "`no-cache` (or `max-age=0`) reads the database rather than the answer cache. \
+                 Only needed with several instances, where a write through another one is \
+                 otherwise read within `CACHE_SYNC_MS`",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()]
+    }
+}
+
+impl FromRequest for NoCache {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(NoCache::parse(
+            req.headers()
+                .get_all(header::CACHE_CONTROL)
+                .filter_map(|value| value.to_str().ok()),
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::AcceptEncoding;
+    use super::{AcceptEncoding, NoCache};
+
+    #[test]
+    fn no_cache_is_asked_by_no_cache_or_a_max_age_of_zero() {
+        for (lines, afresh) in [
+            (vec!["no-cache"], true),
+            (vec!["No-Cache"], true),
+            (vec!["max-age=0"], true),
+            (vec!["max-stale, max-age=0"], true),
+            (vec!["no-transform", "no-cache"], true),
+            (vec!["max-age=60"], false),
+            (vec!["max-age=00x"], false),
+            (vec!["no-store"], false),
+            (vec![], false),
+        ] {
+            assert_eq!(NoCache::parse(lines.clone()).0, afresh, "{lines:?}");
+        }
+    }
 
     #[test]
     fn gzip_is_taken_when_named_or_allowed_by_a_star_with_a_weight_above_zero() {

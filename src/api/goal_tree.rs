@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{AcceptEncoding, CommaList, QueryParams};
+use crate::api::extract::{AcceptEncoding, CommaList, NoCache, QueryParams};
 use crate::api::revisions::as_in_force;
 use crate::api::status::{Cycle, StatusReport, INTERNAL};
 use crate::api::MAX_LIMIT;
@@ -201,7 +201,7 @@ pub struct GoalTreeParams {
 /// counts; with `expand=` their indicators, statuses, owners and the steering group as well.
 #[utoipa::path(
     tag = "goals",
-    params(("id" = uuid::Uuid, Path, description = "The plan period's id"), GoalTreeParams),
+    params(("id" = uuid::Uuid, Path, description = "The plan period's id"), GoalTreeParams, NoCache),
     responses(
         (status = 200, description = "The tree (archived records left out)", body = GoalTree),
         (status = 400, description = "The id is not a UUID, a bad `as_of`, an unknown `expand` name, or `reporting_period_id` missing with `expand=status` (or given without it)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -220,6 +220,7 @@ pub async fn get_goal_tree(
     id: web::Path<Id>,
     params: QueryParams<GoalTreeParams>,
     encoding: AcceptEncoding,
+    no_cache: NoCache,
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
     let org = caller.organization_id.clone();
@@ -348,7 +349,7 @@ pub async fn get_goal_tree(
     });
     store
         .cache
-        .serve_json(&cache_org, &key, encoding, tree)
+        .serve_json(&cache_org, &key, encoding, no_cache, tree)
         .await
 }
 

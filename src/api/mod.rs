@@ -37,13 +37,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::cache::Cached;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::{Action, Reach};
 use crate::store::audit::{self as audit_trail, AuditAction};
 use crate::store::{PageRequest, Record, Store};
-use extract::{etag, IfMatch};
+use extract::{etag, AcceptEncoding, IfMatch, NoCache};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
@@ -117,14 +118,24 @@ pub fn page_limit(limit: Option<i64>) -> AppResult<i64> {
     Ok(limit)
 }
 
+/// One list request: what it asks for, and how the answer is sent.
+pub struct ListRequest {
+    /// The page's path and every parameter that selects its rows: the answer cache's key.
+    pub key: String,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    pub include_archived: Option<bool>,
+    pub encoding: AcceptEncoding,
+    pub no_cache: NoCache,
+}
+
 /// Serves one page of a list: checks that the caller may read, runs `query` for the
-/// caller's organization off the async workers, and wraps the rows as a `Page`.
+/// caller's organization off the async workers, and wraps the rows as a `Page`; the page is
+/// kept in the answer cache under the request's key until the organization's next write.
 pub async fn list_page<R, Q>(
     store: &Store,
     caller: &Caller,
-    limit: Option<i64>,
-    cursor: Option<String>,
-    include_archived: Option<bool>,
+    request: ListRequest,
     query: Q,
 ) -> AppResult<HttpResponse>
 where
@@ -132,11 +143,22 @@ where
     Q: FnOnce(&mut DbConnection, &Id, &PageRequest) -> AppResult<Vec<R>> + Send + 'static,
 {
     caller.require(R::READ)?;
-    let page = page_request(limit, cursor.as_deref(), include_archived)?;
+    let page = page_request(
+        request.limit,
+        request.cursor.as_deref(),
+        request.include_archived,
+    )?;
     let org = caller.organization_id.clone();
     let limit = page.limit;
-    let rows = store.run(move |conn| query(conn, &org, &page)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, R::id)))
+    let read_org = org.clone();
+    let rows = async {
+        let rows = store.run(move |conn| query(conn, &read_org, &page)).await?;
+        Ok(Page::from_rows(rows, limit, R::id))
+    };
+    store
+        .cache
+        .serve_json(&org, &request.key, request.encoding, request.no_cache, rows)
+        .await
 }
 
 /// A JSON response for one record, with its ETag.
@@ -324,15 +346,28 @@ pub fn checked_new<R: Resource>(
     Ok(record)
 }
 
-pub async fn get<R: Resource>(store: &Store, caller: &Caller, id: Id) -> AppResult<HttpResponse> {
+/// One record, as every reader of the organization sees it: from the answer cache, which
+/// any write of the organization empties (a 404 is not kept).
+pub async fn get<R: Resource>(
+    store: &Store,
+    caller: &Caller,
+    id: Id,
+    no_cache: NoCache,
+) -> AppResult<HttpResponse> {
     caller.require(R::READ)?;
     let org = caller.organization_id.clone();
-    let record = store
-        .run(move |conn| {
-            R::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))
-        })
-        .await?;
-    Ok(record_response(HttpResponse::Ok(), &record))
+    let key = format!("{}/{id}", R::PATH);
+    let read_org = org.clone();
+    let read = async {
+        let record = store
+            .run(move |conn| {
+                R::find(conn, &read_org, &id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))
+            })
+            .await?;
+        Cached::record(&record)
+    };
+    let answer = store.cache.serve(&org, &key, no_cache, read).await?;
+    Ok(answer.response(AcceptEncoding::default()))
 }
 
 /// Whether the writer may write this stored record at all: its kind, and its scope unit.
@@ -573,7 +608,7 @@ macro_rules! crud_endpoints {
         #[doc = $get_doc]
         #[utoipa::path(
             tag = $tag,
-            params(("id" = uuid::Uuid, Path, description = "The record's id")),
+            params(("id" = uuid::Uuid, Path, description = "The record's id"), $crate::api::extract::NoCache),
             responses(
                 (status = 200, description = "The record", body = $record, headers(("ETag" = String, description = "The record's version"))),
                 (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -589,8 +624,9 @@ macro_rules! crud_endpoints {
             store: actix_web::web::Data<$crate::store::Store>,
             caller: $crate::auth::Caller,
             id: actix_web::web::Path<$crate::db::types::Id>,
+            no_cache: $crate::api::extract::NoCache,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::api::get::<$record>(&store, &caller, id.into_inner()).await
+            $crate::api::get::<$record>(&store, &caller, id.into_inner(), no_cache).await
         }
         )?
 
@@ -730,7 +766,7 @@ macro_rules! list_endpoint {
         $(#[doc = $doc])*
         #[utoipa::path(
             tag = $tag,
-            params($params),
+            params($params, $crate::api::extract::NoCache),
             responses(
                 (status = 200, description = "One page, in creation order", body = $crate::api::Page<$record>),
                 (status = 400, description = "A bad query parameter", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -745,10 +781,19 @@ macro_rules! list_endpoint {
             store: actix_web::web::Data<$crate::store::Store>,
             caller: $crate::auth::Caller,
             params: $crate::api::extract::QueryParams<$params>,
+            encoding: $crate::api::extract::AcceptEncoding,
+            no_cache: $crate::api::extract::NoCache,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
             let $p = params.0;
-            let (limit, cursor, include_archived) = ($p.limit, $p.cursor.clone(), $p.include_archived);
-            $crate::api::list_page(&store, &caller, limit, cursor, include_archived, $query).await
+            let request = $crate::api::ListRequest {
+                key: format!(concat!($path, "?{:?}"), $p),
+                limit: $p.limit,
+                cursor: $p.cursor.clone(),
+                include_archived: $p.include_archived,
+                encoding,
+                no_cache,
+            };
+            $crate::api::list_page(&store, &caller, request, $query).await
         }
     };
 }

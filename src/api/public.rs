@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{AcceptEncoding, IfNoneMatch, QueryParams};
+use crate::api::extract::{AcceptEncoding, IfNoneMatch, NoCache, QueryParams};
 use crate::cache::Cached;
 use crate::db::types::Id;
 use crate::db::DbConnection;
@@ -320,7 +320,7 @@ where
         Some(org) => {
             store
                 .cache
-                .serve(&org, &format!("public/{key}"), fill)
+                .serve(&org, &format!("public/{key}"), NoCache::default(), fill)
                 .await?
         }
         None => fill.await?,

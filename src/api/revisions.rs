@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::NoCache;
 use crate::api::Resource;
 use crate::auth::Caller;
 use crate::db::types::{Id, JsonDocument, UtcTime};
@@ -467,9 +468,10 @@ pub async fn get_as_of<R: Revised>(
     caller: &Caller,
     id: Id,
     as_of: Option<NaiveDate>,
+    no_cache: NoCache,
 ) -> AppResult<HttpResponse> {
     let Some(day) = as_of else {
-        return crate::api::get::<R>(store, caller, id).await;
+        return crate::api::get::<R>(store, caller, id, no_cache).await;
     };
     caller.require(Action::Read)?;
     let org = caller.organization_id.clone();
@@ -534,7 +536,7 @@ macro_rules! governed_endpoints {
         #[doc = $get_doc]
         #[utoipa::path(
             tag = $tag,
-            params(("id" = uuid::Uuid, Path, description = "The record's id"), $crate::api::revisions::AsOfParams),
+            params(("id" = uuid::Uuid, Path, description = "The record's id"), $crate::api::revisions::AsOfParams, $crate::api::extract::NoCache),
             responses(
                 (status = 200, description = "The record (with `as_of`: the snapshot in force that day, with `revision`, `valid_from` and `valid_to`)", body = $record,
                     headers(("ETag" = String, description = "The record's version (without `as_of`)"), ("Content-Location" = String, description = "With `as_of`: the revision answered"))),
@@ -552,8 +554,9 @@ macro_rules! governed_endpoints {
             caller: $crate::auth::Caller,
             id: actix_web::web::Path<$crate::db::types::Id>,
             params: $crate::api::extract::QueryParams<$crate::api::revisions::AsOfParams>,
+            no_cache: $crate::api::extract::NoCache,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::api::revisions::get_as_of::<$record>(&store, &caller, id.into_inner(), params.0.as_of).await
+            $crate::api::revisions::get_as_of::<$record>(&store, &caller, id.into_inner(), params.0.as_of, no_cache).await
         }
 
         #[doc = $list_doc]

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{AcceptEncoding, QueryParams};
+use crate::api::extract::{AcceptEncoding, NoCache, QueryParams};
 use crate::api::goal_tree::ActivityCounts;
 use crate::api::indicators::{as_decided_on, decided_for, target_revisions};
 use crate::auth::Caller;
@@ -586,7 +586,7 @@ pub struct CycleOverview {
 /// perspective and per board, the goal tree with statuses, and indicators to look at.
 #[utoipa::path(
     tag = "reporting-periods",
-    params(("id" = uuid::Uuid, Path, description = "The reporting period's id")),
+    params(("id" = uuid::Uuid, Path, description = "The reporting period's id"), NoCache),
     responses(
         (status = 200, description = "The overview", body = CycleOverview),
         (status = 400, description = "A bad id", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -603,6 +603,7 @@ pub async fn cycle_overview(
     caller: Caller,
     id: web::Path<Id>,
     encoding: AcceptEncoding,
+    no_cache: NoCache,
 ) -> AppResult<HttpResponse> {
     caller.require(Action::Read)?;
     let org = caller.organization_id.clone();
@@ -616,7 +617,7 @@ pub async fn cycle_overview(
     });
     store
         .cache
-        .serve_json(&cache_org, &key, encoding, overview)
+        .serve_json(&cache_org, &key, encoding, no_cache, overview)
         .await
 }
 

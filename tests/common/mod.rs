@@ -371,6 +371,19 @@ impl TestApp {
         self.send(Method::GET, path, Some(token), None, &[]).await
     }
 
+    /// A read with `Cache-Control: no-cache`: the database's state, not this instance's
+    /// answer cache, for reading writes made through other instances.
+    pub async fn get_afresh(&self, path: &str, token: &str) -> Resp {
+        self.send(
+            Method::GET,
+            path,
+            Some(token),
+            None,
+            &[("Cache-Control", "no-cache")],
+        )
+        .await
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
         self.send(
             Method::POST,
