@@ -252,10 +252,13 @@ macro_rules! impl_record {
             ) -> diesel::QueryResult<Option<Self>> {
                 use diesel::prelude::*;
                 use $crate::db::schema::$table::dsl as t;
+                // `get_result`, not `first`: the id is unique, and a LIMIT bound as a
+                // parameter makes SQLite prepare the statement anew at every run (its planner
+                // reads the bound value), where this one is prepared once per connection.
                 t::$table
                     .filter(t::organization_id.eq(org))
                     .filter(t::id.eq(id))
-                    .first(conn)
+                    .get_result(conn)
                     .optional()
             }
             fn insert(&self, conn: &mut $crate::db::DbConnection) -> diesel::QueryResult<()> {
@@ -311,7 +314,7 @@ macro_rules! impl_record {
                 t::$table
                     .filter(t::organization_id.eq(org))
                     .filter(t::external_id.eq(external_id))
-                    .first(conn)
+                    .get_result(conn) // unique: no LIMIT, as in `find`
                     .optional()
             }
             fn all(

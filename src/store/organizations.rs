@@ -30,7 +30,11 @@ pub struct Organization {
 
 pub fn find(conn: &mut DbConnection, id: &Id) -> QueryResult<Option<Organization>> {
     use crate::db::schema::organizations::dsl as t;
-    t::organizations.filter(t::id.eq(id)).first(conn).optional()
+    // Unique: no LIMIT, as in `Record::find`.
+    t::organizations
+        .filter(t::id.eq(id))
+        .get_result(conn)
+        .optional()
 }
 
 pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Organization>> {
