@@ -20,7 +20,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header;
@@ -40,9 +40,11 @@ use crate::store::Record;
 #[derive(Clone)]
 pub struct Cached {
     pub body: Bytes,
-    /// The body gzip-coded, made once when the answer is computed rather than per request:
-    /// the JSON shrinks three- to tenfold, for clients across a real network.
-    pub gzip: Option<Bytes>,
+    /// The body gzip-coded, for bodies worth coding (none otherwise): the JSON shrinks
+    /// three- to tenfold, for clients across a real network. Made at the first request that
+    /// takes gzip and then kept with the answer, shared by its every copy: not per request,
+    /// and not for an answer no such client asks for (a read with `no-cache` pays nothing).
+    gzip: Option<Arc<OnceLock<Option<Bytes>>>>,
     /// The strong ETags of the plain body and of the gzip-coded one (another
     /// representation, so another tag), made once with the answer.
     etags: Option<Etags>,
@@ -62,9 +64,7 @@ impl Cached {
     pub fn json<T: Serialize>(value: &T) -> AppResult<Cached> {
         let body = serde_json::to_vec(value)
             .map_err(|e| AppError::Internal(format!("an answer did not serialize: {e}")))?;
-        let gzip = (body.len() >= GZIP_FROM_BYTES)
-            .then(|| gzip(&body))
-            .flatten();
+        let gzip = (body.len() >= GZIP_FROM_BYTES).then(Arc::default);
         Ok(Cached {
             body: Bytes::from(body),
             gzip,
@@ -103,19 +103,35 @@ impl Cached {
         self
     }
 
-    /// Bytes held, for the cache's size limit.
+    /// Bytes held, for the cache's size limit: a gzip copy, made later, is counted ahead
+    /// as a third of the body (JSON codes to a third to a tenth).
     fn size(&self) -> usize {
-        self.body.len() + self.gzip.as_ref().map_or(0, Bytes::len)
+        self.body.len() + self.gzip.as_ref().map_or(0, |_| self.body.len() / 3)
+    }
+
+    /// The gzip-coded body, made now if this is the first request for it; none for a body
+    /// not worth coding (or in the unexpected case the encoder fails).
+    fn gzip_body(&self) -> Option<&Bytes> {
+        self.gzip
+            .as_ref()?
+            .get_or_init(|| gzip(&self.body))
+            .as_ref()
     }
 
     /// The ETag of the representation sent to a client that does or does not take gzip:
     /// a gzip-coded body is another representation, so it has its own strong tag.
     fn etag_for(&self, encoding: AcceptEncoding) -> Option<&header::HeaderValue> {
         let etags = self.etags.as_ref()?;
-        match &self.gzip {
-            Some(_) if encoding.gzip => Some(&etags.gzip),
-            _ => Some(&etags.plain),
+        if self.coded(encoding) {
+            Some(&etags.gzip)
+        } else {
+            Some(&etags.plain)
         }
+    }
+
+    /// Whether a client that does or does not take gzip gets the gzip-coded body.
+    fn coded(&self, encoding: AcceptEncoding) -> bool {
+        encoding.gzip && self.gzip_body().is_some()
     }
 
     /// Whether the client already holds either representation (`If-None-Match`).
@@ -151,11 +167,11 @@ impl Cached {
     pub fn response(&self, encoding: AcceptEncoding) -> HttpResponse {
         let mut response = self.headers(encoding);
         response.content_type("application/json");
-        match &self.gzip {
-            Some(gzip) if encoding.gzip => response
+        match encoding.gzip.then(|| self.gzip_body()).flatten() {
+            Some(gzip) => response
                 .insert_header((header::CONTENT_ENCODING, "gzip"))
                 .body(gzip.clone()),
-            _ => response.body(self.body.clone()),
+            None => response.body(self.body.clone()),
         }
     }
 }

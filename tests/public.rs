@@ -804,6 +804,22 @@ async fn a_client_taking_gzip_gets_the_same_answer_gzip_coded(app: TestApp) {
         .await;
     assert_eq!(coded.header("content-encoding").as_deref(), Some("gzip"));
     assert_eq!(gunzip(&coded.body), plain.body.to_vec());
+
+    // A page of a list as well; a record is sent as it is, its ETag being its version.
+    let list = "/api/v1/activities?limit=100";
+    let plain = app.send(Method::GET, list, Some(&token), None, &[]).await;
+    let coded = app
+        .send(Method::GET, list, Some(&token), None, &[gzip])
+        .await;
+    assert_eq!(coded.header("content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(gunzip(&coded.body), plain.body.to_vec());
+    let activity = plain.json()["items"][0]["id"].as_str().map(str::to_string);
+    let one = format!("/api/v1/activities/{}", activity.expect("an activity"));
+    let record = app
+        .send(Method::GET, &one, Some(&token), None, &[gzip])
+        .await;
+    assert_eq!(record.header("content-encoding"), None);
+    assert_eq!(record.header("etag").as_deref(), Some("\"1\""));
 }
 
 async fn browsers_may_send_if_none_match_across_origins(app: TestApp) {
