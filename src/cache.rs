@@ -77,20 +77,15 @@ impl Cached {
     /// of a write names that tag, so the body is only sent as it is: a gzip copy would be
     /// another representation with another tag).
     pub fn record<R: Record>(record: &R) -> AppResult<Cached> {
-        let body = serde_json::to_vec(record)
-            .map_err(|e| AppError::Internal(format!("a record did not serialize: {e}")))?;
-        let etags = header::HeaderValue::from_str(&etag(record.version()))
+        let mut answer = Cached::json(record)?;
+        answer.gzip = None;
+        answer.etags = header::HeaderValue::from_str(&etag(record.version()))
             .ok()
             .map(|tag| Etags {
                 plain: tag.clone(),
                 gzip: tag,
             });
-        Ok(Cached {
-            body: Bytes::from(body),
-            gzip: None,
-            etags,
-            cache_control: None,
-        })
+        Ok(answer)
     }
 
     /// The answer tagged `"{tag}"` (and `"{tag}-gzip"` when gzip-coded); `tag` is a hash of
@@ -270,13 +265,9 @@ impl ResponseCache {
         // Answers may depend on the day (overdue activities, the current plan period).
         let key = format!("{key}@{}", chrono::Utc::now().date_naive());
         if no_cache.0 {
-            let generation = self.generation(org);
-            self.counts[MISS].fetch_add(1, Ordering::Relaxed);
-            let answer = fill.await;
-            if let Ok(answer) = &answer {
-                self.keep(org, key, generation, answer);
-            }
-            return answer;
+            return self
+                .fill_and_keep(org, key, self.generation(org), fill)
+                .await;
         }
         if let Ok(hit) = self.lookup(org, &key) {
             self.counts[HIT].fetch_add(1, Ordering::Relaxed);
@@ -293,13 +284,29 @@ impl ResponseCache {
             }
             Err(generation) => generation,
         };
+        let answer = self.fill_and_keep(org, key.clone(), generation, fill).await;
+        drop(filling);
+        self.release(org, &key, gate);
+        answer
+    }
+
+    /// A miss: the answer from `fill`, kept if it is one and the organization's generation
+    /// is still the one it was computed under.
+    async fn fill_and_keep<F>(
+        &self,
+        org: &Id,
+        key: String,
+        generation: u64,
+        fill: F,
+    ) -> AppResult<Cached>
+    where
+        F: std::future::Future<Output = AppResult<Cached>>,
+    {
         self.counts[MISS].fetch_add(1, Ordering::Relaxed);
         let answer = fill.await;
         if let Ok(answer) = &answer {
-            self.keep(org, key.clone(), generation, answer);
+            self.keep(org, key, generation, answer);
         }
-        drop(filling);
-        self.release(org, &key, gate);
         answer
     }
 

@@ -298,14 +298,19 @@ impl FromRequest for IfNoneMatch {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let tags = req
-            .headers()
-            .get_all(header::IF_NONE_MATCH)
-            .filter_map(|value| value.to_str().ok())
+        let tags = header_lines(req, header::IF_NONE_MATCH)
             .flat_map(entity_tags)
             .collect();
         ready(Ok(IfNoneMatch(tags)))
     }
+}
+
+/// Every line of a request header, as text (a line that is not is left out): one list when
+/// the header is a list (RFC 9110 §5.3).
+fn header_lines(req: &HttpRequest, name: header::HeaderName) -> impl Iterator<Item = &str> {
+    req.headers()
+        .get_all(name)
+        .filter_map(|value| value.to_str().ok())
 }
 
 /// Whether the client takes a gzip-coded answer (`Accept-Encoding`, RFC 9110 §12.5.3):
@@ -346,11 +351,10 @@ impl FromRequest for AcceptEncoding {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(AcceptEncoding::parse(
-            req.headers()
-                .get_all(header::ACCEPT_ENCODING)
-                .filter_map(|value| value.to_str().ok()),
-        )))
+        ready(Ok(AcceptEncoding::parse(header_lines(
+            req,
+            header::ACCEPT_ENCODING,
+        ))))
     }
 }
 
@@ -405,11 +409,7 @@ impl FromRequest for NoCache {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(NoCache::parse(
-            req.headers()
-                .get_all(header::CACHE_CONTROL)
-                .filter_map(|value| value.to_str().ok()),
-        )))
+        ready(Ok(NoCache::parse(header_lines(req, header::CACHE_CONTROL))))
     }
 }
 
