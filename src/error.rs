@@ -114,6 +114,10 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     /// 503: the database is taken by other writers; a retry succeeds.
+    pub fn unreachable() -> Self {
+        AppError::Unavailable("the database is not reachable; try again shortly".to_string())
+    }
+
     pub fn busy() -> Self {
         AppError::Unavailable("the database is busy; try again".to_string())
     }
@@ -312,7 +316,7 @@ impl From<DieselError> for AppError {
                 }
                 _ if connection_lost(info.message()) => {
                     log::warn!("database connection lost: {}", info.message());
-                    AppError::Unavailable("the database is not reachable; try again shortly".to_string())
+                    AppError::unreachable()
                 }
                 // PostgreSQL refuses NUL characters in text (from a body or a query filter).
                 _ if info.message().contains("invalid byte sequence") => AppError::BadRequest {
@@ -324,7 +328,7 @@ impl From<DieselError> for AppError {
             // A transaction that could not be rolled back: its connection is gone.
             DieselError::BrokenTransactionManager => {
                 log::warn!("database connection lost in a transaction");
-                AppError::Unavailable("the database is not reachable; try again shortly".to_string())
+                AppError::unreachable()
             }
             _ => AppError::Internal(error.to_string()),
         }
@@ -372,7 +376,14 @@ impl From<diesel::r2d2::PoolError> for AppError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         log::warn!("database unavailable: {error}");
         crate::metrics::pool_timed_out();
-        AppError::Unavailable("the database is not reachable; try again shortly".to_string())
+        AppError::unreachable()
+    }
+}
+
+impl From<diesel::ConnectionError> for AppError {
+    fn from(error: diesel::ConnectionError) -> Self {
+        log::warn!("cannot connect to the database: {error}");
+        AppError::unreachable()
     }
 }
 

@@ -228,7 +228,7 @@ fn kolada_import(file: &str, org: Option<&str>, dry_run: bool, json: bool) -> Re
     } else {
         bytes = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
     }
-    let store = Store::new(open_database()?);
+    let store = open_store()?;
     let report = actix_web::rt::System::new().block_on(malstyrning::kolada::import_file(
         &store, &bytes, org, dry_run,
     ))?;
@@ -277,7 +277,7 @@ fn bulk_import(
     let org = resolve_org(org)?
         .parse()
         .map_err(|_| "not an organization id")?;
-    let store = Store::new(open_database()?);
+    let store = open_store()?;
     let started = std::time::Instant::now();
     let progress = move |rows: u64| {
         if rows.is_multiple_of(10_000) {
@@ -340,6 +340,12 @@ fn export(
     out.flush().map_err(|e| e.to_string())
 }
 
+/// The store over the configured database (`open_database`).
+fn open_store() -> Result<Store, String> {
+    let backend = Backend::from_url(&Config::from_env()?.database_url);
+    Ok(Store::new(open_database()?, backend))
+}
+
 /// Opens the configured database and applies pending migrations.
 fn open_database() -> Result<db::Pool, String> {
     let config = Config::from_env()?;
@@ -381,7 +387,8 @@ fn serve(demo: bool) -> Result<(), String> {
     if demo {
         load_demo(&pool)?;
     }
-    let state_store = Store::new(pool).with_cache(config.cache.clone());
+    let backend = Backend::from_url(&config.database_url);
+    let state_store = Store::new(pool, backend).with_cache(config.cache.clone());
     let state = AppState {
         store: state_store.clone(),
         verifier: config.verifier.clone(),

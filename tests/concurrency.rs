@@ -318,3 +318,45 @@ backend_tests!(
     concurrent_creates_of_one_external_id_make_one_record,
     concurrent_posts_with_one_idempotency_key_write_once,
 );
+
+/// `DB_POOL_SIZE=1` on SQLite: the writes go through a connection of their own, beside the
+/// pool, so the pool's one connection is the reads', and writes and reads in flight together
+/// are all answered, none with 503 for want of a connection.
+#[actix_rt::test]
+async fn sqlite_with_a_pool_of_one_connection_serves_writes_and_reads_together() {
+    let app = TestApp::sqlite_with_pool(1).await;
+    let id = app
+        .create(
+            "/api/v1/units",
+            json!({"kind": "board", "name": "Kommunstyrelsen"}),
+        )
+        .await;
+    let path = format!("/api/v1/units/{id}");
+    let server = app.http_server(4);
+    let client = common::client();
+    let admin = app.admin();
+    let (units, unit) = (
+        format!("{}/api/v1/units", server.base),
+        format!("{}{path}", server.base),
+    );
+    let responses = join_all((0..IN_FLIGHT).map(|i| {
+        let (client, admin, units, unit) = (&client, &admin, &units, &unit);
+        async move {
+            if i.is_multiple_of(2) {
+                let body = json!({"kind": "board", "name": format!("Nämnd {i}")});
+                http(client, Method::POST, units, admin, &[], Some(&body)).await
+            } else {
+                let no_cache = [("Cache-Control", "no-cache")];
+                http(client, Method::GET, unit, admin, &no_cache, None).await
+            }
+        }
+    }))
+    .await;
+    assert_eq!(
+        tally(&responses),
+        BTreeMap::from([(200, IN_FLIGHT / 2), (201, IN_FLIGHT / 2)])
+    );
+    let listed = app.items("/api/v1/units", &admin).await;
+    assert_eq!(listed.len(), 1 + IN_FLIGHT / 2);
+    server.stop().await;
+}

@@ -39,6 +39,59 @@ macro_rules! insert_rows {
     }};
 }
 
+/// `UPDATE table SET every column WHERE filter`, which the connection keeps prepared like
+/// any query (keyed by its SQL). diesel's own UPDATE is prepared anew at every run, so that
+/// changesets leaving out their `None` fields do not fill the cache with one statement per
+/// combination; ours are `treat_none_as_null`, one SQL a table. Preparing it was 8 % of a
+/// status change's CPU on SQLite (BENCHMARKS.md).
+pub struct WholeRowUpdate<T, C, W> {
+    from: T,
+    changeset: C,
+    filter: W,
+}
+
+impl<F, C, W> WholeRowUpdate<F, C, W> {
+    /// `changeset` is `row.as_changeset()` of a `treat_none_as_null` row.
+    pub fn new<T>(table: T, changeset: C, filter: W) -> Self
+    where
+        T: diesel::QuerySource<FromClause = F>,
+    {
+        WholeRowUpdate {
+            from: table.from_clause(),
+            changeset,
+            filter,
+        }
+    }
+}
+
+impl<F, C, W, DB> diesel::query_builder::QueryFragment<DB> for WholeRowUpdate<F, C, W>
+where
+    DB: diesel::backend::Backend,
+    F: diesel::query_builder::QueryFragment<DB>,
+    C: diesel::query_builder::QueryFragment<DB>,
+    W: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("UPDATE ");
+        self.from.walk_ast(out.reborrow())?;
+        out.push_sql(" SET ");
+        self.changeset.walk_ast(out.reborrow())?;
+        out.push_sql(" WHERE ");
+        self.filter.walk_ast(out.reborrow())
+    }
+}
+
+impl<T, C, W> diesel::query_builder::QueryId for WholeRowUpdate<T, C, W> {
+    type QueryId = ();
+    // No type of its own: the connection's cache keys it by its SQL.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<T, C, W> RunQueryDsl<DbConnection> for WholeRowUpdate<T, C, W> {}
+
 /// One connection, either backend. All queries are written once against this type.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -126,12 +179,16 @@ impl ManageConnection for ConnectionManager {
     /// A connection whose transaction could not be ended (the database went away in the
     /// middle of it) is not given to the next request.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        use diesel::r2d2::R2D2Connection;
-        std::thread::panicking()
-            || match conn {
-                DbConnection::Postgresql(c) => c.is_broken(),
-                DbConnection::Sqlite(c) => c.is_broken(),
-            }
+        std::thread::panicking() || is_broken(conn)
+    }
+}
+
+/// Whether the connection's transaction could not be ended.
+pub fn is_broken(conn: &mut DbConnection) -> bool {
+    use diesel::r2d2::R2D2Connection;
+    match conn {
+        DbConnection::Postgresql(c) => c.is_broken(),
+        DbConnection::Sqlite(c) => c.is_broken(),
     }
 }
 

@@ -40,17 +40,24 @@ pub struct Store {
     pub pool: Pool,
     /// Answers of reads, dropped by every write of their organization.
     pub cache: ResponseCache,
-    /// This process's SQLite write transactions take turns here (`sqlite_turn`).
-    sqlite_writers: Arc<parking_lot::Mutex<()>>,
+    backend: crate::db::Backend,
+    /// On SQLite, the connection this process's write transactions go through, in turns.
+    sqlite_writer: Arc<parking_lot::Mutex<Option<DbConnection>>>,
 }
 
 impl Store {
-    pub fn new(pool: Pool) -> Store {
+    /// The store over `pool`, a pool of `backend`'s connections.
+    pub fn new(pool: Pool, backend: crate::db::Backend) -> Store {
         Store {
             pool,
             cache: ResponseCache::default(),
-            sqlite_writers: Arc::default(),
+            backend,
+            sqlite_writer: Arc::default(),
         }
+    }
+
+    pub fn backend(&self) -> &crate::db::Backend {
+        &self.backend
     }
 
     /// The store with an answer cache configured otherwise than by default.
@@ -65,15 +72,7 @@ impl Store {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        let cache = self.cache.clone();
-        web::block(move || {
-            let mut conn = checkout(&pool)?;
-            let result = work(&mut conn);
-            // Any transaction has ended here: the answers its writes outdated go.
-            cache.forget_touched();
-            result
-        })
-        .await?
+        self.blocking(move || work(&mut *checkout(&pool)?)).await
     }
 
     /// Like `run`, inside one transaction.
@@ -82,12 +81,8 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let writers = self.sqlite_writers.clone();
-        self.run(move |conn| match conn {
-            DbConnection::Sqlite(_) => {
-                let _turn = sqlite_turn(&writers)?;
-                sqlite_write_transaction(conn, work)
-            }
+        self.write(move |conn| match conn {
+            DbConnection::Sqlite(_) => sqlite_write_transaction(conn, work),
             DbConnection::Postgresql(_) => {
                 use diesel::Connection;
                 conn.transaction(work)
@@ -95,29 +90,23 @@ impl Store {
         })
         .await
     }
-}
 
-impl Store {
     /// Like `transaction`, but always rolled back: what a dry run does.
     pub async fn rolled_back<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let writers = self.sqlite_writers.clone();
-        self.run(move |conn| {
+        self.write(move |conn| {
             use diesel::connection::{AnsiTransactionManager, TransactionManager};
-            let _turn = match conn {
+            match conn {
                 DbConnection::Sqlite(inner) => {
-                    let turn = sqlite_turn(&writers)?;
-                    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-                    Some(turn)
+                    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
                 }
                 DbConnection::Postgresql(inner) => {
-                    AnsiTransactionManager::begin_transaction(inner)?;
-                    None
+                    AnsiTransactionManager::begin_transaction(inner)?
                 }
-            };
+            }
             let result = work(conn);
             let rollback = match conn {
                 DbConnection::Sqlite(inner) => AnsiTransactionManager::rollback_transaction(inner),
@@ -131,6 +120,54 @@ impl Store {
             result
         })
         .await
+    }
+
+    /// Runs `work` on the connection writes go through: on PostgreSQL any of the pool's; on
+    /// SQLite, which has one writer at a time, in this process's turn (`sqlite_turn`) and on
+    /// a connection of the writes' own, beside the pool. In WAL mode a connection drops every
+    /// page it holds when it finds that another has written since it last read, so writes
+    /// spread over the pool each read their pages again from the file (10 % of a status
+    /// change's CPU, BENCHMARKS.md); made through one connection, they find them held.
+    async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        if let crate::db::Backend::Postgres(_) = self.backend {
+            return self.run(work).await;
+        }
+        let (backend, writer) = (self.backend.clone(), self.sqlite_writer.clone());
+        self.blocking(move || {
+            let mut kept = sqlite_turn(&writer)?;
+            let mut conn = match kept.take() {
+                Some(conn) => conn,
+                None => crate::db::ConnectionManager::new(backend).connect()?,
+            };
+            let result = work(&mut conn);
+            // One whose transaction could not be ended is dropped, and the next write opens
+            // another; so is one this thread panicked with, while unwinding.
+            if !crate::db::is_broken(&mut conn) {
+                *kept = Some(conn);
+            }
+            result
+        })
+        .await
+    }
+
+    /// `work` on the blocking thread pool; then the answers its writes outdated go.
+    async fn blocking<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce() -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let cache = self.cache.clone();
+        web::block(move || {
+            let result = work();
+            // Any transaction has ended here: the answers its writes outdated go.
+            cache.forget_touched();
+            result
+        })
+        .await?
     }
 }
 
@@ -153,7 +190,7 @@ fn checkout(pool: &Pool) -> Result<crate::db::PooledConnection, diesel::r2d2::Po
 /// waiting hundreds of milliseconds under load; waiting here (a fair lock), the next writer
 /// goes as soon as the last commits, and no longer than busy_timeout, then 503. (Another
 /// process, such as the command line, still meets busy_timeout.)
-fn sqlite_turn(writers: &parking_lot::Mutex<()>) -> AppResult<parking_lot::MutexGuard<'_, ()>> {
+fn sqlite_turn<T>(writers: &parking_lot::Mutex<T>) -> AppResult<parking_lot::MutexGuard<'_, T>> {
     writers
         .try_lock_for(crate::db::SQLITE_BUSY_TIMEOUT)
         .ok_or_else(AppError::busy)
@@ -276,12 +313,11 @@ macro_rules! impl_record {
             ) -> diesel::QueryResult<usize> {
                 use diesel::prelude::*;
                 use $crate::db::schema::$table::dsl as t;
-                diesel::update(
-                    t::$table
-                        .filter(t::id.eq(&self.id))
-                        .filter(t::version.eq(expected)),
+                $crate::db::WholeRowUpdate::new(
+                    t::$table,
+                    self.as_changeset(),
+                    t::id.eq(&self.id).and(t::version.eq(expected)),
                 )
-                .set(self)
                 .execute(conn)
             }
             fn delete(

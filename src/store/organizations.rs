@@ -77,12 +77,11 @@ impl Record for Organization {
     }
     fn update(&self, conn: &mut DbConnection, expected: i32) -> QueryResult<usize> {
         use crate::db::schema::organizations::dsl as t;
-        diesel::update(
-            t::organizations
-                .filter(t::id.eq(&self.id))
-                .filter(t::version.eq(expected)),
+        crate::db::WholeRowUpdate::new(
+            t::organizations,
+            self.as_changeset(),
+            t::id.eq(&self.id).and(t::version.eq(expected)),
         )
-        .set(self)
         .execute(conn)
     }
     fn delete(conn: &mut DbConnection, org: &Id, id: &Id) -> QueryResult<usize> {

@@ -212,30 +212,38 @@ impl Resp {
     }
 }
 
+/// Database connections of a test's pool.
+const POOL_SIZE: u32 = 4;
+
 impl TestApp {
     pub async fn sqlite() -> TestApp {
+        TestApp::sqlite_with_pool(POOL_SIZE).await
+    }
+
+    /// On SQLite, with a pool of `size` connections.
+    pub async fn sqlite_with_pool(size: u32) -> TestApp {
         let path = std::env::temp_dir().join(format!(
             "malstyrning-test-{}.db",
             uuid::Uuid::new_v4().simple()
         ));
         let path = path.to_string_lossy().to_string();
-        TestApp::start(Backend::Sqlite(path.clone()), TestDb::Sqlite(path)).await
+        TestApp::start(Backend::Sqlite(path.clone()), TestDb::Sqlite(path), size).await
     }
 
     pub async fn postgres() -> Option<TestApp> {
         let (url, db) = postgres_database("test")?;
-        Some(TestApp::start(Backend::Postgres(url), db).await)
+        Some(TestApp::start(Backend::Postgres(url), db, POOL_SIZE).await)
     }
 
-    async fn start(backend: Backend, db_guard: TestDb) -> TestApp {
+    async fn start(backend: Backend, db_guard: TestDb, pool_size: u32) -> TestApp {
         let backend_name = backend.name();
-        let pool = db::connect_pool(backend, 4)
+        let pool = db::connect_pool(backend.clone(), pool_size)
             .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
         {
             let mut conn = pool.get().expect("a connection");
             db::run_migrations(&mut conn).expect("migrations");
         }
-        let store = Store::new(pool);
+        let store = Store::new(pool, backend);
         let keys = TokenKeys::hs256(SECRET);
         let call = service(&store, Verifier::hs256(SECRET)).await;
         let org = uuid::Uuid::new_v4().to_string();
@@ -262,7 +270,7 @@ impl TestApp {
     /// A second instance of the service over the same database, with its own answer
     /// cache: what two processes serving one database are to each other.
     pub async fn second_instance(&self) -> TestApp {
-        let store = Store::new(self.store.pool.clone());
+        let store = Store::new(self.store.pool.clone(), self.store.backend().clone());
         TestApp {
             call: service(&store, Verifier::hs256(SECRET)).await,
             store,
