@@ -117,16 +117,16 @@ impl Cached {
     /// a gzip-coded body is another representation, so it has its own strong tag.
     fn etag_for(&self, encoding: AcceptEncoding) -> Option<&header::HeaderValue> {
         let etags = self.etags.as_ref()?;
-        if self.coded(encoding) {
+        if self.coded_body(encoding).is_some() {
             Some(&etags.gzip)
         } else {
             Some(&etags.plain)
         }
     }
 
-    /// Whether a client that does or does not take gzip gets the gzip-coded body.
-    fn coded(&self, encoding: AcceptEncoding) -> bool {
-        encoding.gzip && self.gzip_body().is_some()
+    /// The gzip-coded body, for a client that takes gzip when the answer has one.
+    fn coded_body(&self, encoding: AcceptEncoding) -> Option<&Bytes> {
+        encoding.gzip.then(|| self.gzip_body()).flatten()
     }
 
     /// Whether the client already holds either representation (`If-None-Match`).
@@ -162,7 +162,7 @@ impl Cached {
     pub fn response(&self, encoding: AcceptEncoding) -> HttpResponse {
         let mut response = self.headers(encoding);
         response.content_type("application/json");
-        match encoding.gzip.then(|| self.gzip_body()).flatten() {
+        match self.coded_body(encoding) {
             Some(gzip) => response
                 .insert_header((header::CONTENT_ENCODING, "gzip"))
                 .body(gzip.clone()),

@@ -113,11 +113,12 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    /// 503: the database is taken by other writers; a retry succeeds.
+    /// 503: the database cannot be reached (away, or the connection lost).
     pub fn unreachable() -> Self {
         AppError::Unavailable("the database is not reachable; try again shortly".to_string())
     }
 
+    /// 503: the database is taken by other writers; a retry succeeds.
     pub fn busy() -> Self {
         AppError::Unavailable("the database is busy; try again".to_string())
     }

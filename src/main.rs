@@ -148,18 +148,18 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Migrate => {
-            let pool = open_database()?;
+            let pool = open_store()?.pool;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let applied = db::run_migrations(&mut conn)?;
             println!("applied {} migration(s)", applied.len());
             Ok(())
         }
         Command::Demo { scale: None } => {
-            let pool = open_database()?;
+            let pool = open_store()?.pool;
             load_demo(&pool)
         }
         Command::Demo { scale: Some(count) } => {
-            let pool = open_database()?;
+            let pool = open_store()?.pool;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let size = malstyrning::bench_data::Size::MUNICIPALITY;
             let summary = malstyrning::bench_data::generate(&mut conn, count, &size, |line| {
@@ -327,7 +327,7 @@ fn export(
     let org = resolve_org(org)?
         .parse()
         .map_err(|_| "not an organization id")?;
-    let pool = open_database()?;
+    let pool = open_store()?.pool;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let rows = export::export(&mut conn, &org, row_type).map_err(|e| e.to_string())?;
     let mut out: Box<dyn std::io::Write> = match &output {
@@ -340,24 +340,18 @@ fn export(
     out.flush().map_err(|e| e.to_string())
 }
 
-/// The store over the configured database (`open_database`).
+/// Opens the configured database and applies pending migrations; the store over it.
 fn open_store() -> Result<Store, String> {
-    let backend = Backend::from_url(&Config::from_env()?.database_url);
-    Ok(Store::new(open_database()?, backend))
-}
-
-/// Opens the configured database and applies pending migrations.
-fn open_database() -> Result<db::Pool, String> {
     let config = Config::from_env()?;
     let backend = Backend::from_url(&config.database_url);
     log::debug!("database: {}", backend.name());
-    let pool = db::connect_pool(backend, config.pool_size)
+    let pool = db::connect_pool(backend.clone(), config.pool_size)
         .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     for name in db::run_migrations(&mut conn)? {
         log::info!("applied migration {name}");
     }
-    Ok(pool)
+    Ok(Store::new(pool, backend))
 }
 
 fn load_demo(pool: &db::Pool) -> Result<(), String> {
@@ -373,7 +367,7 @@ fn resolve_org(org: &str) -> Result<String, String> {
     if org.parse::<malstyrning::db::types::Id>().is_ok() {
         return Ok(org.to_string());
     }
-    let pool = open_database()?;
+    let pool = open_store()?.pool;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     malstyrning::store::organizations::find_by_code(&mut conn, org)
         .map_err(|e| e.to_string())?
@@ -383,12 +377,11 @@ fn resolve_org(org: &str) -> Result<String, String> {
 
 fn serve(demo: bool) -> Result<(), String> {
     let config = Config::from_env()?;
-    let pool = open_database()?;
+    let store = open_store()?;
     if demo {
-        load_demo(&pool)?;
+        load_demo(&store.pool)?;
     }
-    let backend = Backend::from_url(&config.database_url);
-    let state_store = Store::new(pool, backend).with_cache(config.cache.clone());
+    let state_store = store.with_cache(config.cache.clone());
     let state = AppState {
         store: state_store.clone(),
         verifier: config.verifier.clone(),

@@ -44,8 +44,8 @@ macro_rules! insert_rows {
 /// changesets leaving out their `None` fields do not fill the cache with one statement per
 /// combination; ours are `treat_none_as_null`, one SQL a table. Preparing it was 8 % of a
 /// status change's CPU on SQLite (BENCHMARKS.md).
-pub struct WholeRowUpdate<T, C, W> {
-    from: T,
+pub struct WholeRowUpdate<F, C, W> {
+    from: F,
     changeset: C,
     filter: W,
 }
@@ -84,13 +84,13 @@ where
     }
 }
 
-impl<T, C, W> diesel::query_builder::QueryId for WholeRowUpdate<T, C, W> {
+impl<F, C, W> diesel::query_builder::QueryId for WholeRowUpdate<F, C, W> {
     type QueryId = ();
     // No type of its own: the connection's cache keys it by its SQL.
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<T, C, W> RunQueryDsl<DbConnection> for WholeRowUpdate<T, C, W> {}
+impl<F, C, W> RunQueryDsl<DbConnection> for WholeRowUpdate<F, C, W> {}
 
 /// One connection, either backend. All queries are written once against this type.
 #[derive(diesel::MultiConnection)]
