@@ -50,7 +50,7 @@ fn organization_id(app: &TestApp, code: &str) -> String {
 /// Rows of one organization in the tables too large for one page of the API.
 fn rows(app: &TestApp, org: &str) -> (i64, i64, i64) {
     let mut conn = app.store.pool.get().expect("a connection");
-    let conn = &mut *conn;
+    let conn: &mut malstyrning::db::DbConnection = &mut conn;
     let activities = schema::activities::table
         .filter(schema::activities::organization_id.eq(org))
         .count()

@@ -25,7 +25,7 @@ struct Counts {
 
 fn counts(app: &TestApp) -> Counts {
     let mut conn = app.store.pool.get().expect("a connection");
-    let conn = &mut *conn;
+    let conn: &mut malstyrning::db::DbConnection = &mut conn;
     Counts {
         organizations: schema::organizations::table
             .count()

@@ -286,11 +286,12 @@ async fn an_expired_key_is_new_again(app: TestApp) {
 
     // Past its expiry, though not yet pruned: the request is new.
     {
-        let mut conn = app.store.pool.get().expect("a connection");
+        let mut pooled = app.store.pool.get().expect("a connection");
+        let conn: &mut malstyrning::db::DbConnection = &mut pooled;
         let past = UtcTime(chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1));
         let expired = diesel::update(keys::idempotency_keys.filter(keys::key.eq("gammal")))
             .set(keys::expires_at.eq(past))
-            .execute(&mut conn)
+            .execute(conn)
             .expect("an update");
         assert_eq!(expired, 1);
     }

@@ -92,6 +92,40 @@ impl<F, C, W> diesel::query_builder::QueryId for WholeRowUpdate<F, C, W> {
 
 impl<F, C, W> RunQueryDsl<DbConnection> for WholeRowUpdate<F, C, W> {}
 
+/// Takes PostgreSQL's transaction-scoped advisory lock (`class`, `hashtext(key)`) on a statement
+/// the connection keeps prepared. diesel's `sql_query` is prepared anew at every run, which
+/// on PostgreSQL is a round trip more: every write takes this lock twice.
+pub fn advisory_xact_lock(conn: &mut PgConnection, class: i32, key: &str) -> QueryResult<()> {
+    AdvisoryXactLock { class, key }.execute(conn).map(|_| ())
+}
+
+struct AdvisoryXactLock<'a> {
+    class: i32,
+    key: &'a str,
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AdvisoryXactLock<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("SELECT pg_advisory_xact_lock(");
+        out.push_bind_param::<diesel::sql_types::Integer, _>(&self.class)?;
+        out.push_sql(", hashtext(");
+        out.push_bind_param::<diesel::sql_types::Text, _>(self.key)?;
+        out.push_sql("))");
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for AdvisoryXactLock<'_> {
+    type QueryId = AdvisoryXactLock<'static>;
+    // One SQL whatever the binds: the connection's cache keys it by this type.
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl RunQueryDsl<PgConnection> for AdvisoryXactLock<'_> {}
+
 /// One connection, either backend. All queries are written once against this type.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -101,6 +135,31 @@ pub enum DbConnection {
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// A connection of the pool, with when it last answered the pool's check.
+pub struct Pooled {
+    conn: DbConnection,
+    answered: std::time::Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// How long a connection that answered the pool's check is given out without being asked
+/// again. Asking at every checkout (`SELECT 1`) was a second round trip for every read from
+/// PostgreSQL, a third of its time (BENCHMARKS.md); a connection that went away within this
+/// time fails one request with 503 before it is asked, and then it is replaced.
+const ANSWERED_RECENTLY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Which database a `DATABASE_URL` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,22 +223,33 @@ impl ConnectionManager {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        ConnectionManager::connect(self).map_err(r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let conn = ConnectionManager::connect(self).map_err(r2d2::Error::ConnectionError)?;
+        let answered = std::time::Instant::now();
+        Ok(Pooled { conn, answered })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+    /// Asked at every checkout; a connection that answered within `ANSWERED_RECENTLY` is not
+    /// asked again.
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), r2d2::Error> {
+        if pooled.answered.elapsed() < ANSWERED_RECENTLY {
+            return Ok(());
+        }
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)?;
+        pooled.answered = std::time::Instant::now();
+        Ok(())
     }
 
     /// A connection whose transaction could not be ended (the database went away in the
     /// middle of it) is not given to the next request.
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        std::thread::panicking() || is_broken(conn)
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        std::thread::panicking() || is_broken(&mut pooled.conn)
     }
 }
 

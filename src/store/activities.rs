@@ -34,7 +34,7 @@ impl ActivityStatus {
 
 /// An activity of a work team's activity plan, for one overarching or department goal.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = activities, treat_none_as_null = true)]
+#[diesel(table_name = activities, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Activity {
     pub id: Id,
     pub organization_id: Id,

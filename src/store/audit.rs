@@ -36,7 +36,7 @@ pub struct Actor {
 
 /// One write, as the audit trail keeps it.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable)]
-#[diesel(table_name = audit_entries)]
+#[diesel(table_name = audit_entries, treat_none_as_default_value = false)]
 pub struct AuditEntry {
     pub id: Id,
     pub organization_id: Id,

@@ -31,7 +31,7 @@ pub struct ChangeRow {
 
 /// A change to append.
 #[derive(Insertable)]
-#[diesel(table_name = changes)]
+#[diesel(table_name = changes, treat_none_as_default_value = false)]
 pub struct NewChange {
     pub organization_id: Id,
     pub occurred_at: UtcTime,
@@ -79,13 +79,10 @@ impl From<ChangeRow> for Change {
 /// smaller one. A write takes it before it reads what it changes, so that writes of one
 /// organization take their locks in one order (this one, then rows) and never deadlock, and
 /// each reads what the one before it committed (an upsert by external id finds the record a
-/// concurrent import has just created). Taking it again in one transaction is free.
+/// concurrent import has just created). Taking it again in one transaction waits for nothing.
 pub fn lock_for_writing(conn: &mut DbConnection, org: &Id) -> QueryResult<()> {
     if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind::<diesel::sql_types::Integer, _>(FEED_LOCK_CLASS)
-            .bind::<diesel::sql_types::Text, _>(org.as_str())
-            .execute(pg)?;
+        crate::db::advisory_xact_lock(pg, FEED_LOCK_CLASS, org.as_str())?;
     }
     Ok(())
 }

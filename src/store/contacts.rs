@@ -35,7 +35,7 @@ pub const UNIT_KINDS: [UnitKind; 3] =
 
 /// A person in the goal-management work of the organization.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = contacts, treat_none_as_null = true)]
+#[diesel(table_name = contacts, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Contact {
     pub id: Id,
     pub organization_id: Id,

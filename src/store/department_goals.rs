@@ -17,7 +17,7 @@ use crate::{impl_record, paged};
 
 /// A department goal adopted by a board, linked to one overarching goal of the same plan period.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = department_goals, treat_none_as_null = true)]
+#[diesel(table_name = department_goals, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct DepartmentGoal {
     pub id: Id,
     pub organization_id: Id,

@@ -44,7 +44,7 @@ impl FollowUpState {
 
 /// A follow-up of a goal or department goal for one reporting period by one unit.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = follow_ups, treat_none_as_null = true)]
+#[diesel(table_name = follow_ups, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct FollowUp {
     pub id: Id,
     pub organization_id: Id,

@@ -30,7 +30,7 @@ text_enum! {
 
 /// An overarching goal adopted by the council for a plan period.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = goals, treat_none_as_null = true)]
+#[diesel(table_name = goals, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Goal {
     pub id: Id,
     pub organization_id: Id,

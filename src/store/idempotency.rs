@@ -52,7 +52,7 @@ pub enum Claimed {
 }
 
 #[derive(Queryable, Insertable)]
-#[diesel(table_name = idempotency_keys)]
+#[diesel(table_name = idempotency_keys, treat_none_as_default_value = false)]
 struct KeyRow {
     organization_id: Id,
     subject: String,

@@ -114,7 +114,7 @@ fn each_period() -> TargetBasis {
 
 /// An indicator of an overarching or department goal.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = indicators, treat_none_as_null = true)]
+#[diesel(table_name = indicators, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Indicator {
     pub id: Id,
     pub organization_id: Id,

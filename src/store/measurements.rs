@@ -17,7 +17,7 @@ use crate::{impl_record, paged};
 
 /// A value of an indicator for one period.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = measurements, treat_none_as_null = true)]
+#[diesel(table_name = measurements, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Measurement {
     pub id: Id,
     pub organization_id: Id,

@@ -13,7 +13,7 @@ use crate::store::Record;
 
 /// A municipality using the service.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = organizations, treat_none_as_null = true)]
+#[diesel(table_name = organizations, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Organization {
     pub id: Id,
     #[schema(example = "Värnamo kommun")]

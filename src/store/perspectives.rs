@@ -26,7 +26,7 @@ text_enum! {
 
 /// A perspective of one plan period, e.g. "Resursmål – Ekonomi och Personal".
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = perspectives, treat_none_as_null = true)]
+#[diesel(table_name = perspectives, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Perspective {
     pub id: Id,
     pub organization_id: Id,

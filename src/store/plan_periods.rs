@@ -16,7 +16,7 @@ use crate::{impl_record, paged};
 
 /// A plan period, e.g. the term of office 2011–2014.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = plan_periods, treat_none_as_null = true)]
+#[diesel(table_name = plan_periods, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct PlanPeriod {
     pub id: Id,
     pub organization_id: Id,

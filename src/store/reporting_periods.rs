@@ -39,7 +39,7 @@ text_enum! {
 
 /// A reporting period within a plan period.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = reporting_periods, treat_none_as_null = true)]
+#[diesel(table_name = reporting_periods, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ReportingPeriod {
     pub id: Id,
     pub organization_id: Id,

@@ -13,7 +13,7 @@ use crate::db::DbConnection;
 
 /// One version of an adopted goal, department goal or vision (or of an indicator's targets), in force from `valid_from` until `valid_to`.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable)]
-#[diesel(table_name = revisions)]
+#[diesel(table_name = revisions, treat_none_as_default_value = false)]
 pub struct Revision {
     pub id: Id,
     pub organization_id: Id,

@@ -33,7 +33,7 @@ text_enum! {
 
 /// A unit of the organization; units form one tree per organization.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = units, treat_none_as_null = true)]
+#[diesel(table_name = units, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Unit {
     pub id: Id,
     pub organization_id: Id,

@@ -18,7 +18,7 @@ use crate::{impl_record, paged};
 /// An organization's vision and purpose for one plan period (one per plan period); adopted
 /// and revised by the council like an overarching goal.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = visions, treat_none_as_null = true)]
+#[diesel(table_name = visions, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Vision {
     pub id: Id,
     pub organization_id: Id,

@@ -16,7 +16,7 @@ use crate::{impl_record, paged, text_enum};
 
 /// A URL that receives the organization's changes of some event types.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = webhook_subscriptions, treat_none_as_null = true)]
+#[diesel(table_name = webhook_subscriptions, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct WebhookSubscription {
     pub id: Id,
     pub organization_id: Id,
@@ -79,7 +79,7 @@ text_enum! {
 
 /// One event sent (or to be sent) to one subscription.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable)]
-#[diesel(table_name = webhook_deliveries)]
+#[diesel(table_name = webhook_deliveries, treat_none_as_default_value = false)]
 pub struct WebhookDelivery {
     pub id: Id,
     pub organization_id: Id,
