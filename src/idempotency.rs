@@ -162,7 +162,7 @@ where
         let claim = claim.clone();
         settings
             .store
-            .run(move |conn| keys::claim(conn, &claim, UtcTime::now(), ttl))
+            .write(move |conn| keys::claim(conn, &claim, UtcTime::now(), ttl))
             .await
     };
     match claimed {
@@ -235,7 +235,7 @@ where
         body: body.to_vec(),
     };
     let saved = store
-        .run(move |conn| keys::complete(conn, &claim, &stored))
+        .write(move |conn| keys::complete(conn, &claim, &stored))
         .await;
     if let Err(error) = saved {
         // The write is done; the key stays claimed (409 to a retry) rather than let a retry
@@ -249,7 +249,7 @@ where
 }
 
 async fn release(store: &Store, claim: KeyClaim) {
-    if let Err(error) = store.run(move |conn| keys::release(conn, &claim)).await {
+    if let Err(error) = store.write(move |conn| keys::release(conn, &claim)).await {
         log::warn!("an idempotency key could not be released: {error}");
     }
 }

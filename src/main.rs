@@ -442,7 +442,7 @@ async fn prune_hourly(store: Store, retention_days: i64) {
             Err(e) => log::warn!("pruning the change feed failed: {e}"),
         }
         let expired = store
-            .run(|conn| {
+            .write(|conn| {
                 malstyrning::store::idempotency::prune(conn, chrono::Utc::now().naive_utc())
             })
             .await;

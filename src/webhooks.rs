@@ -68,7 +68,7 @@ pub async fn deliver_due(
         let outcome = attempt(&client, receivers, &item, now).await;
         let id = item.delivery.id.clone();
         store
-            .run(move |conn| Ok(webhooks::record_attempt(conn, &id, &outcome)?))
+            .write(move |conn| Ok(webhooks::record_attempt(conn, &id, &outcome)?))
             .await?;
     }
     Ok(attempted)

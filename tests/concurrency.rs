@@ -313,8 +313,81 @@ async fn concurrent_posts_with_one_idempotency_key_write_once(app: TestApp) {
     servers.1.stop().await;
 }
 
+/// Writes in flight at once each succeed or fail on their own. On SQLite the writes waiting
+/// for the writer share its next transaction, each in a savepoint: a write refused, or a dry
+/// run rolled back, must take none of the others with it, and none of its own must stay.
+async fn writes_in_flight_together_succeed_or_fail_each_on_their_own(app: TestApp) {
+    let m = app.model().await;
+    let server = app.http_server(4);
+    let client = common::client();
+    let admin = app.admin();
+    let activities = format!("{}/api/v1/activities", server.base);
+    let dry_run = format!("{}/api/v1/import?dry_run=true", server.base);
+    let no_such_team = "019b0000-0000-7000-8000-000000000000";
+    let responses = join_all((0..IN_FLIGHT).map(|i| {
+        let (client, admin, activities, dry_run) = (&client, &admin, &activities, &dry_run);
+        let (team, goal) = (&m.team, &m.department_goal);
+        async move {
+            let (url, body) = match i % 4 {
+                1 => (
+                    activities,
+                    json!({"team_id": no_such_team, "department_goal_id": goal,
+                           "title": format!("Utan arbetslag {i}")}),
+                ),
+                2 => (
+                    dry_run,
+                    json!([{"type": "activity", "team_id": team, "department_goal_id": goal,
+                            "title": format!("Provkörning {i}")}]),
+                ),
+                _ => (
+                    activities,
+                    json!({"team_id": team, "department_goal_id": goal,
+                           "title": format!("Studiebesök {i}")}),
+                ),
+            };
+            http(client, Method::POST, url, admin, &[], Some(&body)).await
+        }
+    }))
+    .await;
+    no_server_error("writes in flight together", &responses);
+    let counts = tally(&responses);
+    assert_eq!(
+        counts,
+        BTreeMap::from([
+            (200, IN_FLIGHT / 4),
+            (201, IN_FLIGHT / 2),
+            (422, IN_FLIGHT / 4)
+        ])
+    );
+    let stored = app.items("/api/v1/activities", &admin).await;
+    let titled = |prefix: &str| {
+        stored
+            .iter()
+            .filter(|a| a["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
+            .count()
+    };
+    assert_eq!(
+        titled("Studiebesök "),
+        IN_FLIGHT / 2,
+        "every accepted write kept"
+    );
+    assert_eq!(titled("Provkörning "), 0, "no dry run kept");
+    assert_eq!(titled("Utan arbetslag "), 0, "no refused write kept");
+    for created in responses.iter().filter(|r| r.status == 201) {
+        let id = created.id();
+        assert_eq!(changes_of(&app, &id).await.len(), 1, "one change a create");
+    }
+    println!(
+        "concurrency[{}] {IN_FLIGHT} writes in flight together: {counts:?}; {} activities kept",
+        app.backend,
+        IN_FLIGHT / 2
+    );
+    server.stop().await;
+}
+
 backend_tests!(
     concurrent_patches_with_one_if_match_have_one_winner,
+    writes_in_flight_together_succeed_or_fail_each_on_their_own,
     concurrent_creates_of_one_external_id_make_one_record,
     concurrent_posts_with_one_idempotency_key_write_once,
 );

@@ -19,6 +19,7 @@ pub mod plan_periods;
 pub mod reporting_periods;
 pub mod revisions;
 pub mod rollover;
+pub mod sqlite_writer;
 pub mod units;
 pub mod visions;
 pub mod webhooks;
@@ -33,6 +34,7 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::{DbConnection, Pool};
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
+use sqlite_writer::{Outcome, SqliteWriter};
 
 /// The shared state of the server: the pool and what it runs on.
 #[derive(Clone)]
@@ -41,8 +43,9 @@ pub struct Store {
     /// Answers of reads, dropped by every write of their organization.
     pub cache: ResponseCache,
     backend: crate::db::Backend,
-    /// On SQLite, the connection this process's write transactions go through, in turns.
-    sqlite_writer: Arc<parking_lot::Mutex<Option<DbConnection>>>,
+    /// On SQLite, the thread this process's write transactions go through, started by the
+    /// first write.
+    sqlite_writer: Arc<parking_lot::Mutex<Option<SqliteWriter>>>,
 }
 
 impl Store {
@@ -60,9 +63,14 @@ impl Store {
         &self.backend
     }
 
-    /// The store with an answer cache configured otherwise than by default.
+    /// The store with an answer cache configured otherwise than by default (and a writer
+    /// that keeps it).
     pub fn with_cache(self, cache: ResponseCache) -> Store {
-        Store { cache, ..self }
+        Store {
+            cache,
+            sqlite_writer: Arc::default(),
+            ..self
+        }
     }
 
     /// Runs blocking diesel work on the thread pool, never on the async workers.
@@ -75,20 +83,38 @@ impl Store {
         self.blocking(move || work(&mut *checkout(&pool)?)).await
     }
 
-    /// Like `run`, inside one transaction.
+    /// Like `run`, inside one transaction. On SQLite, which has one writer at a time, the
+    /// transaction is the writer thread's, shared with the writes waiting beside this one
+    /// (`sqlite_writer`).
     pub async fn transaction<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.write(move |conn| match conn {
-            DbConnection::Sqlite(_) => sqlite_write_transaction(conn, work),
-            DbConnection::Postgresql(_) => {
-                use diesel::Connection;
-                conn.transaction(work)
-            }
+        if let Some(writer) = self.sqlite_writer()? {
+            return writer.write(work, Outcome::Commit).await;
+        }
+        self.run(move |conn| {
+            use diesel::Connection;
+            conn.transaction(work)
         })
         .await
+    }
+
+    /// A write that needs no transaction of its own: on PostgreSQL each statement commits by
+    /// itself, on a connection of the pool. On SQLite it goes through the writer thread like
+    /// every write, in a savepoint of the writer's transaction, so that it waits its turn in
+    /// the writer's queue rather than sleeping in SQLite's busy handler while the writer
+    /// holds the lock (an `Idempotency-Key` claimed so had POSTs' p99 at 140 ms).
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.sqlite_writer()? {
+            Some(writer) => writer.write(work, Outcome::Commit).await,
+            None => self.run(work).await,
+        }
     }
 
     /// Like `transaction`, but always rolled back: what a dry run does.
@@ -97,61 +123,41 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.write(move |conn| {
+        if let Some(writer) = self.sqlite_writer()? {
+            return writer.write(work, Outcome::RollBack).await;
+        }
+        self.run(move |conn| {
             use diesel::connection::{AnsiTransactionManager, TransactionManager};
-            match conn {
-                DbConnection::Sqlite(inner) => {
-                    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
-                }
-                DbConnection::Postgresql(inner) => {
-                    AnsiTransactionManager::begin_transaction(inner)?
-                }
-            }
-            let result = work(conn);
-            let rollback = match conn {
-                DbConnection::Sqlite(inner) => AnsiTransactionManager::rollback_transaction(inner),
-                DbConnection::Postgresql(inner) => {
-                    AnsiTransactionManager::rollback_transaction(inner)
-                }
+            let DbConnection::Postgresql(inner) = conn else {
+                return Err(AppError::Internal("a SQLite write off its writer".into()));
             };
-            if let Err(error) = rollback {
-                log::warn!("rollback failed: {error}");
+            AnsiTransactionManager::begin_transaction(inner)?;
+            let result = work(conn);
+            if let DbConnection::Postgresql(inner) = conn {
+                if let Err(error) = AnsiTransactionManager::rollback_transaction(inner) {
+                    log::warn!("rollback failed: {error}");
+                }
             }
             result
         })
         .await
     }
 
-    /// Runs `work` on the connection writes go through: on PostgreSQL any of the pool's; on
-    /// SQLite, which has one writer at a time, in this process's turn (`sqlite_turn`) and on
-    /// a connection of the writes' own, beside the pool. In WAL mode a connection drops every
-    /// page it holds when it finds that another has written since it last read, so writes
-    /// spread over the pool each read their pages again from the file (10 % of a status
-    /// change's CPU, BENCHMARKS.md); made through one connection, they find them held.
-    async fn write<T, F>(&self, work: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        if let crate::db::Backend::Postgres(_) = self.backend {
-            return self.run(work).await;
+    /// On SQLite, the thread that makes this process's writes (started at the first); none
+    /// on PostgreSQL, whose writes go through the pool.
+    fn sqlite_writer(&self) -> AppResult<Option<SqliteWriter>> {
+        let crate::db::Backend::Sqlite(_) = self.backend else {
+            return Ok(None);
+        };
+        let mut writer = self.sqlite_writer.lock();
+        if writer.is_none() {
+            let started = SqliteWriter::start(self.backend.clone(), self.cache.clone());
+            *writer = Some(started.map_err(|error| {
+                log::error!("cannot start the SQLite writer: {error}");
+                AppError::unreachable()
+            })?);
         }
-        let (backend, writer) = (self.backend.clone(), self.sqlite_writer.clone());
-        self.blocking(move || {
-            let mut kept = sqlite_turn(&writer)?;
-            let mut conn = match kept.take() {
-                Some(conn) => conn,
-                None => crate::db::ConnectionManager::new(backend).connect()?,
-            };
-            let result = work(&mut conn);
-            // One whose transaction could not be ended is dropped, and the next write opens
-            // another; so is one this thread panicked with, while unwinding.
-            if !crate::db::is_broken(&mut conn) {
-                *kept = Some(conn);
-            }
-            result
-        })
-        .await
+        Ok(writer.clone())
     }
 
     /// `work` on the blocking thread pool; then the answers its writes outdated go.
@@ -183,46 +189,6 @@ fn checkout(pool: &Pool) -> Result<crate::db::PooledConnection, diesel::r2d2::Po
         pool.connection_timeout()
     };
     pool.get_timeout(wait)
-}
-
-/// This process's turn to write to SQLite, which has one writer at a time. Waiting for it in
-/// SQLite's busy handler means sleeping and trying again, which leaves an unlucky writer
-/// waiting hundreds of milliseconds under load; waiting here (a fair lock), the next writer
-/// goes as soon as the last commits, and no longer than busy_timeout, then 503. (Another
-/// process, such as the command line, still meets busy_timeout.)
-fn sqlite_turn<T>(writers: &parking_lot::Mutex<T>) -> AppResult<parking_lot::MutexGuard<'_, T>> {
-    writers
-        .try_lock_for(crate::db::SQLITE_BUSY_TIMEOUT)
-        .ok_or_else(AppError::busy)
-}
-
-/// SQLite: writes begin with `BEGIN IMMEDIATE`, taking the write lock before the first read,
-/// so that a read-then-write transaction waits for another writer (busy_timeout) instead of
-/// failing with "database is locked" when that writer commits first.
-fn sqlite_write_transaction<T>(
-    conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
-) -> AppResult<T> {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    if let DbConnection::Sqlite(inner) = conn {
-        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-    }
-    let result = work(conn);
-    let DbConnection::Sqlite(inner) = conn else {
-        return result;
-    };
-    match result {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(inner)?;
-            Ok(value)
-        }
-        Err(error) => {
-            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(inner) {
-                log::warn!("rollback failed: {rollback}");
-            }
-            Err(error)
-        }
-    }
 }
 
 /// What every stored resource of an organization has.
