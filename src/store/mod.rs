@@ -80,7 +80,14 @@ impl Store {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        self.blocking(move || work(&mut *checkout(&pool)?)).await
+        let cache = self.cache.clone();
+        web::block(move || {
+            let result = work(&mut *checkout(&pool)?);
+            // Any transaction has ended here: the answers its writes outdated go.
+            cache.forget_touched();
+            result
+        })
+        .await?
     }
 
     /// Like `run`, inside one transaction. On SQLite, which has one writer at a time, the
@@ -158,22 +165,6 @@ impl Store {
             })?);
         }
         Ok(writer.clone())
-    }
-
-    /// `work` on the blocking thread pool; then the answers its writes outdated go.
-    async fn blocking<T, F>(&self, work: F) -> AppResult<T>
-    where
-        F: FnOnce() -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let cache = self.cache.clone();
-        web::block(move || {
-            let result = work();
-            // Any transaction has ended here: the answers its writes outdated go.
-            cache.forget_touched();
-            result
-        })
-        .await?
     }
 }
 
