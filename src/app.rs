@@ -127,7 +127,6 @@ fn api_v1(cfg: &mut ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(serve_spec));
     group(cfg, "organizations", |cfg| {
         cfg.service(organizations::list_organizations)
-            .service(organizations::create_organization)
             .service(organizations::get_organization)
             .service(organizations::update_organization)
             .service(organizations::archive_organization)
@@ -256,7 +255,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
             .service(follow_ups::submit_follow_up)
             .service(follow_ups::approve_follow_up)
             .service(follow_ups::publish_follow_up)
-            .service(follow_ups::return_follow_up);
+            .service(follow_ups::return_follow_up)
+            .service(follow_ups::withdraw_follow_up);
     });
     cfg.service(kolada::import_kolada);
     cfg.service(transfer::import_rows);
@@ -419,7 +419,7 @@ pub fn build_app(
             let id = req
                 .headers()
                 .get(REQUEST_ID)
-                .filter(|v| v.len() <= 200)
+                .filter(|v| is_request_id(v.as_bytes()))
                 .cloned()
                 .unwrap_or_else(|| {
                     header::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
@@ -435,6 +435,16 @@ pub fn build_app(
         })
         // Outermost: the latency counted is the whole answer's.
         .wrap(actix_web::middleware::from_fn(crate::metrics::track))
+}
+
+/// Whether a client's `X-Request-Id` is taken as it is: a short token of letters, digits
+/// and `-_.:/+=@`, nothing that could forge a log line or an audit entry. Others are
+/// replaced by a new id.
+fn is_request_id(value: &[u8]) -> bool {
+    (1..=128).contains(&value.len())
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(b))
 }
 
 /// Cross-origin access for browser front ends, by allow-list.

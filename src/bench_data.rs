@@ -1653,6 +1653,7 @@ impl Municipality {
                     created_at: created,
                     updated_at,
                     version: 1,
+                    withdrawal_reason: None,
                 });
             }
         }

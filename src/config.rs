@@ -179,17 +179,41 @@ pub fn verifier() -> Result<Verifier, String> {
     if var("JWT_SECRET").is_some() || !public {
         verifier = verifier.with_secret(&jwt_secret()?);
     }
+    // An identity provider's keys sign tokens for other services too: without the issuer
+    // and audience checked, a token meant for one of them would be taken here.
+    let (issuer, audience) = (var("JWT_ISSUER"), var("JWT_AUDIENCE"));
+    if public && (issuer.is_none() || audience.is_none()) {
+        return Err("JWT_PUBLIC_KEY_FILE, JWT_JWKS_FILE or JWT_JWKS_URL is set, so JWT_ISSUER and JWT_AUDIENCE must be set too: the `iss` and `aud` this service's tokens carry".to_string());
+    }
     let defaults = ClaimNames::default();
     Ok(verifier
-        .with_issuer(var("JWT_ISSUER"))
-        .with_audience(var("JWT_AUDIENCE"))
+        .with_issuer(issuer)
+        .with_audience(audience)
         .with_leeway(parse_var("JWT_LEEWAY_SECONDS", 30)?)
+        .with_max_lifetime(parse_var(
+            "JWT_MAX_LIFETIME_SECONDS",
+            crate::auth::keys::DEFAULT_MAX_LIFETIME_SECONDS,
+        )?)
         .with_claim_names(ClaimNames {
             organization: var("JWT_ORG_CLAIM").unwrap_or(defaults.organization),
             roles: var("JWT_ROLES_CLAIM").unwrap_or(defaults.roles),
             units: var("JWT_UNITS_CLAIM").unwrap_or(defaults.units),
             name: var("JWT_NAME_CLAIM").unwrap_or(defaults.name),
         }))
+}
+
+/// Writes a file only its owner may read (mode 0600 on Unix), as a key file should be.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    // A file left by an earlier version may be readable by others: narrow it too.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(text.as_bytes())
 }
 
 /// `JWT_SECRET`, or else a development secret generated once into `dev_secret_path()`
@@ -215,7 +239,7 @@ pub fn jwt_secret() -> Result<String, String> {
     let written = path
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|_| std::fs::write(&path, &secret));
+        .and_then(|_| write_private(&path, &secret));
     written.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     log::warn!(
         "JWT_SECRET is not set: generated a development-only secret in {}",

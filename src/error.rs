@@ -113,6 +113,21 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// The detail with each field's error, for a reader without the JSON (the command line).
+    pub fn with_fields(&self) -> String {
+        let errors = match self {
+            AppError::BadRequest { errors, .. }
+            | AppError::Conflict { errors, .. }
+            | AppError::Unprocessable { errors, .. } => errors.as_slice(),
+            _ => &[],
+        };
+        let mut text = self.to_string();
+        for error in errors {
+            text.push_str(&format!("\n  {}: {}", error.field, error.message));
+        }
+        text
+    }
+
     /// 503: the database cannot be reached (away, or the connection lost).
     pub fn unreachable() -> Self {
         AppError::Unavailable("the database is not reachable; try again shortly".to_string())

@@ -126,7 +126,7 @@ where
         organization_id: caller.organization_id,
         subject: caller.subject,
         key,
-        fingerprint: fingerprint(&req, &body),
+        fingerprint: fingerprint(&req, &body, &caller.roles, &caller.units),
     };
     req.set_payload(Payload::from(body));
 
@@ -305,8 +305,14 @@ async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, AppE
     Ok(body.freeze())
 }
 
-/// What makes two requests the same: method, path with query, and body.
-fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
+/// What makes two requests the same: method, path with query, body, and the caller's roles
+/// and units as a whole (a token with other rights gets no replay of what this one did).
+fn fingerprint(
+    req: &ServiceRequest,
+    body: &[u8],
+    roles: &[crate::rules::permissions::Role],
+    units: &[crate::db::types::Id],
+) -> String {
     let target = req
         .uri()
         .path_and_query()
@@ -316,6 +322,11 @@ fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
     hasher.update(req.method().as_str().as_bytes());
     hasher.update(b" ");
     hasher.update(target.as_bytes());
+    hasher.update(b"\n");
+    let mut rights: Vec<String> = roles.iter().map(|r| format!("role {r}")).collect();
+    rights.extend(units.iter().map(|u| format!("unit {u}")));
+    rights.sort();
+    hasher.update(rights.join(",").as_bytes());
     hasher.update(b"\n");
     hasher.update(body);
     hasher

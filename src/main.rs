@@ -58,6 +58,12 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
     },
+    /// The organizations served: registering one and setting its municipality code and name
+    /// are the operator's, never an API caller's.
+    Organizations {
+        #[command(subcommand)]
+        command: OrganizationCommand,
+    },
     /// Kolada, the national KPI database.
     Kolada {
         #[command(subcommand)]
@@ -103,6 +109,34 @@ enum Command {
     Openapi,
     /// Print the role matrix (what `docs/permissions.md` must hold).
     Permissions,
+}
+
+#[derive(Subcommand)]
+enum OrganizationCommand {
+    /// Register an organization and print its id (the `org` claim of its tokens).
+    Register {
+        /// One of Sweden's 290 municipality codes (e.g. 0683), or a region code (0001–0025).
+        #[arg(long)]
+        code: String,
+        /// Its name; by default the code's name in SCB's list (e.g. "Värnamo").
+        #[arg(long)]
+        name: Option<String>,
+        /// Its id, when tokens already name one; a new one by default.
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Change an organization's municipality code or name.
+    Set {
+        /// The organization: its id or municipality code.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the registered organizations: id, code, name, archived or not.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -192,6 +226,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo } => serve(demo),
+        Command::Organizations { command } => organizations(command),
         Command::Import {
             file,
             org,
@@ -216,6 +251,48 @@ fn run(cli: Cli) -> Result<(), String> {
                 },
         } => kolada_import(&file, org.as_deref(), dry_run, json),
     }
+}
+
+fn organizations(command: OrganizationCommand) -> Result<(), String> {
+    use diesel::Connection;
+    use malstyrning::api::organizations::{register, set_identity};
+    use malstyrning::db::types::Id;
+    let parse_id = |id: &str| id.parse::<Id>().map_err(|_| format!("{id} is not a UUID"));
+    let pool = open_store()?.pool;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let conn: &mut db::DbConnection = &mut conn;
+    let done = match command {
+        OrganizationCommand::Register { code, name, id } => {
+            let id = id
+                .as_deref()
+                .map(parse_id)
+                .transpose()?
+                .unwrap_or_else(Id::new);
+            conn.transaction(|conn| register(conn, id, &code, name))
+        }
+        OrganizationCommand::Set { org, code, name } => {
+            let id = parse_id(&resolve_org(&org)?)?;
+            conn.transaction(|conn| set_identity(conn, id, code, name))
+        }
+        OrganizationCommand::List => {
+            let all = malstyrning::store::organizations::all(conn).map_err(|e| e.to_string())?;
+            for org in all {
+                let archived = if org.archived_at.is_some() {
+                    "\tarchived"
+                } else {
+                    ""
+                };
+                println!(
+                    "{}\t{}\t{}{archived}",
+                    org.id, org.municipality_code, org.name
+                );
+            }
+            return Ok(());
+        }
+    };
+    let org = done.map_err(|e| e.with_fields())?;
+    println!("{}\t{}\t{}", org.id, org.municipality_code, org.name);
+    Ok(())
 }
 
 fn kolada_import(file: &str, org: Option<&str>, dry_run: bool, json: bool) -> Result<(), String> {

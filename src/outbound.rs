@@ -4,16 +4,26 @@
 //! refused, unless the operator allows their network (`WEBHOOK_ALLOWED_NETWORKS`), so that
 //! a tenant cannot make the service reach internal systems (SSRF, OWASP API7).
 //!
-//! The check is on the addresses actually connected to: a receiver's name is resolved by
-//! `GuardedResolver`, which hands the connector only permitted addresses, so a name that
-//! resolves (or later re-resolves) to an internal address gets nowhere.
+//! The check is on the addresses actually connected to, in one place, `GuardedConnector`:
+//! whatever form the URL gives (a name, an IP literal, IPv4 written as IPv6, `0.0.0.0`, the
+//! decimal or octal forms the system's resolver accepts), the host is first turned into
+//! addresses and only the permitted ones are handed to the TCP connector. A name that
+//! resolves to several addresses is connected only on its permitted ones. Redirects are
+//! never followed: a receiver could otherwise point the signed delivery anywhere.
 
 use std::error::Error as StdError;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_tls::connect::{Connector as TcpConnector, Resolve, Resolver};
+use actix_tls::connect::tcp::TcpConnectorService;
+use actix_tls::connect::{
+    ConnectError, ConnectInfo, Connection, Resolve, Resolver, ResolverService,
+};
+use actix_web::dev::Service;
+use actix_web::rt::net::TcpStream;
+use awc::http::Uri;
 use futures_util::future::LocalBoxFuture;
 
 use crate::networks::{parse_networks, Network};
@@ -70,21 +80,16 @@ impl ReceiverPolicy {
         !is_internal(ip) || self.allowed.iter().any(|network| network.holds(&ip))
     }
 
-    /// Why a receiver at `host` (as written in its URL) is refused without a lookup: an IP
-    /// address the policy does not permit (a name is checked when it is resolved).
-    pub fn refusal_of_host(&self, host: &str) -> Option<String> {
-        let ip: IpAddr = host.parse().ok()?;
-        (!self.permits(ip)).then(|| refusal(host, &[ip]))
-    }
-
-    /// An HTTP client that connects only to addresses this policy permits.
+    /// An HTTP client that connects only to addresses this policy permits and follows no
+    /// redirect (a 3xx is the receiver's answer, not a new address to send to).
     pub fn client(&self, timeout: Duration) -> awc::Client {
-        let resolver = Resolver::custom(GuardedResolver {
+        let connector = GuardedConnector {
+            resolver: Resolver::custom(SystemResolver).service(),
             policy: self.clone(),
-        });
-        let connector = awc::Connector::new().connector(TcpConnector::new(resolver).service());
+        };
         awc::Client::builder()
-            .connector(connector)
+            .connector(awc::Connector::new().connector(connector))
+            .disable_redirects()
             .timeout(timeout)
             .finish()
     }
@@ -98,29 +103,63 @@ fn refusal(host: &str, addresses: &[IpAddr]) -> String {
     )
 }
 
-/// Resolves a receiver's name and keeps only the addresses the policy permits.
-struct GuardedResolver {
-    policy: ReceiverPolicy,
-}
+/// The system's resolver, which also reads the numeric forms (`2130706433`, `0177.0.0.1`)
+/// and a bracketed IPv6 literal (`[::ffff:127.0.0.1]`, as a URL writes it).
+struct SystemResolver;
 
-impl Resolve for GuardedResolver {
+impl Resolve for SystemResolver {
     fn lookup<'a>(
         &'a self,
         host: &'a str,
         port: u16,
     ) -> LocalBoxFuture<'a, Result<Vec<SocketAddr>, Box<dyn StdError>>> {
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host, port)).await?.collect();
+            let bare = host.trim_start_matches('[').trim_end_matches(']');
+            if let Ok(ip) = bare.parse::<IpAddr>() {
+                return Ok(vec![SocketAddr::new(ip, port)]);
+            }
+            Ok(tokio::net::lookup_host((bare, port)).await?.collect())
+        })
+    }
+}
+
+/// Turns a receiver's host into addresses, keeps those the policy permits, and connects to
+/// one of them: the one place where an address is judged, so no form of URL skips it.
+#[derive(Clone)]
+struct GuardedConnector {
+    resolver: ResolverService,
+    policy: ReceiverPolicy,
+}
+
+impl Service<ConnectInfo<Uri>> for GuardedConnector {
+    type Response = Connection<Uri, TcpStream>;
+    type Error = ConnectError;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, ConnectError>>;
+
+    fn poll_ready(&self, _: &mut Context<'_>) -> Poll<Result<(), ConnectError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&self, request: ConnectInfo<Uri>) -> Self::Future {
+        let resolving = self.resolver.call(request);
+        let policy = self.policy.clone();
+        Box::pin(async move {
+            let resolved = resolving.await?;
+            let found: Vec<SocketAddr> = resolved.addrs().collect();
             let permitted: Vec<SocketAddr> = found
                 .iter()
                 .copied()
-                .filter(|address| self.policy.permits(address.ip()))
+                .filter(|address| policy.permits(address.ip()))
                 .collect();
-            if permitted.is_empty() && !found.is_empty() {
+            if permitted.is_empty() {
                 let addresses: Vec<IpAddr> = found.iter().map(SocketAddr::ip).collect();
-                return Err(refusal(host, &addresses).into());
+                let refused = refusal(resolved.hostname(), &addresses);
+                let denied = std::io::Error::new(std::io::ErrorKind::PermissionDenied, refused);
+                return Err(ConnectError::Io(denied));
             }
-            Ok(permitted)
+            TcpConnectorService::default()
+                .call(resolved.set_addrs(permitted))
+                .await
         })
     }
 }
@@ -184,12 +223,45 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_ip_literal_host_is_judged_without_a_lookup() {
-        let policy = ReceiverPolicy::default();
-        let refused = policy.refusal_of_host("169.254.169.254").expect("refused");
-        assert!(refused.contains("WEBHOOK_ALLOWED_NETWORKS"), "{refused}");
-        assert_eq!(policy.refusal_of_host("93.184.216.34"), None);
-        assert_eq!(policy.refusal_of_host("hooks.example.org"), None);
+    /// Every way a URL can name loopback is judged on the address it comes to, and nothing
+    /// connects; the same address allowed by the operator connects.
+    #[actix_rt::test]
+    async fn every_form_of_an_internal_address_is_refused_before_connecting() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let port = listener.local_addr().expect("an address").port();
+        let connect = |policy: ReceiverPolicy, host: &str| {
+            let connector = GuardedConnector {
+                resolver: Resolver::custom(SystemResolver).service(),
+                policy,
+            };
+            let uri: Uri = format!("http://{host}:{port}/hook").parse().expect("a URL");
+            connector.call(ConnectInfo::new(uri).set_port(port))
+        };
+        for host in [
+            "127.0.0.1",
+            "127.1",
+            "2130706433",
+            "0177.0.0.1",
+            "0x7f.0.0.1",
+            "0.0.0.0",
+            "[::ffff:127.0.0.1]",
+            "[::1]",
+            "localhost",
+        ] {
+            let refused = connect(ReceiverPolicy::default(), host).await;
+            let error = match refused {
+                Err(ConnectError::Io(e)) => e.to_string(),
+                other => format!("{:?}", other.err()),
+            };
+            assert!(
+                error.contains("WEBHOOK_ALLOWED_NETWORKS"),
+                "{host}: {error}"
+            );
+            assert!(listener.accept().is_err(), "{host} connected");
+        }
+        let allowed = ReceiverPolicy::parse("127.0.0.0/8").expect("a network");
+        assert!(connect(allowed, "2130706433").await.is_ok());
+        assert!(listener.accept().is_ok());
     }
 }

@@ -65,7 +65,7 @@ pub async fn deliver_due(
     let client = receivers.client(TIMEOUT);
     let attempted = due.len();
     for item in due {
-        let outcome = attempt(&client, receivers, &item, now).await;
+        let outcome = attempt(&client, &item, now).await;
         let id = item.delivery.id.clone();
         store
             .write(move |conn| Ok(webhooks::record_attempt(conn, &id, &outcome)?))
@@ -75,24 +75,9 @@ pub async fn deliver_due(
 }
 
 /// One POST of a delivery, and what it came to.
-async fn attempt(
-    client: &awc::Client,
-    receivers: &ReceiverPolicy,
-    item: &Due,
-    now: chrono::NaiveDateTime,
-) -> AttemptOutcome {
+async fn attempt(client: &awc::Client, item: &Due, now: chrono::NaiveDateTime) -> AttemptOutcome {
     let delivery = &item.delivery;
     let attempts = delivery.attempts + 1;
-    // A receiver named by its IP address is connected to without a lookup, so the client's
-    // resolver never sees it: judged here.
-    let host = item.url.parse::<awc::http::Uri>().ok();
-    if let Some(refused) = host
-        .as_ref()
-        .and_then(|uri| uri.host())
-        .and_then(|host| receivers.refusal_of_host(host))
-    {
-        return failed(attempts, now, None, refused);
-    }
     let timestamp = chrono::Utc::now().timestamp();
     let sent = client
         .post(&item.url)
@@ -115,6 +100,25 @@ async fn attempt(
                 error: None,
                 delivered_at: Some(UtcTime::now()),
             };
+        }
+        Ok(response) if response.status().is_redirection() => {
+            let location = response
+                .headers()
+                .get(awc::http::header::LOCATION)
+                .map(|value| {
+                    String::from_utf8_lossy(value.as_bytes())
+                        .chars()
+                        .take(300)
+                        .collect()
+                })
+                .unwrap_or_else(String::new);
+            (
+                Some(i32::from(response.status().as_u16())),
+                format!(
+                    "the receiver answered {} (Location: {location}); redirects are not followed",
+                    response.status()
+                ),
+            )
         }
         Ok(response) => (
             Some(i32::from(response.status().as_u16())),

@@ -253,6 +253,46 @@ async fn done_on_needs_status_done(app: TestApp) {
     assert_eq!(got.header("etag").as_deref(), Some("\"1\""));
 }
 
+/// Done is a fact: an activity is not done on a day still to come.
+async fn done_on_cannot_lie_in_the_future(app: TestApp) {
+    let m = app.model().await;
+    let later = (chrono::Utc::now() + chrono::Duration::days(3))
+        .date_naive()
+        .to_string();
+    let refused = app
+        .post(
+            "/api/v1/activities",
+            &app.admin(),
+            with(
+                for_goal(&m, VANDRING),
+                json!({"status": "done", "done_on": later}),
+            ),
+        )
+        .await;
+    refused.problem(422);
+    assert_eq!(refused.error_fields(), vec!["done_on"]);
+    let id = app
+        .create("/api/v1/activities", for_goal(&m, VANDRING))
+        .await;
+    let path = format!("/api/v1/activities/{id}");
+    app.patch(
+        &path,
+        &app.admin(),
+        json!({"status": "done", "done_on": later}),
+    )
+    .await
+    .problem(422);
+    let done = app
+        .patch(
+            &path,
+            &app.admin(),
+            json!({"status": "done", "done_on": "2011-05-20"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(done["done_on"], "2011-05-20");
+}
+
 async fn list_activities_filters(app: TestApp) {
     let m = app.model().await;
     // A second team under the same administration, and a third one elsewhere.
@@ -463,13 +503,8 @@ async fn another_organization_cannot_see_or_change_an_activity(app: TestApp) {
     let path = format!("/api/v1/activities/{id}");
     let other = uuid::Uuid::new_v4().to_string();
     let other_admin = app.token_for(&other, &["admin"]);
-    app.post(
-        "/api/v1/organizations",
-        &other_admin,
-        json!({"name": "Gislaveds kommun", "municipality_code": common::code_for(&other)}),
-    )
-    .await
-    .expect(201);
+    app.register(&other, "Gislaveds kommun", &common::code_for(&other))
+        .await;
 
     app.get(&path, &other_admin).await.problem(404);
     app.patch(
@@ -914,6 +949,7 @@ backend_tests!(
     activity_serves_exactly_one_goal,
     done_gets_todays_date_unless_given,
     done_on_needs_status_done,
+    done_on_cannot_lie_in_the_future,
     list_activities_filters,
     team_members_write_activities_viewers_do_not,
     another_organization_cannot_see_or_change_an_activity,

@@ -198,10 +198,6 @@ async fn token_without_roles_is_403(app: TestApp) {
 fn create_bodies(model: &Model) -> Vec<(&'static str, Value)> {
     vec![
         (
-            "/api/v1/organizations",
-            json!({"name": "Gislaveds kommun", "municipality_code": "0662"}),
-        ),
-        (
             "/api/v1/units",
             json!({"kind": "board", "name": "Omsorgsnämnden", "short_code": "ON"}),
         ),
@@ -359,7 +355,6 @@ async fn council_writes_vision_perspectives_and_goals(app: TestApp) {
         assert_eq!(status_of(&got, path), 201, "{path}");
     }
     for path in [
-        "/api/v1/organizations",
         "/api/v1/units",
         "/api/v1/plan-periods",
         "/api/v1/reporting-periods",
@@ -388,7 +383,6 @@ async fn board_writes_department_goals_only(app: TestApp) {
     let got = statuses(&app, &board, &model).await;
     assert_eq!(status_of(&got, "/api/v1/department-goals"), 201);
     for path in [
-        "/api/v1/organizations",
         "/api/v1/units",
         "/api/v1/plan-periods",
         "/api/v1/reporting-periods",
@@ -417,7 +411,6 @@ async fn team_member_and_manager_write_activities_only(app: TestApp) {
         let got = statuses(&app, &token, &model).await;
         assert_eq!(status_of(&got, "/api/v1/activities"), 201, "{role}");
         for path in [
-            "/api/v1/organizations",
             "/api/v1/units",
             "/api/v1/plan-periods",
             "/api/v1/reporting-periods",
@@ -440,7 +433,9 @@ fn other_code(app: &TestApp, other: &str) -> String {
     if code != mine {
         code
     } else {
-        format!("{:04}", (code.parse::<u32>().unwrap_or(0) + 1) % 10_000)
+        let codes = malstyrning::rules::municipalities::MUNICIPALITIES;
+        let next = codes.iter().position(|(c, _)| *c == code).unwrap_or(0) + 1;
+        codes[next % codes.len()].0.to_string()
     }
 }
 
@@ -599,7 +594,7 @@ async fn organization_that_does_not_exist_yet_gets_404_with_a_hint(app: TestApp)
     let body = response.problem(404);
     let detail = body["detail"].as_str().unwrap_or_default();
     assert!(
-        detail.contains("POST /api/v1/organizations"),
+        detail.contains("malstyrning organizations register"),
         "the detail says how to register the organization: {detail}"
     );
     // Reading is simply empty; nothing was stored anywhere.
@@ -607,14 +602,9 @@ async fn organization_that_does_not_exist_yet_gets_404_with_a_hint(app: TestApp)
     assert_eq!(ids(&listed), Vec::<String>::new());
     assert_eq!(count(&app, "/api/v1/units").await, 0);
 
-    // Once it registers, the same request works.
-    app.post(
-        "/api/v1/organizations",
-        &token,
-        json!({"name": "Gislaveds kommun", "municipality_code": other_code(&app, &missing)}),
-    )
-    .await
-    .expect(201);
+    // Once the operator registers it, the same request works.
+    app.register(&missing, "Gislaveds kommun", &other_code(&app, &missing))
+        .await;
     app.post(
         "/api/v1/units",
         &token,

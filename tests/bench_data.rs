@@ -28,13 +28,7 @@ fn generate(app: &TestApp, count: usize, size: &Size) -> Summary {
 async fn make_room(app: &TestApp, count: usize) {
     let generated: Vec<String> = (0..count).map(bench_data::municipality_code).collect();
     if generated.contains(&code_for(&app.org)) {
-        app.patch(
-            &format!("/api/v1/organizations/{}", app.org),
-            &app.admin(),
-            json!({"municipality_code": "0001"}),
-        )
-        .await
-        .expect(200);
+        app.set_code(&app.org, "0001").await;
     }
 }
 

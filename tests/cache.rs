@@ -74,10 +74,20 @@ async fn a_write_is_read_back_at_once_through_the_same_instance(app: TestApp) {
     app.patch(
         &format!("/api/v1/organizations/{}", app.org),
         &app.admin(),
-        json!({"name": "Testkommun med nytt namn"}),
+        json!({"external_id": "hypergene-org-1"}),
     )
     .await
     .expect(200);
+    let organization = app.get(&public, "").await.expect(200);
+    assert_eq!(organization["name"], "Testkommun");
+    let new_name = "Testkommun med nytt namn".to_string();
+    let id = app.org.parse().expect("a UUID");
+    app.store
+        .transaction(move |conn| {
+            malstyrning::api::organizations::set_identity(conn, id, None, Some(new_name))
+        })
+        .await
+        .expect("the operator renames it");
     let organization = app.get(&public, "").await.expect(200);
     assert_eq!(organization["name"], "Testkommun med nytt namn");
 }

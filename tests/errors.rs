@@ -794,6 +794,27 @@ async fn sql_metacharacters_are_stored_verbatim(app: TestApp) {
     assert_eq!(all["items"].as_array().map(Vec::len), Some(2));
 }
 
+/// A client's request id is logged and audited: one that could forge a log line or is
+/// long is replaced by a fresh id.
+async fn an_odd_request_id_is_replaced(app: TestApp) {
+    let long = "a".repeat(129);
+    for given in ["abc def", "x\"; level=ERROR", "åäö", long.as_str(), "a\tb"] {
+        let response = app
+            .send(
+                Method::GET,
+                "/api/v1/units",
+                Some(&app.admin()),
+                None,
+                &[("X-Request-Id", given)],
+            )
+            .await;
+        response.expect(200);
+        let id = response.header("x-request-id").unwrap_or_default();
+        assert_ne!(id, given);
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{given:?} → {id}");
+    }
+}
+
 async fn request_id_is_echoed_or_generated(app: TestApp) {
     let given = "trace-4711-abc";
     let response = app
@@ -881,5 +902,6 @@ backend_tests!(
     hostile_bodies_are_4xx_and_the_service_keeps_answering,
     sql_metacharacters_are_stored_verbatim,
     request_id_is_echoed_or_generated,
+    an_odd_request_id_is_replaced,
     health_answers_without_a_token,
 );

@@ -371,6 +371,66 @@ async fn department_goal_owner_must_be_a_board(app: TestApp) {
     assert_eq!(ids(&listed), vec![m.department_goal.clone()]);
 }
 
+/// A department goal is decided by the board that owns it or by a council, never by
+/// another board: on adoption and in a revision.
+async fn department_goal_is_decided_by_its_board_or_a_council(app: TestApp) {
+    let m = app.model().await;
+    let other_board = app
+        .create(
+            "/api/v1/units",
+            json!({"kind": "board", "name": "Kultur- och fritidsnämnden", "short_code": "KFN"}),
+        )
+        .await;
+    let body = |number: i32, decided_by: &str| {
+        common::adopted(
+            json!({"goal_id": m.goal, "owner_unit_id": m.board, "number": number,
+                   "title": format!("Trygghet i skolan, mål {number}.")}),
+            decided_by,
+        )
+    };
+    let refused = app
+        .post(
+            "/api/v1/department-goals",
+            &app.admin(),
+            body(2, &other_board),
+        )
+        .await;
+    refused.problem(422);
+    assert_eq!(refused.error_fields(), vec!["decided_by_unit_id"]);
+    app.post("/api/v1/department-goals", &app.admin(), body(2, &m.board))
+        .await
+        .expect(201);
+    let by_council = app
+        .post(
+            "/api/v1/department-goals",
+            &app.admin(),
+            body(3, &m.council),
+        )
+        .await
+        .expect(201);
+    let path = format!(
+        "/api/v1/department-goals/{}",
+        by_council["id"].as_str().unwrap_or_default()
+    );
+    let revised = app
+        .patch(
+            &path,
+            &app.admin(),
+            json!({"title": "Trygghet i alla skolor.", "revision": common::revision(&other_board, "2012-06-14")}),
+        )
+        .await;
+    revised.problem(422);
+    // The revision's deciding body would become the goal's.
+    assert_eq!(revised.error_fields(), vec!["decided_by_unit_id"]);
+    app.patch(
+        &path,
+        &app.admin(),
+        json!({"title": "Trygghet i alla skolor.", "revision": common::revision(&m.board, "2012-06-14")}),
+    )
+    .await
+    .expect(200);
+}
+
 async fn department_goal_of_another_organizations_goal_is_rejected(app: TestApp) {
     let m = app.model().await;
     let foreign = app.goal_of_another_organization().await;
@@ -945,6 +1005,7 @@ backend_tests!(
     council_writes_goals_board_does_not,
     department_goal_takes_its_goals_plan_period,
     department_goal_owner_must_be_a_board,
+    department_goal_is_decided_by_its_board_or_a_council,
     department_goal_of_another_organizations_goal_is_rejected,
     department_goal_numbers_are_unique_per_board_and_plan_period,
     list_department_goals_filters,

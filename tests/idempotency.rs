@@ -171,6 +171,28 @@ async fn keys_belong_to_their_caller(app: TestApp) {
     assert_eq!(plan_periods(&app, &app.admin()).await, 2);
 }
 
+/// The same subject with other roles is another caller: no replay of what the first token
+/// did (the key is spent on another request, 422).
+async fn a_replay_needs_the_same_roles(app: TestApp) {
+    let body = period("Mandatperioden 2015–2018");
+    let first = post_with_key(&app, PLAN_PERIODS, &app.admin(), "roll-nyckel", &body).await;
+    first.expect(201);
+    for roles in [&["viewer"][..], &["admin", "council"][..]] {
+        let other =
+            post_with_key(&app, PLAN_PERIODS, &app.token(roles), "roll-nyckel", &body).await;
+        assert_eq!(other.header("idempotency-replayed"), None, "{roles:?}");
+        other.problem(422);
+        assert_eq!(other.error_fields(), vec!["Idempotency-Key"]);
+    }
+    assert_eq!(plan_periods(&app, &app.admin()).await, 1);
+    let again = post_with_key(&app, PLAN_PERIODS, &app.admin(), "roll-nyckel", &body).await;
+    again.expect(201);
+    assert_eq!(
+        again.header("idempotency-replayed").as_deref(),
+        Some("true")
+    );
+}
+
 async fn a_refusal_is_replayed_as_such(app: TestApp) {
     let admin = app.admin();
     let backwards =
@@ -388,6 +410,7 @@ backend_tests!(
     a_retry_gets_the_first_answer_without_a_second_write,
     the_same_key_for_another_request_is_refused,
     keys_belong_to_their_caller,
+    a_replay_needs_the_same_roles,
     a_refusal_is_replayed_as_such,
     without_a_key_every_request_writes,
     a_bad_key_is_400_and_writes_nothing,

@@ -26,13 +26,7 @@ struct Indicators {
 /// A goal model, the organization moved to Värnamo's code 0683, and three Kolada indicators.
 async fn setup(app: &TestApp) -> Indicators {
     let m = app.model().await;
-    app.patch(
-        &format!("/api/v1/organizations/{}", app.org),
-        &app.admin(),
-        json!({"municipality_code": "0683"}),
-    )
-    .await
-    .expect(200);
+    app.set_code(&app.org, "0683").await;
     let indicator = |body: Value| async move { app.create("/api/v1/indicators", body).await };
     let result = indicator(json!({
         "goal_id": m.goal, "owner_unit_id": m.council, "source": "kolada",

@@ -73,8 +73,9 @@ impl Kind {
     /// A text field a PATCH may change.
     fn text_field(self) -> &'static str {
         match self {
-            Kind::Organization
-            | Kind::Unit
+            // Its name and code are the operator's; its admin changes the rest.
+            Kind::Organization => "external_id",
+            Kind::Unit
             | Kind::PlanPeriod
             | Kind::ReportingPeriod
             | Kind::Perspective
@@ -969,7 +970,7 @@ impl<'a> Matrix<'a> {
             fx,
             other: None,
             seq: Cell::new(100),
-            next_code: Cell::new(9000),
+            next_code: Cell::new(0),
             cells: 0,
             mismatches: Vec::new(),
         }
@@ -1095,25 +1096,18 @@ impl<'a> Matrix<'a> {
         .await
     }
 
-    /// Registers a new, empty organization; returns its id.
+    /// Registers a new, empty organization as the operator does; returns its id.
     async fn fresh_organization(&self) -> String {
+        use malstyrning::rules::municipalities::MUNICIPALITIES;
         let mine = common::code_for(&self.app.org);
-        let mut code = self.next_code.get();
-        if format!("{code:04}") == mine {
-            code += 1;
+        let mut next = self.next_code.get() as usize;
+        if MUNICIPALITIES[next % MUNICIPALITIES.len()].0 == mine {
+            next += 1;
         }
-        self.next_code.set(code + 1);
+        self.next_code.set(next as u32 + 1);
+        let (code, name) = MUNICIPALITIES[next % MUNICIPALITIES.len()];
         let org = uuid::Uuid::new_v4().to_string();
-        let created = self
-            .app
-            .post(
-                "/api/v1/organizations",
-                &self.admin_of(&org),
-                json!({"name": format!("Kommun {code}"), "municipality_code": format!("{code:04}")}),
-            )
-            .await
-            .expect(201);
-        assert_eq!(created["id"], json!(org));
+        self.app.register(&org, name, code).await;
         org
     }
 

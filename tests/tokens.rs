@@ -207,6 +207,134 @@ async fn each_bad_token_is_refused() {
     assert!(accepted.is_empty(), "tokens not refused: {accepted:?}");
 }
 
+/// A refusal says what is wrong in the API's words, never the JWT library's; a token that
+/// lives longer than `JWT_MAX_LIFETIME_SECONDS` (a day by default), or carries no `iat`,
+/// is refused.
+#[actix_rt::test]
+async fn token_errors_say_what_is_wrong_and_long_lives_are_refused() {
+    let (app, private, _) = idp_app().await;
+    let now = chrono::Utc::now().timestamp();
+    let with = |changes: Value| {
+        let mut c = claims(&app, 300);
+        for (k, v) in changes.as_object().expect("an object") {
+            match v {
+                Value::Null => {
+                    c.as_object_mut().map(|o| o.remove(k));
+                }
+                v => c[k] = v.clone(),
+            }
+        }
+        es256(&private, Some("k1"), &c)
+    };
+    for (changes, words) in [
+        (json!({"exp": now - 3600}), "expired"),
+        (json!({"aud": "another-service"}), "wrong audience"),
+        (json!({"iss": "https://evil.example"}), "wrong issuer"),
+        (json!({"nbf": now + 3600}), "not valid yet"),
+        (json!({"iat": null}), "no `iat`"),
+        (
+            json!({"iat": now, "exp": now + 2 * 86_400}),
+            "JWT_MAX_LIFETIME_SECONDS",
+        ),
+        (
+            json!({"iat": now - 86_400, "exp": now + 60}),
+            "JWT_MAX_LIFETIME_SECONDS",
+        ),
+    ] {
+        let refused = app.get("/api/v1/units", &with(changes.clone())).await;
+        let detail = refused.problem(401)["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(detail.contains(words), "{changes}: {detail}");
+        for internal in [
+            "ExpiredSignature",
+            "InvalidAudience",
+            "InvalidIssuer",
+            "ImmatureSignature",
+            "Error(",
+        ] {
+            assert!(!detail.contains(internal), "{detail}");
+        }
+    }
+    let garbage = app.get("/api/v1/units", "not.a.token").await;
+    let detail = garbage.problem(401)["detail"].to_string();
+    assert!(detail.contains("not a well-formed JWT"), "{detail}");
+    // A day exactly is taken.
+    let day = with(json!({"iat": now, "exp": now + 86_400}));
+    app.get("/api/v1/units", &day).await.expect(200);
+}
+
+/// With an identity provider's public keys, the issuer and audience must be configured:
+/// the service refuses to start, naming them.
+#[test]
+fn public_keys_need_an_issuer_and_an_audience() {
+    let (_, _, jwk) = key_pair();
+    let dir = std::env::temp_dir().join(format!("malstyrning-jwks-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let file = dir.join("jwks.json");
+    std::fs::write(&file, jwks(&[("k1", &jwk)])).expect("the JWKS file");
+    for (issuer, audience) in [(None, None), (Some(ISSUER), None), (None, Some(AUDIENCE))] {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_malstyrning"));
+        command
+            .arg("serve")
+            .env("JWT_JWKS_FILE", &file)
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.join("db.sqlite").display()),
+            )
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env_remove("JWT_ISSUER")
+            .env_remove("JWT_AUDIENCE");
+        if let Some(issuer) = issuer {
+            command.env("JWT_ISSUER", issuer);
+        }
+        if let Some(audience) = audience {
+            command.env("JWT_AUDIENCE", audience);
+        }
+        let output = command.output().expect("the command runs");
+        assert!(!output.status.success());
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            said.contains("JWT_ISSUER") && said.contains("JWT_AUDIENCE"),
+            "{said}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The generated development secret is the owner's alone to read (mode 0600).
+#[cfg(unix)]
+#[test]
+fn the_development_secret_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = std::env::temp_dir().join(format!("malstyrning-home-{}", uuid::Uuid::new_v4()));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_malstyrning"))
+        .args([
+            "token",
+            "--org",
+            &uuid::Uuid::new_v4().to_string(),
+            "--role",
+            "viewer",
+        ])
+        .env("XDG_CONFIG_HOME", &home)
+        .env_remove("JWT_SECRET")
+        .output()
+        .expect("the command runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let secret = home.join("malstyrning").join("dev-jwt-secret");
+    let mode = std::fs::metadata(&secret)
+        .expect("the secret file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
 #[actix_rt::test]
 async fn a_pem_public_key_verifies_tokens_without_a_kid() {
     let (private, public, _) = key_pair();
@@ -242,7 +370,7 @@ async fn claim_names_follow_the_identity_provider() {
         &private,
         Some("k1"),
         &json!({"sub": "handlaggare-17", "kommun_id": app.org, "groups": "viewer admin", "enheter": [],
-                "preferred_username": "Handläggare 17", "exp": now + 300}),
+                "preferred_username": "Handläggare 17", "iat": now, "exp": now + 300}),
     );
     let created = app
         .post(

@@ -168,14 +168,34 @@ async fn two_processes_over_one_database_behave_as_one() {
     let client = client();
     ready(&client, &mut a).await;
     ready(&client, &mut b).await;
-    let outcome = behave_as_one(&client, &a.base, &b.base).await;
+    let outcome = behave_as_one(&client, &url, &a.base, &b.base).await;
     drop((a, b, database));
     let _ = std::fs::remove_dir_all(&logs);
     println!("{outcome}");
 }
 
-async fn behave_as_one(client: &awc::Client, a: &str, b: &str) -> String {
+async fn behave_as_one(client: &awc::Client, database_url: &str, a: &str, b: &str) -> String {
     let org = uuid::Uuid::new_v4().to_string();
+    // The operator registers the organization, as the README says.
+    let registered = Command::new(env!("CARGO_BIN_EXE_malstyrning"))
+        .args([
+            "organizations",
+            "register",
+            "--code",
+            "0683",
+            "--name",
+            "Testkommun",
+        ])
+        .args(["--id", &org])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the command runs");
+    assert!(
+        registered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&registered.stderr)
+    );
     let admin = issue_token(&org, &["admin"]);
     let send = |base: &str,
                 method: Method,
@@ -186,15 +206,6 @@ async fn behave_as_one(client: &awc::Client, a: &str, b: &str) -> String {
         let admin = admin.clone();
         async move { http(client, method, &url, &admin, headers, body.as_ref()).await }
     };
-    send(
-        a,
-        Method::POST,
-        "/api/v1/organizations",
-        &[],
-        Some(json!({"name": "Testkommun", "municipality_code": "0683"})),
-    )
-    .await
-    .expect(201);
     let (port, delivered) = receiver();
     send(
         b,
@@ -330,15 +341,25 @@ async fn behave_as_one(client: &awc::Client, a: &str, b: &str) -> String {
         }
     };
     assert_eq!(public(b).await["name"], "Testkommun");
-    send(
-        a,
-        Method::PATCH,
-        &format!("/api/v1/organizations/{org}"),
-        &[],
-        Some(json!({"name": "Värnamo kommun"})),
-    )
-    .await
-    .expect(200);
+    // The operator renames the organization from a third process: a write made elsewhere.
+    let renamed = Command::new(env!("CARGO_BIN_EXE_malstyrning"))
+        .args([
+            "organizations",
+            "set",
+            "--org",
+            &org,
+            "--name",
+            "Värnamo kommun",
+        ])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the command runs");
+    assert!(
+        renamed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&renamed.stderr)
+    );
     let changed = Instant::now();
     while public(b).await["name"] != "Värnamo kommun" {
         assert!(

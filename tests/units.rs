@@ -688,28 +688,60 @@ async fn organizations_are_isolated_and_validated(app: TestApp) {
     let own = own.expect(200);
     let code = own["municipality_code"].clone();
 
+    // Who the organization is in public, its code and name, is the operator's: its admin
+    // may not set them (else it could appear as another municipality).
     let path = format!("/api/v1/organizations/{}", app.org);
-    for bad in ["683", "06831", "06a3", ""] {
-        let refused = app
-            .patch(&path, &admin, json!({"municipality_code": bad}))
-            .await;
-        refused.problem(422);
-        assert_eq!(
-            refused.error_fields(),
-            vec!["municipality_code"],
-            "code {bad:?}"
+    for body in [
+        json!({"municipality_code": "0683"}),
+        json!({"name": "Värnamo kommun"}),
+        json!({"name": "Värnamo kommun", "external_id": "x"}),
+    ] {
+        let refused = app.patch(&path, &admin, body).await;
+        let problem = refused.problem(403);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("malstyrning organizations set"),
+            "{problem}"
         );
     }
+    app.post(
+        "/api/v1/organizations",
+        &admin,
+        json!({"name": "Värnamo kommun", "municipality_code": "0683"}),
+    )
+    .await
+    .problem(405);
     let unchanged = app.get(&path, &admin).await;
     assert_eq!(unchanged.header("etag").as_deref(), Some("\"1\""));
     assert_eq!(unchanged.expect(200)["municipality_code"], code);
 
-    let renamed = app
-        .patch(&path, &admin, json!({"name": "Värnamo kommun"}))
+    // The operator's codes are Sweden's: four digits are not enough.
+    for bad in ["683", "06831", "06a3", "", "0999", "0000", "3001"] {
+        let id = app.org.parse().expect("a UUID");
+        let bad_code = bad.to_string();
+        let refused = app
+            .store
+            .transaction(move |conn| {
+                malstyrning::api::organizations::set_identity(conn, id, Some(bad_code), None)
+            })
+            .await;
+        match refused {
+            Err(malstyrning::error::AppError::Unprocessable { errors, .. }) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, vec!["municipality_code"], "code {bad:?}");
+            }
+            other => panic!("code {bad:?}: {other:?}"),
+        }
+    }
+
+    let changed = app
+        .patch(&path, &admin, json!({"external_id": "hypergene-kommun-1"}))
         .await
         .expect(200);
-    assert_eq!(renamed["name"], "Värnamo kommun");
-    assert_eq!(renamed["version"], 2);
+    assert_eq!(changed["external_id"], "hypergene-kommun-1");
+    assert_eq!(changed["version"], 2);
 }
 
 async fn a_unit_in_use_keeps_its_kind(app: TestApp) {

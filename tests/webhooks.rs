@@ -263,6 +263,61 @@ async fn internal_receivers_get_nothing_unless_the_operator_allows_their_network
     }
 }
 
+/// Finding 1 of the outside attack: with only 127.0.0.2 allowed, a receiver there answered
+/// `307 Location: http://127.0.0.1:P2/internal` and the service POSTed the signed delivery
+/// to the refused 127.0.0.1:P2, logging `delivered, 200`. Redirects are not followed: a 3xx
+/// is a failed attempt, logged with its status and `Location`.
+async fn a_redirect_is_a_failed_attempt_never_followed(app: TestApp) {
+    let internal = TcpListener::bind("127.0.0.1:0").expect("a port");
+    internal.set_nonblocking(true).expect("non-blocking");
+    let internal_port = internal.local_addr().expect("an address").port();
+    let outside = TcpListener::bind("127.0.0.2:0").expect("a port on 127.0.0.2");
+    let outside_port = outside.local_addr().expect("an address").port();
+    let location = format!("http://127.0.0.1:{internal_port}/internal");
+    let answering = location.clone();
+    let redirector = thread::spawn(move || {
+        let Ok((mut stream, _)) = outside.accept() else {
+            return;
+        };
+        let mut reader = BufReader::new(stream.try_clone().expect("a stream"));
+        let _ = common::read_request(&mut reader);
+        let answer = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {answering}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(answer.as_bytes()).expect("an answer");
+    });
+    let subscription = app
+        .post(
+            "/api/v1/webhook-subscriptions",
+            &app.admin(),
+            json!({"url": format!("http://127.0.0.2:{outside_port}/hook"), "event_types": ["goal.*"],
+                   "secret": SECRET}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    app.model().await;
+
+    let only_outside = ReceiverPolicy::parse("127.0.0.2/32").expect("a network");
+    let now = chrono::Utc::now().naive_utc();
+    assert_eq!(deliver_to(&app, &only_outside, now).await, 1);
+    redirector.join().expect("the receiver");
+    assert!(
+        internal.accept().is_err(),
+        "the redirect's target got a connection"
+    );
+    let log = log_of(&app, &subscription).await;
+    assert_eq!(log[0]["state"], "pending", "{}", log[0]);
+    assert_eq!(log[0]["last_status"], 307);
+    let error = log[0]["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(&location) && error.contains("not followed"),
+        "{error}"
+    );
+}
+
 async fn subscriptions_are_checked_and_admin_only(app: TestApp) {
     let admin = app.admin();
     let good = json!({"url": "https://beslutsstod.example.se/hook", "event_types": ["*"], "secret": SECRET});
@@ -320,5 +375,6 @@ async fn subscriptions_are_checked_and_admin_only(app: TestApp) {
 backend_tests!(
     deliveries_are_signed_retried_and_logged,
     internal_receivers_get_nothing_unless_the_operator_allows_their_network,
+    a_redirect_is_a_failed_attempt_never_followed,
     subscriptions_are_checked_and_admin_only,
 );

@@ -167,6 +167,14 @@ fn done_date(
     kept: Option<NaiveDate>,
 ) -> Option<NaiveDate> {
     if status == ActivityStatus::Done {
+        // Done is a fact: not a date still to come (a Swedish day: UTC+2 at the most).
+        let latest = (chrono::Utc::now() + chrono::Duration::hours(2)).date_naive();
+        if given.is_some_and(|day| day > latest) {
+            checks.fail(
+                "done_on",
+                "an activity cannot be done on a day still to come",
+            );
+        }
         given.or(kept).or_else(|| Some(today()))
     } else {
         if given.is_some() {

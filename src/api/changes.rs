@@ -10,7 +10,7 @@ use crate::api::extract::QueryParams;
 use crate::api::page_limit;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
-use crate::rules::permissions::Action;
+use crate::rules::permissions::{self, Action, Role};
 use crate::store::changes::{self, Change};
 use crate::store::Store;
 
@@ -87,6 +87,7 @@ pub async fn list_changes(
             .filter(|seq| *seq >= 0)
             .ok_or_else(|| AppError::bad_request("after", "is not a cursor this feed returned"))?,
     };
+    let roles = caller.roles.clone();
     let page = store
         .run(move |conn| {
             if after < changes::horizon(conn, &org)? {
@@ -101,6 +102,8 @@ pub async fn list_changes(
                 .last()
                 .map(|r| r.seq.to_string())
                 .or(params.after);
+            // The cursor moves past what the caller may not read; the page only shows it less.
+            rows.retain(|row| readable_kind(&roles, &row.entity_type));
             Ok(ChangePage {
                 items: rows.into_iter().map(Change::from).collect(),
                 next_cursor,
@@ -109,4 +112,14 @@ pub async fn list_changes(
         })
         .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Whether the caller may read records of this kind through the API (`permissions::read_action`):
+/// the feed shows a reader nothing its reads would not. A kind this build does not know is
+/// shown to no one.
+fn readable_kind(roles: &[Role], entity_type: &str) -> bool {
+    permissions::KINDS
+        .iter()
+        .find(|kind| kind.as_str() == entity_type)
+        .is_some_and(|kind| permissions::allows(roles, permissions::read_action(*kind)))
 }

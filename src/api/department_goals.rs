@@ -10,12 +10,13 @@ use crate::api::revisions::{self, check_life_cycle, Governed, Revised, RevisionN
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::rules::validate::Checks;
 use crate::store::audit::Actor;
 use crate::store::department_goals::{self, DepartmentGoal, DepartmentGoalFilter};
 use crate::store::goals::GoalState;
-use crate::store::units::UnitKind;
+use crate::store::units::{Unit, UnitKind};
+use crate::store::Record;
 
 /// A new department goal; its plan period is the overarching goal's.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -179,7 +180,12 @@ impl Resource for DepartmentGoal {
 
     fn check(&mut self, conn: &mut DbConnection, before: Option<&DepartmentGoal>) -> AppResult<()> {
         department_goals::check(conn, self, before)?;
-        check_life_cycle(conn, self, before)
+        check_life_cycle(conn, self, before)?;
+        // A revision's deciding body becomes the goal's, so this checks revisions too.
+        if let Some(body) = &self.decided_by_unit_id {
+            may_decide(conn, self, body, "decided_by_unit_id")?;
+        }
+        Ok(())
     }
 
     fn revision_note(patch: &Self::Patch) -> Option<RevisionNote> {
@@ -232,6 +238,24 @@ impl Governed for DepartmentGoal {
             self.decided_by_unit_id.as_ref(),
         )
     }
+}
+
+/// A department goal, and the targets of its indicators, are decided by the board that owns
+/// it or by a council: never by another board.
+pub fn may_decide(
+    conn: &mut DbConnection,
+    goal: &DepartmentGoal,
+    body: &Id,
+    field: &str,
+) -> AppResult<()> {
+    let unit = Unit::find(conn, &goal.organization_id, body)?;
+    if body != &goal.owner_unit_id && unit.is_some_and(|unit| unit.kind == UnitKind::Board) {
+        return Err(AppError::invalid(
+            field,
+            "a department goal is decided by the board that owns it, or by a council",
+        ));
+    }
+    Ok(())
 }
 
 fn validate(goal: &mut DepartmentGoal) -> AppResult<()> {

@@ -92,6 +92,7 @@ impl Resource for FollowUp {
             created_at: meta.created_at,
             updated_at: meta.updated_at,
             version: meta.version,
+            withdrawal_reason: None,
         };
         validate(&mut follow_up)?;
         Ok(follow_up)
@@ -147,6 +148,21 @@ impl Resource for FollowUp {
         follow_ups::check(conn, self, before)
     }
 
+    fn archivable(&self, archive: bool) -> AppResult<()> {
+        if self.state == FollowUpState::Draft {
+            return Ok(());
+        }
+        let detail = if archive {
+            format!("the follow-up is {}: archiving would take back what was reported; only whoever may approve it withdraws it, with a reason (POST /api/v1/follow-ups/{}/withdraw)", self.state, self.id)
+        } else {
+            format!("the follow-up is {} and was withdrawn: a withdrawal stands (draft a new follow-up instead)", self.state)
+        };
+        Err(AppError::Conflict {
+            detail,
+            errors: vec![],
+        })
+    }
+
     fn deletable(&self) -> AppResult<()> {
         if self.state != FollowUpState::Draft {
             return Err(AppError::Conflict {
@@ -191,6 +207,7 @@ async fn take_step(
     id: Id,
     if_match: IfMatch,
     step: FollowUpStep,
+    reason: Option<String>,
 ) -> AppResult<HttpResponse> {
     let org = caller.organization_id.clone();
     let actor = caller.actor();
@@ -248,7 +265,8 @@ async fn take_step(
             }
             let now = UtcTime::now();
             let mut record = before.clone();
-            record.state = to;
+            let mut archived_at = None;
+            let mut action = AuditAction::Update;
             match step {
                 FollowUpStep::Submit => record.submitted_at = Some(now),
                 FollowUpStep::Approve => record.approved_at = Some(now),
@@ -257,18 +275,27 @@ async fn take_step(
                     record.submitted_at = None;
                     record.approved_at = None;
                 }
+                FollowUpStep::Withdraw => {
+                    let mut reason = reason;
+                    let mut checks = Checks::new();
+                    checks.optional_text("reason", &mut reason, MAX_TEXT);
+                    if reason.is_none() {
+                        checks.fail("reason", "a follow-up is withdrawn with the reason why");
+                    }
+                    checks.finish()?;
+                    record.withdrawal_reason = reason;
+                    archived_at = Some(now);
+                    action = AuditAction::Archive;
+                }
             }
-            record.mark_changed(now, None);
+            if let Some(to) = to {
+                record.state = to;
+            }
+            record.mark_changed(now, archived_at);
             if record.update(conn, before.version())? == 0 {
                 return Err(if_match.lost_race());
             }
-            audit_trail::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                Some(&before),
-                Some(&record),
-            )?;
+            audit_trail::record(conn, &actor, action, Some(&before), Some(&record))?;
             Ok(record)
         })
         .await?;
@@ -305,7 +332,7 @@ macro_rules! step_endpoint {
             id: web::Path<Id>,
             if_match: IfMatch,
         ) -> AppResult<HttpResponse> {
-            take_step(&store, &caller, id.into_inner(), if_match, $step).await
+            take_step(&store, &caller, id.into_inner(), if_match, $step, None).await
         }
     };
 }
@@ -334,6 +361,59 @@ step_endpoint!(
     FollowUpStep::Return,
     "Send a submitted or approved follow-up back to draft (whoever may approve it)."
 );
+
+/// Why an approved or published follow-up is withdrawn.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawFollowUp {
+    /// Kept on the follow-up (`withdrawal_reason`) and in the audit trail.
+    #[schema(example = "Fel underlag: analysen avsåg fel period; ny uppföljning lämnas.")]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
+        max_length = 20000
+    )]
+    pub reason: String,
+}
+
+/// Withdraw an approved or published follow-up, with the reason (whoever may approve it: the
+/// board for its department goals, the council for overarching goals). It is archived, leaves
+/// the public results and the status override, and is not restored.
+#[utoipa::path(
+    tag = "follow-ups",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The follow-up's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one gets 412 and changes nothing"),
+    ),
+    request_body = WithdrawFollowUp,
+    responses(
+        (status = 200, description = "The follow-up, withdrawn", body = FollowUp,
+            headers(("ETag" = String, description = "The record's version"))),
+        (status = 400, description = "A malformed id or JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles or unit scope do not allow this step", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such follow-up in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The follow-up is not approved or published, is archived, or its reporting period is closed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the size limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/follow-ups/{id}/withdraw")]
+pub async fn withdraw_follow_up(
+    store: web::Data<Store>,
+    caller: Caller,
+    id: web::Path<Id>,
+    if_match: IfMatch,
+    body: crate::api::extract::JsonBody<WithdrawFollowUp>,
+) -> AppResult<HttpResponse> {
+    let reason = Some(body.into_inner().reason);
+    let step = FollowUpStep::Withdraw;
+    take_step(&store, &caller, id.into_inner(), if_match, step, reason).await
+}
 
 /// Filters for listing follow-ups.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -378,7 +458,7 @@ crate::crud_endpoints! {
     create: create_follow_up(CreateFollowUp) "Draft a follow-up of a goal or department goal for a reporting period (manager for its units).",
     get: get_follow_up "Get one follow-up.",
     update: update_follow_up(UpdateFollowUp) "Change a draft follow-up.",
-    archive: archive_follow_up "/follow-ups/{id}/archive" "Archive a follow-up.",
-    unarchive: unarchive_follow_up "/follow-ups/{id}/unarchive" "Restore an archived follow-up.",
+    archive: archive_follow_up "/follow-ups/{id}/archive" "Archive a draft follow-up (an approved or published one is withdrawn instead).",
+    unarchive: unarchive_follow_up "/follow-ups/{id}/unarchive" "Restore an archived draft follow-up.",
     delete: delete_follow_up "Delete a draft follow-up.",
 }

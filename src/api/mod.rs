@@ -222,6 +222,26 @@ pub trait Resource: Record {
     fn deletable(&self) -> AppResult<()> {
         Ok(())
     }
+    /// Whether the record may be archived (`true`) or restored (`false`) in its state:
+    /// hiding a record is a change like a patch and keeps the rules a patch keeps (a
+    /// submitted follow-up is not taken back by archiving it).
+    fn archivable(&self, _archive: bool) -> AppResult<()> {
+        Ok(())
+    }
+    /// What of a write is the service operator's alone (the command line), never an API
+    /// caller's: the reason it is refused, or `None`. `patch` is `None` for a create.
+    fn operator_only(_patch: Option<&Self::Patch>) -> Option<&'static str> {
+        None
+    }
+}
+
+/// 403 when an API caller (not the operator's command line) makes a write only the
+/// operator may make.
+fn operator_gate<R: Resource>(writer: &Writer, patch: Option<&R::Patch>) -> AppResult<()> {
+    match R::operator_only(patch) {
+        Some(why) if writer.roles.is_some() => Err(AppError::Forbidden(why.to_string())),
+        _ => Ok(()),
+    }
 }
 
 /// Timestamps for a new record.
@@ -298,7 +318,7 @@ pub async fn create<R: Resource>(
             let org = &writer.organization_id;
             if R::IN_ORGANIZATION && crate::store::organizations::find(conn, org)?.is_none() {
                 return Err(AppError::NotFound(
-                    "the token's organization does not exist yet: create it with POST /api/v1/organizations".into(),
+                    "the token's organization is not registered here: the service's operator registers it (`malstyrning organizations register`)".into(),
                 ));
             }
             create_in::<R>(conn, &writer, input)
@@ -316,6 +336,7 @@ pub fn create_in<R: Resource>(
     writer: &Writer,
     input: R::Create,
 ) -> AppResult<R> {
+    operator_gate::<R>(writer, None)?;
     crate::store::changes::lock_for_writing(conn, &writer.organization_id)?;
     let record = checked_new::<R>(conn, writer, input)?;
     record.insert(conn)?;
@@ -465,6 +486,7 @@ pub fn change_in<R: Resource>(
                     errors: vec![],
                 });
             }
+            operator_gate::<R>(writer, Some(&patch))?;
             note = R::revision_note(&patch);
             if let Some(note) = &note {
                 note.check()?;
@@ -472,8 +494,14 @@ pub fn change_in<R: Resource>(
             record.apply(patch)?;
             (AuditAction::Update, None)
         }
-        Change::Archive(true) => (AuditAction::Archive, before.archived_at().or(Some(now))),
-        Change::Archive(false) => (AuditAction::Unarchive, None),
+        Change::Archive(archive) => {
+            before.archivable(archive)?;
+            if archive {
+                (AuditAction::Archive, before.archived_at().or(Some(now)))
+            } else {
+                (AuditAction::Unarchive, None)
+            }
+        }
     };
     // After the patch is read: a body that breaks the rules is 422 whatever the version.
     if_match.check(before.version())?;
@@ -570,13 +598,14 @@ macro_rules! crud_endpoints {
         tag: $tag:literal,
         collection: $collection:literal,
         item: $item:literal,
-        create: $create_fn:ident($create_ty:ty) $create_doc:literal,
+        $(create: $create_fn:ident($create_ty:ty) $create_doc:literal,)?
         $(get: $get_fn:ident $get_doc:literal,)?
         update: $update_fn:ident($patch_ty:ty) $update_doc:literal,
         archive: $archive_fn:ident $archive_path:literal $archive_doc:literal,
         unarchive: $unarchive_fn:ident $unarchive_path:literal $unarchive_doc:literal,
         delete: $delete_fn:ident $delete_doc:literal $(,)?
     ) => {
+        $(
         #[doc = $create_doc]
         #[utoipa::path(
             tag = $tag,
@@ -603,6 +632,7 @@ macro_rules! crud_endpoints {
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
             $crate::api::create::<$record>(&store, &caller, body.into_inner()).await
         }
+        )?
 
         $(
         #[doc = $get_doc]

@@ -1,21 +1,25 @@
-//! `/api/v1/organizations`: the municipality itself. A token names one organization; an
-//! admin token for an organization that is not stored yet creates it with that id.
+//! `/api/v1/organizations`: the municipality itself. A token names one organization. Who
+//! an organization is in public, its municipality code and name, is the service operator's
+//! to set (`malstyrning organizations`): a tenant could otherwise appear as another
+//! municipality. Its admin changes the rest, archives and restores it.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::{double_option, new_meta, Page, Resource};
+use crate::api::extract::IfMatch;
+use crate::api::{double_option, new_meta, Page, Resource, Writer};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::rules::municipalities;
 use crate::rules::permissions::Action;
-use crate::rules::validate::{is_municipality_code, Checks, MAX_NAME};
+use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::organizations::{self, Organization};
 use crate::store::Store;
 
-/// A new organization; its id is the `org` claim of the admin token that creates it.
+/// A new organization, registered by the operator (`malstyrning organizations register`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
@@ -26,7 +30,7 @@ pub struct CreateOrganization {
         max_length = 500
     )]
     pub name: String,
-    /// Four digits, as in Kolada.
+    /// One of Sweden's municipality codes, or a region code, four digits as in Kolada.
     #[schema(example = "0683")]
     #[schema(pattern = "^[0-9]{4}$")]
     pub municipality_code: String,
@@ -34,7 +38,8 @@ pub struct CreateOrganization {
     pub external_id: Option<String>,
 }
 
-/// Changes to an organization.
+/// Changes to an organization. `name` and `municipality_code` are the operator's
+/// (`malstyrning organizations set`): an API caller giving either gets 403.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
@@ -99,14 +104,63 @@ impl Resource for Organization {
         }
         organizations::check(conn, self, before)
     }
+
+    fn operator_only(patch: Option<&UpdateOrganization>) -> Option<&'static str> {
+        match patch {
+            None => Some("organizations are registered by the service's operator (`malstyrning organizations register`), not through the API"),
+            Some(p) if p.name.is_some() || p.municipality_code.is_some() => Some("an organization's name and municipality code are set by the service's operator (`malstyrning organizations set`), not through the API"),
+            Some(_) => None,
+        }
+    }
 }
+
+/// Registers an organization with a municipality or region code: the operator's act (the
+/// command line), through the one write path, audited as `operator`. Its name defaults to
+/// the code's name in SCB's list.
+pub fn register(
+    conn: &mut DbConnection,
+    id: Id,
+    code: &str,
+    name: Option<String>,
+) -> AppResult<Organization> {
+    let name = name.unwrap_or_else(|| municipalities::name_of(code).unwrap_or_default().into());
+    let input = CreateOrganization {
+        name,
+        municipality_code: code.to_string(),
+        external_id: None,
+    };
+    crate::api::create_in::<Organization>(conn, &Writer::operator(id, OPERATOR), input)
+}
+
+/// Changes an organization's municipality code or name: the operator's act.
+pub fn set_identity(
+    conn: &mut DbConnection,
+    id: Id,
+    code: Option<String>,
+    name: Option<String>,
+) -> AppResult<Organization> {
+    let patch = UpdateOrganization {
+        name,
+        municipality_code: code,
+        external_id: None,
+    };
+    let writer = Writer::operator(id.clone(), OPERATOR);
+    let change = crate::api::Change::Patch(patch);
+    Ok(crate::api::change_in::<Organization>(conn, &writer, &id, &IfMatch::default(), change)?.0)
+}
+
+/// Who the audit trail names for the operator's writes.
+const OPERATOR: &str = "operator";
 
 fn validate(org: &mut Organization) -> AppResult<()> {
     let mut checks = Checks::new();
     org.municipality_code = org.municipality_code.trim().to_string();
     checks.text("name", &mut org.name, MAX_NAME);
-    if !is_municipality_code(&org.municipality_code) {
-        checks.fail("municipality_code", "must be four digits, e.g. 0683");
+    if municipalities::name_of(&org.municipality_code).is_none() {
+        checks.fail(
+            "municipality_code",
+            "is not one of Sweden's municipality or region codes (SCB), e.g. 0683",
+        );
     }
     checks.optional_text("external_id", &mut org.external_id, MAX_NAME);
     checks.finish()
@@ -145,9 +199,8 @@ crate::crud_endpoints! {
     tag: "organizations",
     collection: "/organizations",
     item: "/organizations/{id}",
-    create: create_organization(CreateOrganization) "Register the token's organization (admin); its id is the token's `org` claim.",
     get: get_organization "Get the caller's organization.",
-    update: update_organization(UpdateOrganization) "Change the caller's organization (admin).",
+    update: update_organization(UpdateOrganization) "Change the caller's organization (admin); its name and municipality code are the operator's.",
     archive: archive_organization "/organizations/{id}/archive" "Archive the caller's organization (admin).",
     unarchive: unarchive_organization "/organizations/{id}/unarchive" "Restore the caller's archived organization (admin).",
     delete: delete_organization "Delete the caller's organization, when nothing is stored for it any more (admin).",

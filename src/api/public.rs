@@ -303,6 +303,7 @@ where
     F: FnOnce(&mut DbConnection, Organization) -> AppResult<T> + Send + 'static,
 {
     let known = store.cache.organization_of(&code);
+    let code_key = code.clone();
     let cache = store.cache.clone();
     let expected = known.clone();
     let fill = store.run(move |conn| {
@@ -320,7 +321,14 @@ where
         Some(org) => {
             store
                 .cache
-                .serve(&org, &format!("public/{key}"), NoCache::default(), fill)
+                // Keyed by the code too: an answer is served only under the code it was
+                // read for, whatever the code names later (codes change, by the operator).
+                .serve(
+                    &org,
+                    &format!("public/{code_key}/{key}"),
+                    NoCache::default(),
+                    fill,
+                )
                 .await?
         }
         None => fill.await?,

@@ -107,6 +107,13 @@ impl Cycle {
                     .as_ref()
                     .is_some_and(|g| department_ids.contains(g))
         });
+        // A follow-up is public only with its goal: none of a draft, retired or archived one.
+        self.follow_ups.retain(|f| {
+            f.goal_id.as_ref().is_some_and(|g| goal_ids.contains(g))
+                || f.department_goal_id
+                    .as_ref()
+                    .is_some_and(|g| department_ids.contains(g))
+        });
         self
     }
 

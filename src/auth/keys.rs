@@ -64,6 +64,8 @@ pub struct Verifier {
     issuer: Option<String>,
     audience: Option<String>,
     leeway: u64,
+    /// The longest `exp − iat` taken; 0 takes any.
+    max_lifetime: u64,
     claims: ClaimNames,
     /// Tokens verified lately (shared by the clones of one verifier).
     remembered: Arc<RwLock<Remembered>>,
@@ -80,6 +82,10 @@ struct Remembered {
     /// being replaced is not remembered.
     generation: u64,
 }
+
+/// The longest lifetime (`exp − iat`) a token may have by default: a day. A stolen token
+/// that never expires is a key of its own.
+pub const DEFAULT_MAX_LIFETIME_SECONDS: u64 = 86_400;
 
 /// How long a verified token is taken at most without verifying it again (and never past
 /// its `exp`): the longest a token signed by a key since removed is still taken.
@@ -112,6 +118,7 @@ impl Verifier {
             issuer: None,
             audience: None,
             leeway: 30,
+            max_lifetime: DEFAULT_MAX_LIFETIME_SECONDS,
             claims: ClaimNames::default(),
             remembered: Arc::default(),
         }
@@ -315,6 +322,13 @@ impl Verifier {
         self.reconfigured()
     }
 
+    /// The longest `exp − iat` taken (`JWT_MAX_LIFETIME_SECONDS`); with a limit, a token
+    /// must carry `iat`. 0 takes any lifetime.
+    pub fn with_max_lifetime(mut self, seconds: u64) -> Verifier {
+        self.max_lifetime = seconds;
+        self.reconfigured()
+    }
+
     pub fn with_claim_names(mut self, names: ClaimNames) -> Verifier {
         self.claims = names;
         self.reconfigured()
@@ -331,7 +345,7 @@ impl Verifier {
             )));
         }
         let generation = self.generation();
-        let header = decode_header(token).map_err(|e| invalid(e.to_string()))?;
+        let header = decode_header(token).map_err(|e| invalid(in_words(&e)))?;
         // RFC 7515 §4.1.11: a token that names extensions it must be understood with is
         // refused by a verifier that understands none.
         if header.crit.is_some() {
@@ -362,6 +376,9 @@ impl Verifier {
         validation.leeway = self.leeway;
         validation.validate_nbf = true;
         let mut required = vec!["exp", "sub"];
+        if self.max_lifetime > 0 {
+            required.push("iat");
+        }
         if let Some(issuer) = &self.issuer {
             validation.set_issuer(&[issuer]);
             required.push("iss");
@@ -375,11 +392,37 @@ impl Verifier {
         }
         validation.set_required_spec_claims(&required);
         let data = decode::<Map<String, Value>>(token, key, &validation)
-            .map_err(|e| invalid(e.to_string()))?;
+            .map_err(|e| invalid(in_words(&e)))?;
+        self.check_lifetime(&data.claims).map_err(invalid)?;
         let claims = self.read_claims(&data.claims).map_err(invalid)?;
         let expires = data.claims.get("exp").and_then(Value::as_i64);
         self.remember(token, &claims, expires, generation);
         Ok(claims)
+    }
+
+    /// A token lives at most `max_lifetime` seconds from its `iat`.
+    fn check_lifetime(&self, claims: &Map<String, Value>) -> Result<(), String> {
+        if self.max_lifetime == 0 {
+            return Ok(());
+        }
+        let number = |name: &str| claims.get(name).and_then(Value::as_i64);
+        let Some(issued) = number("iat") else {
+            return Err(format!(
+                "it has no `iat` claim, so its lifetime cannot be checked (at most {} seconds, JWT_MAX_LIFETIME_SECONDS)",
+                self.max_lifetime
+            ));
+        };
+        let Some(expires) = number("exp") else {
+            return Err("its `exp` must be a whole number of seconds".into());
+        };
+        let lifetime = expires.saturating_sub(issued);
+        if lifetime > i64::try_from(self.max_lifetime).unwrap_or(i64::MAX) {
+            return Err(format!(
+                "it lives {lifetime} seconds from `iat` to `exp`; at most {} are taken (JWT_MAX_LIFETIME_SECONDS)",
+                self.max_lifetime
+            ));
+        }
+        Ok(())
     }
 
     /// The keys that may verify a token of `alg` naming `kid`: a key with that id wins over
@@ -436,6 +479,34 @@ impl Verifier {
             units: list(&self.claims.units)?,
             name: text(&self.claims.name),
         })
+    }
+}
+
+/// What is wrong with a token, in the API's words rather than the JWT library's.
+fn in_words(error: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match error.kind() {
+        ErrorKind::ExpiredSignature => "expired".into(),
+        ErrorKind::ImmatureSignature => "not valid yet (`nbf` is in the future)".into(),
+        ErrorKind::InvalidAudience => "wrong audience (`aud`)".into(),
+        ErrorKind::InvalidIssuer => "wrong issuer (`iss`)".into(),
+        ErrorKind::InvalidSubject => "wrong subject (`sub`)".into(),
+        ErrorKind::MissingRequiredClaim(claim) => format!("it has no `{claim}` claim"),
+        ErrorKind::InvalidSignature => "its signature does not verify".into(),
+        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
+            "its algorithm is not accepted here".into()
+        }
+        ErrorKind::InvalidAlgorithmName => "its header names an unknown algorithm".into(),
+        ErrorKind::InvalidKeyFormat | ErrorKind::InvalidEcdsaKey | ErrorKind::InvalidRsaKey(_) => {
+            "no configured key can verify it".into()
+        }
+        ErrorKind::InvalidToken
+        | ErrorKind::Base64(_)
+        | ErrorKind::Json(_)
+        | ErrorKind::Utf8(_) => {
+            "it is not a well-formed JWT (three base64url parts of JSON)".into()
+        }
+        _ => "it could not be verified".into(),
     }
 }
 

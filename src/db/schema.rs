@@ -271,6 +271,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        withdrawal_reason -> Nullable<Text>,
     }
 }
 

@@ -118,7 +118,7 @@ pub fn import(
     let org = &importer.organization_id;
     let organization = organizations::find(conn, org)?.ok_or_else(|| {
         AppError::NotFound(
-            "the token's organization does not exist yet: create it with POST /api/v1/organizations"
+            "the token's organization is not registered here: the service's operator registers it (`malstyrning organizations register`)"
                 .into(),
         )
     })?;

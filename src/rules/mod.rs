@@ -1,5 +1,6 @@
 //! Rules that are neither HTTP nor SQL.
 
+pub mod municipalities;
 pub mod periods;
 pub mod permissions;
 pub mod status;

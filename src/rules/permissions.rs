@@ -187,25 +187,31 @@ text_enum! {
         Publish => "publish",
         /// submitted or approved → draft.
         Return => "return",
+        /// approved or published → withdrawn: archived, with the reason, by whoever may
+        /// approve it (its author cannot take back what was approved).
+        Withdraw => "withdraw",
     }
 }
 
 impl FollowUpStep {
-    pub const ALL_STEPS: [FollowUpStep; 4] = [
+    pub const ALL_STEPS: [FollowUpStep; 5] = [
         FollowUpStep::Submit,
         FollowUpStep::Approve,
         FollowUpStep::Publish,
         FollowUpStep::Return,
+        FollowUpStep::Withdraw,
     ];
 
-    /// The states it starts from and the state it leads to.
-    pub fn states(&self) -> (&'static [FollowUpState], FollowUpState) {
+    /// The states it starts from and the state it leads to (none: the state stays, the
+    /// follow-up is archived).
+    pub fn states(&self) -> (&'static [FollowUpState], Option<FollowUpState>) {
         use FollowUpState::*;
         match self {
-            FollowUpStep::Submit => (&[Draft], Submitted),
-            FollowUpStep::Approve => (&[Submitted], Approved),
-            FollowUpStep::Publish => (&[Approved], Published),
-            FollowUpStep::Return => (&[Submitted, Approved], Draft),
+            FollowUpStep::Submit => (&[Draft], Some(Submitted)),
+            FollowUpStep::Approve => (&[Submitted], Some(Approved)),
+            FollowUpStep::Publish => (&[Approved], Some(Published)),
+            FollowUpStep::Return => (&[Submitted, Approved], Some(Draft)),
+            FollowUpStep::Withdraw => (&[Approved, Published], None),
         }
     }
 
@@ -215,12 +221,13 @@ impl FollowUpStep {
             FollowUpStep::Approve => "approved",
             FollowUpStep::Publish => "published",
             FollowUpStep::Return => "returned to draft",
+            FollowUpStep::Withdraw => "withdrawn",
         }
     }
 
     /// The life cycle, for error messages.
     pub fn rule(&self) -> &'static str {
-        "follow-ups go draft → submitted → approved → published, and a submitted or approved one can be returned to draft"
+        "follow-ups go draft → submitted → approved → published; a submitted or approved one can be returned to draft, and an approved or published one withdrawn by whoever may approve it"
     }
 
     pub fn forbidden(&self, of_department_goal: bool) -> String {
@@ -236,12 +243,13 @@ impl FollowUpStep {
 /// Who besides admin may take a follow-up step, and how far: the manager submits for the
 /// units in its scope; the board approves its department goals' follow-ups (scope: the board
 /// owning the department goal), the council overarching ones, and the council publishes them all.
-/// Returning to draft is for whoever may approve.
+/// Returning to draft and withdrawing are for whoever may approve.
 pub fn step_takers(step: FollowUpStep, of_department_goal: bool) -> &'static [(Role, Reach)] {
+    use FollowUpStep::*;
     match (step, of_department_goal) {
-        (FollowUpStep::Submit, _) => &[(Role::Manager, Reach::Scope)],
-        (FollowUpStep::Approve | FollowUpStep::Return, true) => &[(Role::Board, Reach::Scope)],
-        (FollowUpStep::Approve | FollowUpStep::Return, false) | (FollowUpStep::Publish, _) => {
+        (Submit, _) => &[(Role::Manager, Reach::Scope)],
+        (Approve | Return | Withdraw, true) => &[(Role::Board, Reach::Scope)],
+        (Approve | Return | Withdraw, false) | (Publish, _) => {
             &[(Role::Council, Reach::Organization)]
         }
     }
@@ -385,6 +393,7 @@ pub fn matrix_markdown() -> String {
         for of_department_goal in [false, true] {
             let (from, to) = step.states();
             let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+            let to = to.map_or("withdrawn (archived, with a reason)", |to| to.as_str());
             let goal = if of_department_goal {
                 "department goal"
             } else {

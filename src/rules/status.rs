@@ -613,6 +613,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             version: 1,
+            withdrawal_reason: None,
         };
         let children = vec![child(Light::Red, 1.0)];
         let without_analysis = goal_status(children.clone(), Some(&follow_up));

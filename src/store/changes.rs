@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 use crate::db::schema::changes;
 use crate::db::types::{Id, JsonDocument, UtcTime};
 use crate::db::DbConnection;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::rules::permissions::Kind;
 use crate::store::audit::AuditAction;
 
 /// The advisory-lock class of the change feed on PostgreSQL (the two-key form, apart from
@@ -90,6 +91,7 @@ pub fn lock_for_writing(conn: &mut DbConnection, org: &Id) -> QueryResult<()> {
 /// Appends a change, under the organization's write lock (`lock_for_writing`).
 pub fn append(conn: &mut DbConnection, change: NewChange) -> AppResult<()> {
     lock_feed(conn, &change.organization_id)?;
+    require_active(conn, &change)?;
     diesel::insert_into(changes::table)
         .values(&change)
         .execute(conn)?;
@@ -114,6 +116,7 @@ pub fn insert_all(conn: &mut DbConnection, changes: &[NewChange]) -> AppResult<(
     for change in changes {
         if !locked.contains(&&change.organization_id) {
             lock_feed(conn, &change.organization_id)?;
+            require_active(conn, change)?;
             locked.push(&change.organization_id);
         }
     }
@@ -122,6 +125,23 @@ pub fn insert_all(conn: &mut DbConnection, changes: &[NewChange]) -> AppResult<(
 }
 
 /// Takes the organization's write lock and notes the write for the answer cache.
+/// An archived organization is read-only: every write of its records ends here, whatever
+/// road it took (API, import, Kolada, roll-over), and is refused with 409. Only the
+/// organization itself changes (its admin restores it).
+fn require_active(conn: &mut DbConnection, change: &NewChange) -> AppResult<()> {
+    if change.entity_type == Kind::Organization.as_str() {
+        return Ok(());
+    }
+    let org = crate::store::organizations::find(conn, &change.organization_id)?;
+    if org.is_some_and(|org| org.archived_at.is_some()) {
+        return Err(AppError::Conflict {
+            detail: "the organization is archived and so read-only: its admin restores it with POST /api/v1/organizations/{id}/unarchive".into(),
+            errors: vec![],
+        });
+    }
+    Ok(())
+}
+
 fn lock_feed(conn: &mut DbConnection, org: &Id) -> AppResult<()> {
     lock_for_writing(conn, org)?;
     crate::cache::touched(org);

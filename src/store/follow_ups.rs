@@ -73,6 +73,9 @@ pub struct FollowUp {
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
     pub version: i32,
+    /// Why the body that approved it withdrew it (`POST /follow-ups/{id}/withdraw`); set
+    /// only on a withdrawn, and so archived, follow-up.
+    pub withdrawal_reason: Option<String>,
 }
 
 impl_record!(FollowUp, follow_ups, Kind::FollowUp);

@@ -37,6 +37,12 @@ pub fn find(conn: &mut DbConnection, id: &Id) -> QueryResult<Option<Organization
         .optional()
 }
 
+/// Every organization, by municipality code (the operator's list).
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Organization>> {
+    use crate::db::schema::organizations::dsl as t;
+    t::organizations.order(t::municipality_code).load(conn)
+}
+
 pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Organization>> {
     use crate::db::schema::organizations::dsl as t;
     t::organizations

@@ -67,7 +67,7 @@ pub fn import(
 ) -> AppResult<ImportReport> {
     if crate::store::organizations::find(conn, &writer.organization_id)?.is_none() {
         return Err(AppError::NotFound(
-            "the organization does not exist yet: create it with POST /api/v1/organizations".into(),
+            "the organization is not registered here: the service's operator registers it (`malstyrning organizations register`)".into(),
         ));
     }
     // Before any row is read: concurrent imports of the organization run one after another,

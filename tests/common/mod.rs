@@ -255,14 +255,7 @@ impl TestApp {
             keys,
             _db: Rc::new(db_guard),
         };
-        let admin = app.token(&["admin"]);
-        app.post(
-            "/api/v1/organizations",
-            &admin,
-            json!({"name": "Testkommun", "municipality_code": code_for(&org)}),
-        )
-        .await
-        .expect(201);
+        app.register(&org, "Testkommun", &code_for(&org)).await;
         app.org = org;
         app
     }
@@ -469,16 +462,36 @@ impl TestApp {
         } else {
             code
         };
-        let created = self
-            .post(
-                "/api/v1/organizations",
-                &self.token_for(&other, &["admin"]),
-                json!({"name": name, "municipality_code": code}),
-            )
-            .await
-            .expect(201);
-        assert_eq!(created["id"], json!(other));
+        self.register(&other, name, code).await;
         other
+    }
+
+    /// Registers an organization as the operator does (`malstyrning organizations register`).
+    pub async fn register(&self, id: &str, name: &str, code: &str) {
+        let (id, code, name) = (
+            id.parse().expect("a UUID"),
+            code.to_string(),
+            name.to_string(),
+        );
+        self.store
+            .transaction(move |conn| {
+                malstyrning::api::organizations::register(conn, id, &code, Some(name))
+            })
+            .await
+            .expect("the operator registers the organization");
+    }
+
+    /// Changes an organization's municipality code as the operator does
+    /// (`malstyrning organizations set`).
+    pub async fn set_code(&self, id: &str, code: &str) {
+        let (id, code) = (id.parse().expect("a UUID"), code.to_string());
+        self.store
+            .transaction(move |conn| {
+                malstyrning::api::organizations::set_identity(conn, id, Some(code), None)
+            })
+            .await
+            .expect("the operator sets the code");
+        self.sync_cache();
     }
 
     /// Another organization (created through the API) with its own adopted overarching
@@ -518,13 +531,7 @@ impl TestApp {
     /// demo's, move it aside so that the demo gets an organization of its own.
     pub async fn make_room_for_the_demo(&self) {
         if code_for(&self.org) == malstyrning::demo::MUNICIPALITY_CODE {
-            self.patch(
-                &format!("/api/v1/organizations/{}", self.org),
-                &self.admin(),
-                json!({"municipality_code": "0684"}),
-            )
-            .await
-            .expect(200);
+            self.set_code(&self.org, "0684").await;
         }
     }
 
@@ -754,13 +761,16 @@ async fn service_of(state: AppState) -> Call {
     })
 }
 
-/// A four-digit municipality code derived from the organization id, so that test
-/// organizations in one database do not collide.
+/// One of Sweden's municipality codes, derived from the organization id, so that test
+/// organizations in one database seldom collide.
 pub fn code_for(org: &str) -> String {
+    use malstyrning::rules::municipalities::MUNICIPALITIES;
     let n = org
         .bytes()
         .fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(b as u32));
-    format!("{:04}", n % 10_000)
+    MUNICIPALITIES[n as usize % MUNICIPALITIES.len()]
+        .0
+        .to_string()
 }
 
 pub fn database_url_with_name(url: &str, name: &str) -> String {
