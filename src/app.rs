@@ -220,6 +220,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
             .service(indicators::get_indicator)
             .service(indicators::list_indicator_revisions)
             .service(indicators::update_indicator)
+            .service(indicators::retire_indicator)
             .service(indicators::archive_indicator)
             .service(indicators::unarchive_indicator)
             .service(indicators::delete_indicator)

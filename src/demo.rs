@@ -320,10 +320,37 @@ impl Demo {
                 version: 1,
             };
             indicator.seed(conn, actor)?;
-            // Of an adopted goal, its targets are in force by the goal's decision: revision 1.
-            indicator.record_history(conn, actor, None, None)?;
+            // Adopted with its goal: the decision that adopted the goal puts its targets in
+            // force (revision 1), said as the API would be told it.
+            let decision = self.adopting_decision(conn, &indicator)?;
+            indicator.record_history(conn, actor, None, decision)?;
         }
         Ok(())
+    }
+
+    /// The decision that adopted an indicator's goal or department goal, as a note.
+    fn adopting_decision(
+        &self,
+        conn: &mut DbConnection,
+        indicator: &Indicator,
+    ) -> AppResult<Option<revisions::RevisionNote>> {
+        let decision = match (&indicator.goal_id, &indicator.department_goal_id) {
+            (Some(goal), _) => Goal::find(conn, &self.id, goal)?
+                .filter(|g| g.state == GoalState::Adopted)
+                .map(|g| (g.decision_reference, g.decided_on, g.decided_by_unit_id)),
+            (None, Some(goal)) => DepartmentGoal::find(conn, &self.id, goal)?
+                .filter(|g| g.state == GoalState::Adopted)
+                .map(|g| (g.decision_reference, g.decided_on, g.decided_by_unit_id)),
+            (None, None) => None,
+        };
+        Ok(
+            decision.map(|(reference, on, body)| revisions::RevisionNote {
+                reason: None,
+                decision_reference: reference,
+                decided_on: on,
+                decided_by_unit_id: body,
+            }),
+        )
     }
 
     fn build(&self, conn: &mut DbConnection) -> AppResult<()> {

@@ -2316,6 +2316,10 @@ async fn another_organizations_records_are_out_of_reach(app: TestApp) {
             Some(
                 json!({"name": "Mandatperioden 2015–2018", "start_date": "2015-01-01", "end_date": "2018-12-31"}),
             )
+        } else if template.ends_with("/retire") {
+            Some(
+                json!({"revision": {"decision_reference": "KF 2012-06-14 § 77", "decided_on": "2012-06-14"}}),
+            )
         } else if template.ends_with("/withdraw") {
             Some(json!({"reason": "Fel underlag"}))
         } else if method == Method::PATCH || operation["requestBody"].is_object() {

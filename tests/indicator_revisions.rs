@@ -24,6 +24,14 @@ async fn indicator_of(app: &TestApp, goal: Value) -> String {
     app.create("/api/v1/indicators", body).await
 }
 
+/// The same, added to an adopted goal by the decision that adopted it (`body`'s).
+async fn decided_indicator_of(app: &TestApp, goal: Value, body: &str) -> String {
+    let mut goal = goal;
+    goal["revision"] = json!({"decision_reference": "KF 2010-11-25 § 123",
+                              "decided_on": "2010-11-25", "decided_by_unit_id": body});
+    indicator_of(app, goal).await
+}
+
 async fn revisions_of(app: &TestApp, id: &str) -> Vec<Value> {
     app.get(&format!("/api/v1/indicators/{id}/revisions"), &app.admin())
         .await
@@ -45,10 +53,10 @@ fn target_value(indicator: &Value) -> Value {
 async fn adopted_goals_indicator_changes_its_targets_only_by_decision(app: TestApp) {
     let m = app.model().await;
     let admin = app.admin();
-    let id = indicator_of(&app, json!({"goal_id": m.goal})).await;
+    let id = decided_indicator_of(&app, json!({"goal_id": m.goal}), &m.council).await;
     let path = format!("/api/v1/indicators/{id}");
 
-    // Added to the adopted goal, its targets came into force by the goal's decision.
+    // Added to the adopted goal by the council's decision, its targets came into force by it.
     let history = revisions_of(&app, &id).await;
     assert_eq!(history.len(), 1, "{history:?}");
     assert_eq!(history[0]["number"], 1);
@@ -187,7 +195,7 @@ async fn annual_report(app: &TestApp, m: &Model, year: i32) -> String {
 async fn statuses_use_the_targets_in_force_at_the_periods_end(app: TestApp) {
     let m = app.model().await;
     let admin = app.admin();
-    let id = indicator_of(&app, json!({"goal_id": m.goal})).await;
+    let id = decided_indicator_of(&app, json!({"goal_id": m.goal}), &m.council).await;
     for (period, value) in [("2011", 82.0), ("2013", 82.0)] {
         app.post(
             "/api/v1/measurements",
@@ -401,45 +409,135 @@ async fn a_department_goals_indicator_is_decided_by_its_board_or_the_council(app
     assert_eq!(target_value(&read), 90.0);
 }
 
-/// An adopted goal's indicator stored before target history existed (no revision yet): its
-/// first change writes the targets it stood with, by the goal's decision, then the change.
-async fn an_indicator_stored_without_history_gets_it_on_its_first_change(app: TestApp) {
-    use diesel::connection::SimpleConnection;
+/// Finding 6 of the outside attack: an indicator added to an adopted goal without a
+/// decision took the goal's decision as its own. Now it is a draft: no revision, no part in
+/// the goal's status, not public, and it changes freely until a decision (a PATCH with
+/// `revision`) puts its targets in force. One in force leaves only by decision.
+async fn an_indicator_added_without_a_decision_is_a_draft(app: TestApp) {
     let m = app.model().await;
     let admin = app.admin();
-    let id = indicator_of(&app, json!({"goal_id": m.goal})).await;
-    let mut conn = app.store.pool.get().expect("a connection");
-    conn.batch_execute("DELETE FROM revisions WHERE entity_type = 'indicator'")
-        .expect("revisions removed");
-    drop(conn);
-    let path = format!("/api/v1/indicators/{id}");
-    let refused = app
-        .patch(&path, &admin, json!({"targets": targets(85.0)}))
-        .await;
-    refused.problem(422);
-    assert!(
-        revisions_of(&app, &id).await.is_empty(),
-        "refused writes nothing"
+    let decided = decided_indicator_of(&app, json!({"goal_id": m.goal}), &m.council).await;
+    let draft = indicator_of(&app, json!({"goal_id": m.goal})).await;
+    assert!(revisions_of(&app, &draft).await.is_empty());
+    for (id, value) in [(&decided, 82.0), (&draft, 10.0)] {
+        app.post(
+            "/api/v1/measurements",
+            &admin,
+            json!({"indicator_id": id, "period": "2011", "value": value}),
+        )
+        .await
+        .expect(201);
+    }
+    let report = annual_report(&app, &m, 2011).await;
+    let status_path = format!(
+        "/api/v1/goals/{}/status?reporting_period_id={report}",
+        m.goal
     );
+    let goal_status = || {
+        let (app, admin, path) = (&app, &admin, &status_path);
+        async move { app.get_afresh(path, admin).await.expect(200) }
+    };
+    let counted = |status: &Value| -> Vec<String> {
+        status["indicators"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i["indicator_id"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let status = goal_status().await;
+    assert_eq!(counted(&status), vec![decided.clone()], "{status}");
+    assert_eq!(status["computed_status"], "green");
+    let code = common::code_for(&app.org);
+    let public = app
+        .send(
+            actix_web::http::Method::GET,
+            &format!("/api/v1/public/{code}/indicators"),
+            None,
+            None,
+            &[],
+        )
+        .await
+        .expect(200);
+    let shown: Vec<&str> = public["indicators"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|i| i["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(shown, vec![decided.as_str()], "{public}");
+
+    // The draft changes freely; a decision puts it in force as it then stands.
+    let path = format!("/api/v1/indicators/{draft}");
+    app.patch(&path, &admin, json!({"targets": targets(5.0)}))
+        .await
+        .expect(200);
+    assert!(revisions_of(&app, &draft).await.is_empty());
     app.patch(
         &path,
         &admin,
-        json!({"targets": targets(85.0), "revision": revision(&m.council, "2012-06-14")}),
+        json!({"targets": targets(20.0), "revision": revision(&m.council, "2012-06-14")}),
     )
     .await
     .expect(200);
-    let history = revisions_of(&app, &id).await;
+    let history = revisions_of(&app, &draft).await;
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0]["decision_reference"], "KF 2012-06-14 § 77");
+    assert_eq!(target_value(&history[0]["snapshot"]), 20.0);
+    let status = goal_status().await;
+    assert_eq!(counted(&status).len(), 2, "{status}");
+    assert_ne!(status["computed_status"], "green", "{status}");
+
+    // In force, it leaves only by decision: not archived, not deleted without one.
+    let decided_path = format!("/api/v1/indicators/{decided}");
+    for refused in [
+        app.post(&format!("{decided_path}/archive"), &admin, json!({}))
+            .await,
+        app.delete(&decided_path, &admin).await,
+    ] {
+        let problem = refused.problem(409);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("/retire"),
+            "{problem}"
+        );
+    }
+    let no_decision = app
+        .post(
+            &format!("{decided_path}/retire"),
+            &admin,
+            json!({"revision": {"reason": "Utgår"}}),
+        )
+        .await;
+    no_decision.problem(422);
+    let retired = app
+        .post(
+            &format!("{decided_path}/retire"),
+            &admin,
+            json!({"revision": revision(&m.council, "2012-06-14")}),
+        )
+        .await
+        .expect(200);
+    assert!(retired["archived_at"].is_string());
+    let history = revisions_of(&app, &decided).await;
     assert_eq!(history.len(), 2, "{history:?}");
-    assert_eq!(history[0]["decision_reference"], "KF 2010-11-25 § 123");
-    assert_eq!(history[0]["valid_from"], "2010-11-25");
     assert_eq!(history[0]["valid_to"], "2012-06-14");
-    assert_eq!(target_value(&history[0]["snapshot"]), 80.0);
-    assert_eq!(target_value(&history[1]["snapshot"]), 85.0);
+    assert_eq!(history[1]["decision_reference"], "KF 2012-06-14 § 77");
+    assert_eq!(history[1]["valid_to"], "2012-06-14");
+    // Restored, it is a draft again: its targets are no longer in force.
+    app.post(&format!("{decided_path}/unarchive"), &admin, json!({}))
+        .await
+        .expect(200);
+    let status = goal_status().await;
+    assert_eq!(counted(&status), vec![draft.clone()], "{status}");
 }
 
 async fn another_organizations_indicator_is_not_found(app: TestApp) {
     let m = app.model().await;
-    let id = indicator_of(&app, json!({"goal_id": m.goal})).await;
+    let id = decided_indicator_of(&app, json!({"goal_id": m.goal}), &m.council).await;
     let other = app.another_organization().await;
     let stranger = app.token_for(&other, &["admin"]);
     let path = format!("/api/v1/indicators/{id}");
@@ -494,7 +592,7 @@ backend_tests!(
     statuses_use_the_targets_in_force_at_the_periods_end,
     a_draft_goals_indicator_changes_freely_until_the_goal_is_adopted,
     a_department_goals_indicator_is_decided_by_its_board_or_the_council,
-    an_indicator_stored_without_history_gets_it_on_its_first_change,
+    an_indicator_added_without_a_decision_is_a_draft,
     another_organizations_indicator_is_not_found,
     the_demos_adopted_indicators_have_their_first_revision,
 );

@@ -443,12 +443,18 @@ async fn what_is_archived_retired_or_done_stays_behind(app: TestApp) {
         key(&perspectives, "demo-perspective-3")
     ))
     .await;
+    // An adopted goal's indicator leaves by decision.
     let indicators = items(&app, "/api/v1/indicators", &admin).await;
-    archive(format!(
-        "/api/v1/indicators/{}",
-        key(&indicators, "demo-indicator-goal1-safety")
-    ))
-    .await;
+    app.post(
+        &format!(
+            "/api/v1/indicators/{}/retire",
+            key(&indicators, "demo-indicator-goal1-safety")
+        ),
+        &admin,
+        json!({"revision": common::revision(&unit("KF"), "2012-06-14")}),
+    )
+    .await
+    .expect(200);
     archive(format!("/api/v1/units/{}", unit("RTJ-A"))).await;
     archive(format!("/api/v1/units/{}", unit("Klk"))).await;
 

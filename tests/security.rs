@@ -284,6 +284,116 @@ async fn a_manager_cannot_take_back_a_published_follow_up(app: TestApp) {
     );
 }
 
+/// Finding 6, on the demo: the manager of goal 5's indicator archived the council-decided
+/// indicator (target 75) and added a copy with its own target 50, whose revision 1 carried
+/// the council's decision, and goal 5's public status turned from yellow to green. The
+/// decided indicator leaves only by decision; the copy, added without one, is a draft that
+/// no status counts and the public never sees.
+async fn a_manager_cannot_replace_a_council_decided_indicator(app: TestApp) {
+    app.make_room_for_the_demo().await;
+    app.load_demo();
+    let org = app.demo_organization().id.to_string();
+    let admin = app.token_for(&org, &["admin"]);
+    let indicators = app
+        .get("/api/v1/indicators?limit=500", &admin)
+        .await
+        .expect(200);
+    let decided = indicators["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|i| i["external_id"] == "demo-indicator-goal5-engagement")
+                .cloned()
+        })
+        .expect("goal 5's indicator");
+    assert_eq!(decided["targets"][0]["value"], 75.0);
+    let goal = decided["goal_id"].as_str().expect("its goal").to_string();
+    let owner = decided["owner_unit_id"]
+        .as_str()
+        .expect("its owner")
+        .to_string();
+    let manager = app.issue(&org, &["manager"], &[&owner]);
+    let periods = app
+        .get("/api/v1/reporting-periods?limit=500", &admin)
+        .await
+        .expect(200);
+    let periods: Vec<String> = periods["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|p| p["id"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let public_status = |period: String| {
+        let (app, goal) = (&app, &goal);
+        async move {
+            let path = format!("/api/v1/public/0683/reporting-periods/{period}/results");
+            let results = public(app, &path).await.expect(200);
+            results["goals"]
+                .as_array()
+                .and_then(|goals| goals.iter().find(|g| g["id"] == json!(goal)).cloned())
+                .map(|g| g["status"].clone())
+                .unwrap_or(Value::Null)
+        }
+    };
+    let mut before = Vec::new();
+    for period in &periods {
+        before.push(public_status(period.clone()).await);
+    }
+
+    let path = format!(
+        "/api/v1/indicators/{}",
+        decided["id"].as_str().unwrap_or_default()
+    );
+    app.post(&format!("{path}/archive"), &manager, json!({}))
+        .await
+        .problem(409);
+    app.delete(&path, &manager).await.problem(409);
+    let mut copy = json!({"goal_id": goal, "owner_unit_id": owner, "source": "survey",
+                          "targets": [{"from": "2011", "to": "2014", "value": 50.0}]});
+    for field in [
+        "name",
+        "unit_of_measure",
+        "direction",
+        "yellow_tolerance",
+        "tolerance_unit",
+    ] {
+        copy[field] = decided[field].clone();
+    }
+    let copy = app
+        .post("/api/v1/indicators", &manager, copy)
+        .await
+        .expect(201);
+    let revisions = app
+        .get(
+            &format!(
+                "/api/v1/indicators/{}/revisions",
+                copy["id"].as_str().unwrap_or_default()
+            ),
+            &admin,
+        )
+        .await
+        .expect(200);
+    assert_eq!(revisions["items"], json!([]), "no decision is copied");
+
+    let mut after = Vec::new();
+    for period in &periods {
+        after.push(public_status(period.clone()).await);
+    }
+    assert_eq!(after, before);
+    let public_indicators = public(&app, "/api/v1/public/0683/indicators")
+        .await
+        .expect(200);
+    assert!(!public_indicators
+        .to_string()
+        .contains(copy["id"].as_str().unwrap_or("-")));
+    let still = app.get(&path, &admin).await.expect(200);
+    assert_eq!(still["archived_at"], Value::Null);
+}
+
 /// Finding 7: public results listed published follow-ups of draft or retired goals, while
 /// the goal itself was 404 in public.
 async fn public_results_show_follow_ups_of_public_goals_only(app: TestApp) {
@@ -415,6 +525,7 @@ backend_tests!(
     a_tenant_cannot_take_a_municipality_code_or_name,
     the_change_feed_shows_a_reader_only_what_it_may_read,
     a_manager_cannot_take_back_a_published_follow_up,
+    a_manager_cannot_replace_a_council_decided_indicator,
     public_results_show_follow_ups_of_public_goals_only,
     an_archived_organization_is_read_only,
 );

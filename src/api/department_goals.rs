@@ -203,7 +203,7 @@ impl Resource for DepartmentGoal {
         crate::api::indicators::follow_goal(conn, actor, self, before)
     }
 
-    fn deletable(&self) -> AppResult<()> {
+    fn deletable(&self, _conn: &mut DbConnection) -> AppResult<()> {
         only_drafts(self.state, "department goal")
     }
 }

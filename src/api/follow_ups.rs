@@ -148,7 +148,7 @@ impl Resource for FollowUp {
         follow_ups::check(conn, self, before)
     }
 
-    fn archivable(&self, archive: bool) -> AppResult<()> {
+    fn archivable(&self, _conn: &mut DbConnection, archive: bool, _: bool) -> AppResult<()> {
         if self.state == FollowUpState::Draft {
             return Ok(());
         }
@@ -163,7 +163,7 @@ impl Resource for FollowUp {
         })
     }
 
-    fn deletable(&self) -> AppResult<()> {
+    fn deletable(&self, _conn: &mut DbConnection) -> AppResult<()> {
         if self.state != FollowUpState::Draft {
             return Err(AppError::Conflict {
                 detail: format!(

@@ -189,7 +189,7 @@ impl Resource for Goal {
         crate::api::indicators::follow_goal(conn, actor, self, before)
     }
 
-    fn deletable(&self) -> AppResult<()> {
+    fn deletable(&self, _conn: &mut DbConnection) -> AppResult<()> {
         only_drafts(self.state, "goal")
     }
 }

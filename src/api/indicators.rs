@@ -94,6 +94,19 @@ pub struct CreateIndicator {
     pub update_frequency: Option<UpdateFrequency>,
     #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
     pub external_id: Option<String>,
+    /// The decision that adds it to an adopted goal or department goal (the council for an
+    /// overarching goal's, the board owning the department goal or the council for a
+    /// department goal's). Without one, an indicator of an adopted goal is a draft: it counts
+    /// toward no status and is not public until a PATCH with `revision` decides it.
+    pub revision: Option<RevisionNote>,
+}
+
+/// An indicator of an adopted goal taken out of it by decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetireIndicator {
+    /// The decision that takes it out: by whoever decides its targets.
+    pub revision: RevisionNote,
 }
 
 /// Changes to an indicator: only the fields given change; null clears an optional field.
@@ -162,6 +175,10 @@ impl Resource for Indicator {
     type Create = CreateIndicator;
     type Patch = UpdateIndicator;
     const PATH: &'static str = "/api/v1/indicators";
+
+    fn creation_note(input: &CreateIndicator) -> Option<RevisionNote> {
+        input.revision.clone()
+    }
 
     fn build(organization_id: Id, input: CreateIndicator, now: UtcTime) -> AppResult<Indicator> {
         let meta = new_meta(now);
@@ -269,6 +286,31 @@ impl Resource for Indicator {
         patch.revision.clone()
     }
 
+    fn archivable(
+        &self,
+        conn: &mut DbConnection,
+        archive: bool,
+        by_decision: bool,
+    ) -> AppResult<()> {
+        if archive && !by_decision && decided(conn, self)? {
+            return Err(AppError::Conflict {
+                detail: format!("the indicator's targets are in force by its goal's decision, so it leaves by decision too: POST /api/v1/indicators/{}/retire with the `revision` that takes it out", self.id),
+                errors: vec![],
+            });
+        }
+        Ok(())
+    }
+
+    fn deletable(&self, conn: &mut DbConnection) -> AppResult<()> {
+        if decided(conn, self)? {
+            return Err(AppError::Conflict {
+                detail: format!("the indicator's targets are in force by its goal's decision: it is not deleted, it leaves by decision (POST /api/v1/indicators/{}/retire)", self.id),
+                errors: vec![],
+            });
+        }
+        Ok(())
+    }
+
     fn record_history(
         &self,
         conn: &mut DbConnection,
@@ -324,14 +366,6 @@ impl Measured {
         }
     }
 
-    fn decision_in_force(&self) -> AppResult<Decision> {
-        match self {
-            Measured::Goal(goal) => goal.decision_in_force(),
-            Measured::Department(goal) => goal.decision_in_force(),
-        }
-        .ok_or_else(|| AppError::Internal("an adopted goal without its decision".into()))
-    }
-
     /// The note's decision, by the goal's deciding bodies; a board decides only for the
     /// department goals it owns.
     fn decision_of(
@@ -362,12 +396,26 @@ impl Measured {
     }
 }
 
-const NEEDS_DECISION: &str = "changing the targets of an adopted goal's indicator needs the decision behind it: {reason, decision_reference, decided_on, decided_by_unit_id}";
+const NEEDS_DECISION: &str = "adding, changing or taking out the targets of an adopted goal's indicator needs the decision behind it: {reason, decision_reference, decided_on, decided_by_unit_id}";
 
-/// The target history of a write: an indicator of an adopted goal keeps its targets in force
-/// by decision. Created on (or moved onto) one, its targets come into force by the goal's
-/// decision in force (or the note's); a change of its targets needs a `revision` note and
-/// writes the next revision. An indicator of a draft or retired goal changes freely.
+/// Whether the indicator's targets are in force by a decision of its adopted goal: it counts
+/// toward the goal's status and shows in public. An indicator of an adopted goal without one
+/// (added without a decision, or restored after it was retired) is a draft.
+fn decided(conn: &mut DbConnection, indicator: &Indicator) -> AppResult<bool> {
+    if !Measured::of(conn, indicator)?.is_some_and(|g| g.adopted()) {
+        return Ok(false);
+    }
+    let org = &indicator.organization_id;
+    let revised = history::of_entity(conn, org, Indicator::ENTITY, &indicator.id)?;
+    Ok(revised.iter().any(|r| r.valid_to.is_none()))
+}
+
+/// The target history of a write. An indicator of an adopted goal is part of its decision:
+/// its targets come into force only by a decision (a `revision` note: on creation, on a
+/// draft's patch), never by copying the goal's; a change of targets in force needs a note
+/// and writes the next revision; taking it out (`retire`) needs one and ends them. Without
+/// a decision it is a draft and changes freely, as does an indicator of a draft or retired
+/// goal.
 fn target_history(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -377,6 +425,7 @@ fn target_history(
 ) -> AppResult<()> {
     let org = &indicator.organization_id;
     let revised = history::of_entity(conn, org, Indicator::ENTITY, &indicator.id)?;
+    let in_force = revised.iter().any(|r| r.valid_to.is_none());
     let moved = before.filter(|b| {
         b.goal_id != indicator.goal_id || b.department_goal_id != indicator.department_goal_id
     });
@@ -403,21 +452,38 @@ fn target_history(
         }
         return Ok(());
     };
-    let before = match before {
-        Some(before) if moved.is_none() => before,
-        _ => {
-            let decision = match note {
-                Some(_) => goal.decision_of(conn, note, NEEDS_DECISION)?,
-                None => goal.decision_in_force()?,
-            };
-            return write_revision(conn, actor, indicator, Vec::new(), decision);
+    let retiring =
+        indicator.archived_at.is_some() && before.is_some_and(|b| b.archived_at.is_none());
+    if retiring {
+        // A draft is archived without a decision; one in force only by `retire` (archivable).
+        let Some(note) = note else { return Ok(()) };
+        if !in_force {
+            return Err(AppError::invalid(
+                "revision",
+                "the indicator's targets are not in force by a decision (it is a draft): archive it",
+            ));
         }
-    };
-    if revised.is_empty() {
-        // Stored before targets kept history: they have been in force by the goal's decision.
-        write_revision(conn, actor, before, Vec::new(), goal.decision_in_force()?)?;
+        let decision = goal.decision_of(conn, Some(note), NEEDS_DECISION)?;
+        let on = decision.on;
+        let taken_out = serde_json::json!({"field": "archived_at", "before": null, "after": indicator.archived_at});
+        write_revision(conn, actor, indicator, vec![taken_out], decision)?;
+        close_in_force(conn, indicator, on)?;
+        return Ok(());
     }
-    let changes = revisions::changes(before, indicator);
+    let changes = match before {
+        Some(before) if moved.is_none() => revisions::changes(before, indicator),
+        _ => Vec::new(),
+    };
+    if !in_force {
+        // A draft of an adopted goal: a note decides it, as it stands now.
+        return match note {
+            Some(_) => {
+                let decision = goal.decision_of(conn, note, NEEDS_DECISION)?;
+                write_revision(conn, actor, indicator, changes, decision)
+            }
+            None => Ok(()),
+        };
+    }
     if changes.is_empty() {
         if note.is_some() {
             return Err(AppError::invalid(
@@ -490,12 +556,15 @@ pub fn target_revisions(
     )?)
 }
 
-/// The indicators with the targets decided for `day` (see `decided_for`).
+/// The indicators with the targets decided for `day` (see `decided_for`), leaving out the
+/// drafts of adopted goals (`governed`: its goal is adopted) whose targets no decision has
+/// put in force: they count toward no status and are not public.
 pub fn as_decided_on(
     conn: &mut DbConnection,
     org: &Id,
     indicators: Vec<Indicator>,
     day: NaiveDate,
+    governed: impl Fn(&Indicator) -> bool,
 ) -> AppResult<Vec<Indicator>> {
     let ids: Vec<Id> = indicators.iter().map(|i| i.id.clone()).collect();
     let mut revised: HashMap<Id, Vec<Revision>> = HashMap::new();
@@ -507,7 +576,11 @@ pub fn as_decided_on(
     }
     Ok(indicators
         .iter()
-        .map(|i| decided_for(i, revised.get(&i.id).map_or(&[], Vec::as_slice), day))
+        .filter_map(|i| {
+            let history = revised.get(&i.id).map_or(&[][..], Vec::as_slice);
+            let in_force = history.iter().any(|r| r.valid_to.is_none());
+            (in_force || !governed(i)).then(|| decided_for(i, history, day))
+        })
         .collect())
 }
 
@@ -674,16 +747,65 @@ crate::list_endpoint! {
     }
 }
 
+/// Take an indicator out of its adopted goal by decision: its targets stop being in force on
+/// the decision's day (a last revision records the decision) and it is archived. The rights
+/// are those of changing its targets.
+#[utoipa::path(
+    tag = "indicators",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The indicator's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one gets 412 and changes nothing"),
+    ),
+    request_body = RetireIndicator,
+    responses(
+        (status = 200, description = "The indicator, archived", body = Indicator,
+            headers(("ETag" = String, description = "The record's new version"))),
+        (status = 400, description = "A malformed id or JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles or unit scope do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such indicator in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Archived already, or another request changed it at the same moment (retry)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the size limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The decision is incomplete or not by a body that decides this goal, or the indicator is not in force by a decision (archive it instead)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/indicators/{id}/retire")]
+pub async fn retire_indicator(
+    store: actix_web::web::Data<crate::store::Store>,
+    caller: crate::auth::Caller,
+    id: actix_web::web::Path<Id>,
+    if_match: crate::api::extract::IfMatch,
+    body: crate::api::extract::JsonBody<RetireIndicator>,
+) -> AppResult<actix_web::HttpResponse> {
+    caller.write_reach(Indicator::KIND)?;
+    let writer = crate::api::Writer::of(&caller);
+    let (id, note) = (id.into_inner(), body.into_inner().revision);
+    let (record, _) = store
+        .transaction(move |conn| {
+            let change = crate::api::Change::ArchiveByDecision(note);
+            crate::api::change_in::<Indicator>(conn, &writer, &id, &if_match, change)
+        })
+        .await?;
+    Ok(crate::api::record_response(
+        actix_web::HttpResponse::Ok(),
+        &record,
+    ))
+}
+
 crate::crud_endpoints! {
     record: Indicator,
     tag: "indicators",
     collection: "/indicators",
     item: "/indicators/{id}",
-    create: create_indicator(CreateIndicator) "Add an indicator to a goal or department goal (admin, council; board and manager for units in scope). On an adopted goal its targets come into force by the goal's decision (revision 1).",
+    create: create_indicator(CreateIndicator) "Add an indicator to a goal or department goal (admin, council; board and manager for units in scope). On an adopted goal its targets come into force by the decision in `revision` (revision 1); without one it is a draft that counts toward no status and is not public.",
     update: update_indicator(UpdateIndicator) "Change an indicator; `targets` replaces the list. The targets of an adopted goal's indicator change only with a `revision` note, which writes the next revision.",
-    archive: archive_indicator "/indicators/{id}/archive" "Archive an indicator: it leaves lists and statuses.",
+    archive: archive_indicator "/indicators/{id}/archive" "Archive an indicator: it leaves lists and statuses. One whose targets are in force by its adopted goal's decision leaves by decision instead (`/retire`, 409 here).",
     unarchive: unarchive_indicator "/indicators/{id}/unarchive" "Restore an archived indicator.",
-    delete: delete_indicator "Delete an indicator without measurements.",
+    delete: delete_indicator "Delete an indicator without measurements and not in force by a decision.",
 }
 
 crate::governed_endpoints! {

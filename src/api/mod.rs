@@ -219,14 +219,25 @@ pub trait Resource: Record {
         Ok(())
     }
     /// Whether a hard delete may go ahead; references are refused by the database.
-    fn deletable(&self) -> AppResult<()> {
+    fn deletable(&self, _conn: &mut DbConnection) -> AppResult<()> {
         Ok(())
     }
-    /// Whether the record may be archived (`true`) or restored (`false`) in its state:
-    /// hiding a record is a change like a patch and keeps the rules a patch keeps (a
-    /// submitted follow-up is not taken back by archiving it).
-    fn archivable(&self, _archive: bool) -> AppResult<()> {
+    /// Whether the record may be archived (`true`) or restored (`false`) in its state, by
+    /// a decision or not: hiding a record is a change like a patch and keeps the rules a
+    /// patch keeps (a submitted follow-up is not taken back by archiving it, an indicator
+    /// of an adopted goal leaves by decision).
+    fn archivable(
+        &self,
+        _conn: &mut DbConnection,
+        _archive: bool,
+        _by_decision: bool,
+    ) -> AppResult<()> {
         Ok(())
+    }
+    /// The decision note a create carries for the record's history (an indicator added to
+    /// an adopted goal), if any.
+    fn creation_note(_input: &Self::Create) -> Option<revisions::RevisionNote> {
+        None
     }
     /// What of a write is the service operator's alone (the command line), never an API
     /// caller's: the reason it is refused, or `None`. `patch` is `None` for a create.
@@ -338,9 +349,13 @@ pub fn create_in<R: Resource>(
 ) -> AppResult<R> {
     operator_gate::<R>(writer, None)?;
     crate::store::changes::lock_for_writing(conn, &writer.organization_id)?;
+    let note = R::creation_note(&input);
+    if let Some(note) = &note {
+        note.check()?;
+    }
     let record = checked_new::<R>(conn, writer, input)?;
     record.insert(conn)?;
-    record.record_history(conn, &writer.actor, None, None)?;
+    record.record_history(conn, &writer.actor, None, note)?;
     audit_trail::record(
         conn,
         &writer.actor,
@@ -438,6 +453,8 @@ fn within_reach<R: Resource>(
 pub enum Change<P> {
     Patch(P),
     Archive(bool),
+    /// Archived by the decision in the note (an indicator of an adopted goal).
+    ArchiveByDecision(revisions::RevisionNote),
 }
 
 async fn change<R: Resource>(
@@ -495,12 +512,24 @@ pub fn change_in<R: Resource>(
             (AuditAction::Update, None)
         }
         Change::Archive(archive) => {
-            before.archivable(archive)?;
+            before.archivable(conn, archive, false)?;
             if archive {
                 (AuditAction::Archive, before.archived_at().or(Some(now)))
             } else {
                 (AuditAction::Unarchive, None)
             }
+        }
+        Change::ArchiveByDecision(decision) => {
+            if before.archived_at().is_some() {
+                return Err(AppError::Conflict {
+                    detail: format!("the {} is archived already", R::KIND.noun()),
+                    errors: vec![],
+                });
+            }
+            decision.check()?;
+            before.archivable(conn, true, true)?;
+            note = Some(decision);
+            (AuditAction::Archive, Some(now))
         }
     };
     // After the patch is read: a body that breaks the rules is 422 whatever the version.
@@ -570,7 +599,7 @@ pub async fn delete<R: Resource>(
             within_reach(conn, &org, reach, &scope, &[&record])?;
             if_match.check(record.version())?;
             record.writable(conn)?;
-            record.deletable()?;
+            record.deletable(conn)?;
             R::delete(conn, &org, &id).map_err(|e| match AppError::from(e) {
                 AppError::Conflict { .. } => AppError::Conflict {
                     detail: format!(

@@ -165,6 +165,10 @@ pub async fn list_public_indicators(
                 .collect();
             let indicators =
                 crate::store::indicators::of_goals(conn, &org.id, &goal_ids, &department_ids)?;
+            // Every goal here is adopted: its drafts (no decision yet) are not public.
+            let today = chrono::Utc::now().date_naive();
+            let indicators =
+                crate::api::indicators::as_decided_on(conn, &org.id, indicators, today, |_| true)?;
             let ids: Vec<Id> = indicators.iter().map(|i| i.id.clone()).collect();
             let mut values = measurements::of_indicators(conn, &org.id, &ids)?;
             let indicators = indicators

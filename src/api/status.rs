@@ -72,7 +72,24 @@ impl Cycle {
         let department_ids: Vec<Id> = department_goals.iter().map(|g| g.id.clone()).collect();
         // The targets decided for the period's last day: a later revision does not rewrite it.
         let indicators = indicators::of_goals(conn, org, &goal_ids, &department_ids)?;
-        let indicators = as_decided_on(conn, org, indicators, period.end_date)?;
+        let adopted: Vec<&Id> = goals
+            .iter()
+            .filter(|g| g.state == GoalState::Adopted)
+            .map(|g| &g.id)
+            .chain(
+                department_goals
+                    .iter()
+                    .filter(|g| g.state == GoalState::Adopted)
+                    .map(|g| &g.id),
+            )
+            .collect();
+        let governed = |i: &Indicator| {
+            [&i.goal_id, &i.department_goal_id]
+                .into_iter()
+                .flatten()
+                .any(|g| adopted.contains(&g))
+        };
+        let indicators = as_decided_on(conn, org, indicators, period.end_date, governed)?;
         let indicator_ids: Vec<Id> = indicators.iter().map(|i| i.id.clone()).collect();
         let mut by_indicator: HashMap<Id, Vec<Measurement>> = HashMap::new();
         for m in measurements::of_indicators(conn, org, &indicator_ids)? {

@@ -166,7 +166,7 @@ impl Resource for Vision {
         revisions::record_history(conn, actor, self, before, note)
     }
 
-    fn deletable(&self) -> AppResult<()> {
+    fn deletable(&self, _conn: &mut DbConnection) -> AppResult<()> {
         only_drafts(self.state, "vision")
     }
 }
