@@ -123,7 +123,8 @@ pub fn register(
     code: &str,
     name: Option<String>,
 ) -> AppResult<Organization> {
-    let name = name.unwrap_or_else(|| municipalities::name_of(code).unwrap_or_default().into());
+    // An unknown code is refused for itself; the name then defaults to the code.
+    let name = name.unwrap_or_else(|| municipalities::name_of(code).unwrap_or(code).into());
     let input = CreateOrganization {
         name,
         municipality_code: code.to_string(),

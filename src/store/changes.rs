@@ -135,7 +135,10 @@ fn require_active(conn: &mut DbConnection, change: &NewChange) -> AppResult<()> 
     let org = crate::store::organizations::find(conn, &change.organization_id)?;
     if org.is_some_and(|org| org.archived_at.is_some()) {
         return Err(AppError::Conflict {
-            detail: "the organization is archived and so read-only: its admin restores it with POST /api/v1/organizations/{id}/unarchive".into(),
+            detail: format!(
+                "the organization is archived and so read-only: its admin restores it with POST /api/v1/organizations/{}/unarchive",
+                change.organization_id
+            ),
             errors: vec![],
         });
     }
