@@ -118,8 +118,6 @@ pub async fn list_changes(
 /// the feed shows a reader nothing its reads would not. A kind this build does not know is
 /// shown to no one.
 fn readable_kind(roles: &[Role], entity_type: &str) -> bool {
-    permissions::KINDS
-        .iter()
-        .find(|kind| kind.as_str() == entity_type)
-        .is_some_and(|kind| permissions::allows(roles, permissions::read_action(*kind)))
+    permissions::Kind::named(entity_type)
+        .is_some_and(|kind| permissions::allows(roles, permissions::read_action(kind)))
 }

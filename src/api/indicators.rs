@@ -398,6 +398,12 @@ impl Measured {
 
 const NEEDS_DECISION: &str = "adding, changing or taking out the targets of an adopted goal's indicator needs the decision behind it: {reason, decision_reference, decided_on, decided_by_unit_id}";
 
+/// Whether an indicator's revisions hold one in force (not ended): what makes an adopted
+/// goal's indicator decided rather than a draft.
+fn in_force(revised: &[Revision]) -> bool {
+    revised.iter().any(|r| r.valid_to.is_none())
+}
+
 /// Whether the indicator's targets are in force by a decision of its adopted goal: it counts
 /// toward the goal's status and shows in public. An indicator of an adopted goal without one
 /// (added without a decision, or restored after it was retired) is a draft.
@@ -407,7 +413,7 @@ fn decided(conn: &mut DbConnection, indicator: &Indicator) -> AppResult<bool> {
     }
     let org = &indicator.organization_id;
     let revised = history::of_entity(conn, org, Indicator::ENTITY, &indicator.id)?;
-    Ok(revised.iter().any(|r| r.valid_to.is_none()))
+    Ok(in_force(&revised))
 }
 
 /// The target history of a write. An indicator of an adopted goal is part of its decision:
@@ -425,7 +431,7 @@ fn target_history(
 ) -> AppResult<()> {
     let org = &indicator.organization_id;
     let revised = history::of_entity(conn, org, Indicator::ENTITY, &indicator.id)?;
-    let in_force = revised.iter().any(|r| r.valid_to.is_none());
+    let in_force = in_force(&revised);
     let moved = before.filter(|b| {
         b.goal_id != indicator.goal_id || b.department_goal_id != indicator.department_goal_id
     });
@@ -578,8 +584,7 @@ pub fn as_decided_on(
         .iter()
         .filter_map(|i| {
             let history = revised.get(&i.id).map_or(&[][..], Vec::as_slice);
-            let in_force = history.iter().any(|r| r.valid_to.is_none());
-            (in_force || !governed(i)).then(|| decided_for(i, history, day))
+            (in_force(history) || !governed(i)).then(|| decided_for(i, history, day))
         })
         .collect())
 }

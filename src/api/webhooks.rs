@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::rules::permissions::KINDS;
+use crate::rules::permissions::{Kind, KINDS};
 use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::AuditAction;
 use crate::store::webhooks::{self, DeliveryState, WebhookDelivery, WebhookSubscription};
@@ -274,7 +274,7 @@ fn is_event_pattern(pattern: &str) -> bool {
     let Some((entity, action)) = pattern.split_once('.') else {
         return false;
     };
-    let entity_ok = entity == "*" || KINDS.iter().any(|k| k.as_str() == entity);
+    let entity_ok = entity == "*" || Kind::named(entity).is_some();
     let action_ok = action == "*" || AuditAction::ALL.iter().any(|a| a.as_str() == action);
     entity_ok && action_ok
 }

@@ -36,6 +36,11 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind with this machine-readable name (`as_str`), if any.
+    pub fn named(name: &str) -> Option<Kind> {
+        KINDS.iter().copied().find(|kind| kind.as_str() == name)
+    }
+
     /// The name in machine-readable places (the audit trail's `entity_type`).
     pub fn as_str(&self) -> &'static str {
         match self {
