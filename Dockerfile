@@ -1,12 +1,12 @@
 # Builds the service image used by docker-compose.yml.
 FROM rust:1-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+# libpq, OpenSSL and SQLite are built into the binary (Cargo.toml): no -dev packages.
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates curl && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/target/release/malstyrning /usr/local/bin/malstyrning
 ENV BIND_ADDR=0.0.0.0:8080
 EXPOSE 8080

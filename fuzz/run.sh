@@ -66,7 +66,7 @@ fi
 export JWT_SECRET
 JWT_SECRET="fuzz-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export BIND_ADDR="127.0.0.1:$PORT" WORKERS=2 RUST_LOG="warn,actix_web::middleware::logger=info,actix_server=info"
-# One caller at machine speed is exactly what the rate limit refuses (tests/hostile.rs covers it).
+# One caller at machine speed is exactly what the rate limit refuses (tests/suite/hostile.rs covers it).
 export RATE_LIMIT_PER_MINUTE=0
 # `/metrics` is served as configured in production: with a token, which no caller here holds
 # (without one it is 404, as for an unknown route).

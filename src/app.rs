@@ -3,7 +3,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{web, App, HttpRequest, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -386,15 +386,18 @@ pub fn build_app(
                 utoipa_swagger_ui::Config::from("/api/v1/openapi.json").validator_url("none"),
             ),
         )
-        .route(
-            "/docs",
-            web::get().to(|| async {
-                HttpResponse::PermanentRedirect()
-                    .insert_header((header::LOCATION, "/docs/"))
-                    .finish()
-            }),
-        )
+        // A newcomer who opens the bare address lands on the docs.
+        .route("/", web::get().to(to_docs))
+        .route("/docs", web::get().to(to_docs))
         .default_service(web::to(fallback))
+        // HEAD is GET without its body (the server leaves the body out and keeps the
+        // headers): answered by the GET route, with its checks, wherever there is one.
+        .wrap_fn(|mut req, srv| {
+            if req.method() == Method::HEAD {
+                req.head_mut().method = Method::GET;
+            }
+            srv.call(req)
+        })
         // Inside the request id (kept in the audit trail of a write) and CORS.
         .wrap(Idempotency {
             store: state.store.clone(),
@@ -514,6 +517,10 @@ impl RouteMethods {
                     if op.is_some() {
                         methods.push(name.to_string());
                     }
+                    // HEAD is answered wherever GET is.
+                    if op.is_some() && name == "GET" {
+                        methods.push("HEAD".to_string());
+                    }
                 }
                 (segments, methods)
             })
@@ -536,6 +543,12 @@ impl RouteMethods {
         }
         allowed
     }
+}
+
+async fn to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
 }
 
 /// Unknown routes are 404 and wrong methods 405, both problem+json.

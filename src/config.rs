@@ -1,4 +1,4 @@
-//! Configuration from environment variables; the README's table lists every one.
+//! Configuration from environment variables; docs/operations.md lists every one, and `serve --help`.
 
 use std::path::PathBuf;
 
@@ -24,6 +24,190 @@ pub fn dev_secret_path() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
         .unwrap_or_else(|| PathBuf::from("."));
     base.join("malstyrning").join("dev-jwt-secret")
+}
+
+/// One environment variable a command reads: its name, its default in words, and what it
+/// sets. `--help` lists them from here.
+#[derive(Clone)]
+pub struct Variable {
+    pub name: &'static str,
+    pub default: String,
+    pub what: &'static str,
+}
+
+fn variable(name: &'static str, default: impl ToString, what: &'static str) -> Variable {
+    Variable {
+        name,
+        default: default.to_string(),
+        what,
+    }
+}
+
+/// The database every command but `openapi` and `permissions` opens.
+pub fn database_variables() -> Vec<Variable> {
+    vec![
+        variable(
+            "DATABASE_URL",
+            DEFAULT_DATABASE_URL,
+            "a SQLite file (or sqlite:PATH), or postgres://user@host/db",
+        ),
+        variable(
+            "DB_POOL_SIZE",
+            DEFAULT_POOL_SIZE,
+            "database connections of this process",
+        ),
+        variable("RUST_LOG", "info", "what is logged (env_logger's syntax)"),
+    ]
+}
+
+/// What signs a token of `malstyrning token` and verifies one in `serve`.
+pub fn secret_variables() -> Vec<Variable> {
+    vec![variable(
+        "JWT_SECRET",
+        format!(
+            "a development-only secret kept in {}",
+            dev_secret_path().display()
+        ),
+        "the HS256 secret, at least 32 characters",
+    )]
+}
+
+/// Everything `serve` reads.
+pub fn serve_variables() -> Vec<Variable> {
+    let mut all = database_variables();
+    all.extend(secret_variables());
+    all.extend([
+        variable(
+            "BIND_ADDR",
+            DEFAULT_BIND_ADDR,
+            "the address and port to listen on",
+        ),
+        variable("WORKERS", "one per core", "HTTP worker threads"),
+        variable(
+            "BODY_LIMIT_BYTES",
+            DEFAULT_BODY_LIMIT,
+            "the largest request body",
+        ),
+        variable(
+            "IMPORT_LIMIT_BYTES",
+            DEFAULT_IMPORT_LIMIT,
+            "the largest bulk import",
+        ),
+        variable(
+            "CORS_ALLOWED_ORIGINS",
+            "none",
+            "browser origins allowed, comma-separated",
+        ),
+        variable(
+            "CHANGE_RETENTION_DAYS",
+            DEFAULT_CHANGE_RETENTION_DAYS,
+            "how long the change feed keeps changes",
+        ),
+        variable(
+            "IDEMPOTENCY_KEY_TTL_HOURS",
+            DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS,
+            "how long an Idempotency-Key's answer is kept",
+        ),
+        variable(
+            "CACHE_MB",
+            crate::cache::DEFAULT_CACHE_MB,
+            "the answer cache's size",
+        ),
+        variable(
+            "CACHE_TTL_SECONDS",
+            crate::cache::DEFAULT_CACHE_TTL_SECONDS,
+            "how long a cached answer lives",
+        ),
+        variable(
+            "CACHE_SYNC_MS",
+            crate::cache::DEFAULT_CACHE_SYNC_MS,
+            "how often the cache looks for writes of other instances",
+        ),
+        variable(
+            "RATE_LIMIT_PER_MINUTE",
+            rate_limit::DEFAULT_PER_MINUTE,
+            "requests per caller and minute (0: no limit)",
+        ),
+        variable(
+            "RATE_LIMIT_BURST",
+            rate_limit::DEFAULT_BURST,
+            "requests per caller at once",
+        ),
+        variable(
+            "TRUSTED_PROXIES",
+            "none",
+            "proxy networks whose X-Forwarded-For is believed",
+        ),
+        variable(
+            "HSTS",
+            "off",
+            "the Strict-Transport-Security value, e.g. max-age=31536000",
+        ),
+        variable(
+            "METRICS_TOKEN",
+            "none: /metrics not served",
+            "the bearer token that reads /metrics",
+        ),
+        variable(
+            "WEBHOOK_ALLOWED_NETWORKS",
+            "none",
+            "internal networks webhook receivers may be on",
+        ),
+        variable(
+            "JWT_PUBLIC_KEY_FILE",
+            "none",
+            "a PEM public key (RS256/ES256) of the identity provider",
+        ),
+        variable(
+            "JWT_JWKS_FILE",
+            "none",
+            "a JWKS file of the identity provider",
+        ),
+        variable(
+            "JWT_JWKS_URL",
+            "none",
+            "the identity provider's JWKS address",
+        ),
+        variable(
+            "JWT_JWKS_MAX_AGE_SECONDS",
+            3600,
+            "how long fetched keys are kept",
+        ),
+        variable(
+            "JWT_ISSUER",
+            "none (required with public keys)",
+            "the `iss` tokens must carry",
+        ),
+        variable(
+            "JWT_AUDIENCE",
+            "none (required with public keys)",
+            "the `aud` tokens must carry",
+        ),
+        variable("JWT_LEEWAY_SECONDS", 30, "clock skew allowed"),
+        variable(
+            "JWT_MAX_LIFETIME_SECONDS",
+            crate::auth::keys::DEFAULT_MAX_LIFETIME_SECONDS,
+            "the longest a token may live",
+        ),
+        variable("JWT_ORG_CLAIM", "org", "the claim naming the organization"),
+        variable("JWT_ROLES_CLAIM", "roles", "the claim listing the roles"),
+        variable("JWT_UNITS_CLAIM", "units", "the claim listing the units"),
+        variable("JWT_NAME_CLAIM", "name", "the claim with the person's name"),
+    ]);
+    all
+}
+
+/// The `--help` section that lists `variables`.
+pub fn help(variables: &[Variable]) -> String {
+    let width = variables.iter().map(|v| v.name.len()).max().unwrap_or(0);
+    let mut text = String::from("Environment variables:\n");
+    for v in variables {
+        text.push_str(&format!(
+            "  {:width$}  {} [default: {}]\n",
+            v.name, v.what, v.default
+        ));
+    }
+    text
 }
 
 #[derive(Clone)]

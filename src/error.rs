@@ -90,6 +90,9 @@ pub enum AppError {
     Gone(String),
     #[error("{0}")]
     PreconditionFailed(String),
+    /// The client stopped sending its body.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -189,6 +192,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::Gone(_) => "gone",
             AppError::PreconditionFailed(_) => "precondition-failed",
+            AppError::RequestTimeout(_) => "request-timeout",
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::UriTooLong(_) => "uri-too-long",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
@@ -238,6 +242,7 @@ pub fn status_problem(status: StatusCode) -> Problem {
         403 => AppError::Forbidden(detail),
         404 => AppError::NotFound(detail),
         405 => AppError::MethodNotAllowed(detail),
+        408 => AppError::RequestTimeout(detail),
         413 => AppError::PayloadTooLarge(detail),
         414 => AppError::UriTooLong(detail),
         415 => AppError::UnsupportedMediaType(detail),
@@ -267,6 +272,7 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

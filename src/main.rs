@@ -1,7 +1,7 @@
 //! The `malstyrning` command line: serve, migrate, demo, token, kolada import, bulk import
 //! and export, openapi.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use malstyrning::app::{build_app, openapi_json, AppState};
 use malstyrning::auth::{Claims, TokenKeys};
@@ -161,10 +161,37 @@ enum KoladaCommand {
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    if let Err(message) = run(Cli::parse()) {
+    let cli = Cli::from_arg_matches(&with_environment(Cli::command()).get_matches())
+        .unwrap_or_else(|e| e.exit());
+    if let Err(message) = run(cli) {
         eprintln!("error: {message}");
         std::process::exit(1);
     }
+}
+
+/// Each command's `--help` ends with the environment variables it reads, and their
+/// defaults, from the one list in `config`.
+fn with_environment(cli: clap::Command) -> clap::Command {
+    let database = config::database_variables();
+    let mut token = database.clone();
+    token.extend(config::secret_variables());
+    let mut cli = cli.after_help(
+        "Each command's --help lists the environment variables it reads; `serve --help` all of them.",
+    );
+    for name in [
+        "migrate",
+        "demo",
+        "organizations",
+        "kolada",
+        "import",
+        "export",
+    ] {
+        cli = cli.mut_subcommand(name, |c| c.after_help(config::help(&database)));
+    }
+    cli.mut_subcommand("token", |c| c.after_help(config::help(&token)))
+        .mut_subcommand("serve", |c| {
+            c.after_help(config::help(&config::serve_variables()))
+        })
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -210,7 +237,8 @@ fn run(cli: Cli) -> Result<(), String> {
             sub,
             ttl,
         } => {
-            let org = resolve_org(&org)?;
+            // Only reads: a token never creates or migrates a database.
+            let org = resolve_org(&org, false)?;
             let now = chrono::Utc::now().timestamp();
             let claims = Claims {
                 sub,
@@ -271,7 +299,7 @@ fn organizations(command: OrganizationCommand) -> Result<(), String> {
             conn.transaction(|conn| register(conn, id, &code, name))
         }
         OrganizationCommand::Set { org, code, name } => {
-            let id = parse_id(&resolve_org(&org)?)?;
+            let id = parse_id(&resolve_org(&org, true)?)?;
             conn.transaction(|conn| set_identity(conn, id, code, name))
         }
         OrganizationCommand::List => {
@@ -351,7 +379,7 @@ fn bulk_import(
     } else {
         Box::new(std::fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?)
     };
-    let org = resolve_org(org)?
+    let org = resolve_org(org, true)?
         .parse()
         .map_err(|_| "not an organization id")?;
     let store = open_store()?;
@@ -401,7 +429,7 @@ fn export(
     use malstyrning::transfer::{export, Format};
     let format: Format = format.parse()?;
     let row_type = parsed(row_type)?;
-    let org = resolve_org(org)?
+    let org = resolve_org(org, true)?
         .parse()
         .map_err(|_| "not an organization id")?;
     let pool = open_store()?.pool;
@@ -419,14 +447,29 @@ fn export(
 
 /// Opens the configured database and applies pending migrations; the store over it.
 fn open_store() -> Result<Store, String> {
+    open(true)
+}
+
+/// Opens the configured database; with `migrate`, creates it if need be and applies
+/// pending migrations, and without, takes it as it is and creates nothing.
+fn open(migrate: bool) -> Result<Store, String> {
     let config = Config::from_env()?;
     let backend = Backend::from_url(&config.database_url);
+    if !migrate && !backend.exists() {
+        return Err(format!(
+            "{} does not exist (DATABASE_URL); start the service once \
+             (`malstyrning serve --demo`) or set DATABASE_URL to the service's database",
+            backend.describe()
+        ));
+    }
     log::debug!("database: {}", backend.name());
     let pool = db::connect_pool(backend.clone(), config.pool_size)
-        .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    for name in db::run_migrations(&mut conn)? {
-        log::info!("applied migration {name}");
+        .map_err(|e| format!("cannot open {}: {e}", backend.describe()))?;
+    if migrate {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        for name in db::run_migrations(&mut conn)? {
+            log::info!("applied migration {name}");
+        }
     }
     Ok(Store::new(pool, backend))
 }
@@ -439,17 +482,21 @@ fn load_demo(pool: &db::Pool) -> Result<(), String> {
     Ok(())
 }
 
-/// An organization id, or a municipality code looked up in the database.
-fn resolve_org(org: &str) -> Result<String, String> {
+/// An organization id, or a municipality code looked up in the database (opened as
+/// `open` says).
+fn resolve_org(org: &str, migrate: bool) -> Result<String, String> {
     if org.parse::<malstyrning::db::types::Id>().is_ok() {
         return Ok(org.to_string());
     }
-    let pool = open_store()?.pool;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let store = open(migrate)?;
+    let place = store.backend().describe();
+    let mut conn = store.pool.get().map_err(|e| e.to_string())?;
     malstyrning::store::organizations::find_by_code(&mut conn, org)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot read {place}: {e}"))?
         .map(|o| o.id.to_string())
-        .ok_or_else(|| format!("no organization with municipality code {org}; give its id instead"))
+        .ok_or_else(|| {
+            format!("no organization with municipality code {org} in {place}; give its id instead")
+        })
 }
 
 fn serve(demo: bool) -> Result<(), String> {

@@ -24,6 +24,7 @@ use crate::store::contacts::{Contact, ContactRole};
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::{self, Goal};
 use crate::store::indicators::Indicator;
+use crate::store::plan_periods::{self, PlanPeriod};
 use crate::store::units::{self, Unit, UnitKind};
 use crate::store::{Record, Store};
 use crate::text_enum;
@@ -77,6 +78,9 @@ pub struct PlanSheet {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityPlan {
     pub team: Unit,
+    /// The plan period whose goals the sheets are for (`plan_period_id`, or the current
+    /// one); none when the organization has no plan period.
+    pub plan_period_id: Option<Id>,
     /// The day `overdue` was judged against.
     pub as_of: NaiveDate,
     pub sheets: Vec<PlanSheet>,
@@ -92,6 +96,10 @@ pub struct ActivityPlan {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ActivityPlanParams {
+    /// Only the sheets of this plan period's goals and department goals. By default the
+    /// current plan period: the one that covers today, or else the latest that has begun
+    /// (so that after a roll-over the plan shows the new period's goals, not both).
+    pub plan_period_id: Option<Id>,
     /// Only the sheet for this overarching goal.
     pub goal_id: Option<Id>,
     /// Only the sheet for this department goal.
@@ -176,7 +184,7 @@ text_enum! {
         (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such unit in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such unit, or no such plan period (`plan_period_id`), in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The unit is not a work team", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -221,6 +229,12 @@ pub async fn get_activity_plan(
                 format!("{} is a {}, not a work team", team.name, team.kind),
             ));
         }
+        let plan_period = match &params.plan_period_id {
+            Some(id) => PlanPeriod::find(conn, &org, id)?
+                .ok_or_else(|| AppError::not_found("plan period"))
+                .map(|p| Some(p.id))?,
+            None => plan_periods::current(conn, &org, today)?.map(|p| p.id),
+        };
         let rows = activities::plan_of_team(conn, &org, &team_id)?;
         let mut goals: HashMap<Id, Goal> = HashMap::new();
         let mut department_goals: HashMap<Id, DepartmentGoal> = HashMap::new();
@@ -247,6 +261,21 @@ pub async fn get_activity_plan(
                 }
             }
         }
+        // Only the sheets of the plan period asked for.
+        let rows = rows
+            .into_iter()
+            .filter(|a| {
+                let goal = a.goal_id.as_ref().and_then(|id| goals.get(id));
+                let department_goal = a
+                    .department_goal_id
+                    .as_ref()
+                    .and_then(|id| department_goals.get(id));
+                let period = goal
+                    .map(|g| &g.plan_period_id)
+                    .or(department_goal.map(|d| &d.plan_period_id));
+                period == plan_period.as_ref()
+            })
+            .collect();
         let mut plan = assemble(
             team,
             today,
@@ -256,6 +285,7 @@ pub async fn get_activity_plan(
             &board_codes,
             &params,
         );
+        plan.plan_period_id = plan_period;
         expand_plan(
             conn,
             &org,
@@ -492,6 +522,7 @@ fn assemble(
     sheets.sort_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
     ActivityPlan {
         team,
+        plan_period_id: None,
         as_of: today,
         sheets: sheets.into_iter().map(|(_, _, _, sheet)| sheet).collect(),
         contacts: None,

@@ -2,7 +2,7 @@
 //! organization's records (see `crate::transfer`).
 
 use actix_web::http::header;
-use actix_web::web::{self, Bytes};
+use actix_web::web;
 use actix_web::{get, post, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -70,6 +70,7 @@ pub struct ImportParams {
         (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow writing any of the row types", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The token's organization does not exist", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The upload stalled: nothing arrived for 30 seconds; nothing was imported", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over `IMPORT_LIMIT_BYTES`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON, NDJSON or CSV", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Rows with errors; nothing was written. `errors` has one entry per error, with `row`, `line` (CSV and NDJSON), `field`, `value` and `message`", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -101,79 +102,72 @@ pub async fn import_rows(
         row_type: params.0.row_type,
         dry_run: params.0.dry_run.unwrap_or(false),
     };
-    // The body goes to the import, which runs on a blocking thread, chunk by chunk.
-    let (chunks, received) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(8);
-    let file = ChannelReader {
-        chunks: received,
-        current: Bytes::new(),
-    };
-    let imported = import_file(
+    // The whole body first, then the import: its transaction, and the organization's lock,
+    // never wait for a slow or stalled client.
+    let file = spool(&mut payload, limit.0).await?;
+    let report = import_file(
         &store,
         Writer::of(&caller),
-        Box::new(file),
+        Box::new(std::io::BufReader::new(file)),
         options,
         Box::new(|_| {}),
-    );
-    let limit = limit.0;
-    let feed = async move {
-        let mut total = 0;
-        while let Some(chunk) = payload.next().await {
-            let (item, failure) = match chunk {
-                Ok(bytes) if total + bytes.len() > limit => {
-                    let error = AppError::PayloadTooLarge(format!(
-                        "the import is larger than the configured limit (IMPORT_LIMIT_BYTES, {limit} bytes)"
-                    ));
-                    (Err(error.to_string()), Some(error))
-                }
-                Ok(bytes) => {
-                    total += bytes.len();
-                    (Ok(bytes), None)
-                }
-                Err(error) => {
-                    let error = AppError::BadRequest {
-                        detail: format!("the request body could not be read: {error}"),
-                        errors: vec![],
-                    };
-                    (Err(error.to_string()), Some(error))
-                }
-            };
-            // The import stops reading when the file is broken; the rest is not needed.
-            if chunks.send(item).await.is_err() {
-                break;
-            }
-            if let Some(error) = failure {
-                return Err(error);
-            }
-        }
-        Ok(())
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// How long an upload may send nothing before it is given up (408).
+pub const UPLOAD_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The upload, written to a temporary file as it arrives (at most `limit` bytes, and never
+/// more than `UPLOAD_IDLE_TIMEOUT` without a byte), and the file, read from its start.
+async fn spool(payload: &mut web::Payload, limit: usize) -> AppResult<std::fs::File> {
+    use std::io::{Seek, Write};
+    let cannot_keep = |e: std::io::Error| {
+        AppError::Unavailable(format!(
+            "the upload cannot be kept on this server ({e}); try again"
+        ))
     };
-    let (report, fed) = futures_util::future::join(imported, feed).await;
-    fed?;
-    Ok(HttpResponse::Ok().json(report?))
-}
-
-/// The body's chunks as a `Read` for the blocking import.
-struct ChannelReader {
-    chunks: tokio::sync::mpsc::Receiver<Result<Bytes, String>>,
-    current: Bytes,
-}
-
-impl std::io::Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.current.is_empty() {
-            match self.chunks.blocking_recv() {
-                Some(Ok(bytes)) => self.current = bytes,
-                Some(Err(error)) => return Err(std::io::Error::other(error)),
-                None => return Ok(0),
-            }
+    let path = std::env::temp_dir().join(format!(
+        "malstyrning-import-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(cannot_keep)?;
+    // Nameless from here on (on Unix): the file goes with its handle, whatever happens.
+    let _ = std::fs::remove_file(&path);
+    let mut total = 0;
+    loop {
+        let next = actix_web::rt::time::timeout(UPLOAD_IDLE_TIMEOUT, payload.next())
+            .await
+            .map_err(|_| {
+                AppError::RequestTimeout(format!(
+                    "nothing of the upload arrived for {} seconds; nothing was imported",
+                    UPLOAD_IDLE_TIMEOUT.as_secs()
+                ))
+            })?;
+        let Some(chunk) = next else { break };
+        let bytes = chunk.map_err(|error| AppError::BadRequest {
+            detail: format!("the request body could not be read: {error}"),
+            errors: vec![],
+        })?;
+        total += bytes.len();
+        if total > limit {
+            return Err(AppError::PayloadTooLarge(format!(
+                "the import is larger than the configured limit (IMPORT_LIMIT_BYTES, {limit} bytes)"
+            )));
         }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current.split_to(n));
-        Ok(n)
+        // Into the page cache: as quick as a copy in memory, without holding the upload there.
+        file.write_all(&bytes).map_err(cannot_keep)?;
     }
+    file.rewind().map_err(cannot_keep)?;
+    Ok(file)
 }
 
-/// What to export.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]

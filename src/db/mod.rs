@@ -189,6 +189,35 @@ impl Backend {
             Backend::Sqlite(_) => "sqlite",
         }
     }
+
+    /// The database in words a person can act on: the SQLite file, or the PostgreSQL URL
+    /// without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Backend::Sqlite(path) => format!("the SQLite database {path}"),
+            Backend::Postgres(url) => {
+                // postgres://user:password@host/db → postgres://user@host/db
+                let shown = url
+                    .split_once("://")
+                    .and_then(|(scheme, rest)| {
+                        let (userinfo, host) = rest.rsplit_once('@')?;
+                        let user = userinfo.split(':').next().unwrap_or_default();
+                        Some(format!("{scheme}://{user}@{host}"))
+                    })
+                    .unwrap_or_else(|| url.clone());
+                format!("the PostgreSQL database {shown}")
+            }
+        }
+    }
+
+    /// Whether the database is there to be read: a SQLite file must exist (opening one
+    /// creates it); a PostgreSQL server is asked when connected to.
+    pub fn exists(&self) -> bool {
+        match self {
+            Backend::Sqlite(path) => path == ":memory:" || std::path::Path::new(path).exists(),
+            Backend::Postgres(_) => true,
+        }
+    }
 }
 
 /// Opens connections for the pool. We pick the backend from the URL ourselves so that a
@@ -280,7 +309,7 @@ pub fn connect_pool(backend: Backend, size: u32) -> Result<Pool, String> {
 /// On PostgreSQL under a session advisory lock: instances started together over one database
 /// take turns, so the first applies what is pending and the others find nothing left (without
 /// it, two would create the same tables, and one would fail). The lock goes with the session
-/// should the process die. A SQLite file is served by one process (see the README's
+/// should the process die. A SQLite file is served by one process (see docs/operations.md,
 /// "Scaling out"), so its migrations run as they are.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     let applied = match conn {

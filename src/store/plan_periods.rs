@@ -53,6 +53,20 @@ pub fn not_archived(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<PlanPe
         .load(conn)
 }
 
+/// The current plan period on `day`: the one (not archived) that covers it, or else the
+/// latest that has begun, or else the first to come.
+pub fn current(
+    conn: &mut DbConnection,
+    org: &Id,
+    day: NaiveDate,
+) -> QueryResult<Option<PlanPeriod>> {
+    let periods = not_archived(conn, org)?;
+    let latest = |begun: &dyn Fn(&&PlanPeriod) -> bool| periods.iter().rev().find(begun).cloned();
+    Ok(latest(&|p| p.start_date <= day && day <= p.end_date)
+        .or_else(|| latest(&|p| p.start_date <= day))
+        .or_else(|| periods.first().cloned()))
+}
+
 /// The plan periods the public sees, by start date: not archived, with an adopted vision or
 /// an adopted overarching goal that is not archived.
 pub fn public(conn: &mut DbConnection, org: &Id) -> QueryResult<Vec<PlanPeriod>> {

@@ -5,7 +5,7 @@
 // Types come from the OpenAPI contract: `npm run generate` writes src/schema.d.ts from
 // ../../openapi/openapi.json (or `npm run generate:served` from a running service).
 //
-//   API_TOKEN=$(cargo run -q -- token --org 0683 --role viewer) npm start
+//   API_TOKEN=$(cd ../.. && cargo run -q -- token --org 0683 --role viewer) npm start
 //
 // Environment: API_TOKEN (required), API_URL (default http://127.0.0.1:8080), and optionally
 // PLAN_PERIOD_ID, REPORTING_PERIOD_ID, TEAM_ID (by default the first of each).
@@ -19,7 +19,7 @@ type Problem = Schemas["Problem"];
 const apiUrl = process.env.API_URL ?? "http://127.0.0.1:8080";
 const token = process.env.API_TOKEN;
 if (!token) {
-  console.error("Set API_TOKEN, e.g. API_TOKEN=$(cargo run -q -- token --org 0683 --role viewer)");
+  console.error("Set API_TOKEN, e.g. API_TOKEN=$(cd ../.. && cargo run -q -- token --org 0683 --role viewer)");
   process.exit(2);
 }
 
