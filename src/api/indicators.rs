@@ -536,7 +536,11 @@ pub fn follow_goal<G: Governed>(
 /// The indicator with the targets decided for `day`: those of the revision in force then;
 /// before its first revision the first, after its last ended the last; without revisions, as
 /// it stands.
-pub fn decided_for(indicator: &Indicator, revised: &[Revision], day: NaiveDate) -> Indicator {
+pub fn decided_for(
+    indicator: &Indicator,
+    revised: &[Revision],
+    day: NaiveDate,
+) -> AppResult<Indicator> {
     let revision = revised
         .iter()
         .rev()
@@ -544,7 +548,7 @@ pub fn decided_for(indicator: &Indicator, revised: &[Revision], day: NaiveDate) 
         .or(revised.first());
     match revision {
         Some(revision) => indicator.restore(&revision.snapshot.value()),
-        None => indicator.clone(),
+        None => Ok(indicator.clone()),
     }
 }
 
@@ -580,13 +584,13 @@ pub fn as_decided_on(
             .or_default()
             .push(revision);
     }
-    Ok(indicators
+    indicators
         .iter()
         .filter_map(|i| {
             let history = revised.get(&i.id).map_or(&[][..], Vec::as_slice);
             (in_force(history) || !governed(i)).then(|| decided_for(i, history, day))
         })
-        .collect())
+        .collect()
 }
 
 fn validate(indicator: &mut Indicator) -> AppResult<()> {

@@ -102,21 +102,29 @@ pub trait Revised: Resource + Serialize + serde::de::DeserializeOwned {
     }
 
     /// The record with the content, state and decision of a revision's snapshot put back;
-    /// the rest (id, timestamps, version) stays as stored.
-    fn restore(&self, snapshot: &serde_json::Value) -> Self {
+    /// the rest (id, timestamps, version) stays as stored. A snapshot that does not read as
+    /// the record is an error, never today's record shown as the past.
+    fn restore(&self, snapshot: &serde_json::Value) -> AppResult<Self> {
         const KEPT: [&str; 4] = [
             "state",
             "decision_reference",
             "decided_on",
             "decided_by_unit_id",
         ];
-        let mut merged = serde_json::to_value(self).unwrap_or_default();
+        let unreadable = |e: serde_json::Error| {
+            AppError::Internal(format!(
+                "a revision of {} {} does not read as one: {e}",
+                Self::ENTITY,
+                self.id()
+            ))
+        };
+        let mut merged = serde_json::to_value(self).map_err(unreadable)?;
         for name in Self::CONTENT.iter().chain(KEPT.iter()) {
             if let (Some(value), Some(fields)) = (snapshot.get(*name), merged.as_object_mut()) {
                 fields.insert(name.to_string(), value.clone());
             }
         }
-        serde_json::from_value(merged).unwrap_or_else(|_| self.clone())
+        serde_json::from_value(merged).map_err(unreadable)
     }
 }
 
@@ -160,7 +168,7 @@ pub fn as_in_force<R: Revised>(
     day: NaiveDate,
 ) -> AppResult<Vec<R>> {
     let in_force = revisions::all_in_force(conn, org, R::ENTITY, day)?;
-    Ok(restored(rows, in_force))
+    restored(rows, in_force)
 }
 
 /// One page of a list as in force on `day`: `query` reads the page among the ids of the
@@ -174,10 +182,10 @@ pub fn page_as_of<R: Revised>(
     let in_force = revisions::all_in_force(conn, org, R::ENTITY, day)?;
     let ids: Vec<Id> = in_force.iter().map(|r| r.entity_id.clone()).collect();
     let rows = query(conn, &ids)?;
-    Ok(restored(rows, in_force))
+    restored(rows, in_force)
 }
 
-fn restored<R: Revised>(rows: Vec<R>, in_force: Vec<Revision>) -> Vec<R> {
+fn restored<R: Revised>(rows: Vec<R>, in_force: Vec<Revision>) -> AppResult<Vec<R>> {
     let mut in_force: std::collections::HashMap<Id, Revision> = in_force
         .into_iter()
         .map(|r| (r.entity_id.clone(), r))

@@ -324,7 +324,7 @@ pub async fn indicator_status(
             let period = ReportingPeriod::find(conn, &org, &period_id)?
                 .ok_or_else(|| AppError::not_found("reporting period"))?;
             let revised = target_revisions(conn, &org, &indicator)?;
-            let indicator = decided_for(&indicator, &revised, period.end_date);
+            let indicator = decided_for(&indicator, &revised, period.end_date)?;
             let values = measurements::of_indicators(conn, &org, std::slice::from_ref(&id))?;
             let values: Vec<&Measurement> = values.iter().collect();
             Ok(status::indicator_status(
@@ -473,7 +473,7 @@ pub async fn indicator_series(
                 .ok_or_else(|| AppError::not_found("indicator"))?;
             let values = measurements::of_indicators(conn, &org, std::slice::from_ref(&id))?;
             let revised = target_revisions(conn, &org, &indicator)?;
-            Ok(series_of(indicator, values, &revised))
+            series_of(indicator, values, &revised)
         })
         .await?;
     Ok(HttpResponse::Ok().json(series))
@@ -484,18 +484,18 @@ pub fn series_of(
     indicator: Indicator,
     values: Vec<Measurement>,
     revised: &[Revision],
-) -> IndicatorSeries {
+) -> AppResult<IndicatorSeries> {
     let points = values
         .into_iter()
         .map(|m| {
-            let targets = decided_for(&indicator, revised, m.period_end)
+            let targets = decided_for(&indicator, revised, m.period_end)?
                 .targets
                 .items()
                 .iter()
                 .filter(|t| status::target_covers(t, m.period_start, m.period_end))
                 .cloned()
                 .collect();
-            SeriesPoint {
+            Ok(SeriesPoint {
                 period: m.period,
                 period_end: m.period_end,
                 value: m.value,
@@ -503,10 +503,10 @@ pub fn series_of(
                 value_men: m.value_men,
                 missing: m.missing,
                 targets,
-            }
+            })
         })
-        .collect();
-    IndicatorSeries { indicator, points }
+        .collect::<AppResult<_>>()?;
+    Ok(IndicatorSeries { indicator, points })
 }
 
 /// Statuses counted.

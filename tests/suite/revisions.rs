@@ -247,6 +247,23 @@ async fn revising_an_adopted_goal_keeps_what_was_in_force(app: TestApp) {
         .await;
     refused.problem(422);
     assert_eq!(refused.error_fields(), vec!["revision.decided_on"]);
+
+    {
+        // A snapshot that no longer reads as a goal is an error in the goal tree as of a day,
+        // never today's wording shown as the past.
+        use diesel::connection::SimpleConnection;
+        let mut conn = app.store.pool.get().expect("a connection");
+        conn.batch_execute(&format!(
+            "UPDATE revisions SET snapshot = '{{\"title\": 5}}' \
+             WHERE entity_id = '{}' AND number = 1",
+            m.goal
+        ))
+        .expect("the snapshot is spoiled");
+    }
+    let tree = format!("/api/v1/plan-periods/{}/goal-tree", m.plan_period);
+    let spoiled = app.get(&format!("{tree}?as_of=2011-01-01"), &admin).await;
+    spoiled.problem(500);
+    assert!(!spoiled.text().contains(NEW_TITLE), "{}", spoiled.text());
 }
 
 async fn changing_an_adopted_goal_without_a_decision_changes_nothing(app: TestApp) {
