@@ -17,10 +17,10 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 
-use crate::api::revisions;
 use crate::db::schema;
 use crate::db::types::{Id, JsonDocument, JsonList, TextList, UtcTime};
 use crate::db::DbConnection;
+use crate::domain::revisions;
 use crate::error::{AppError, AppResult};
 use crate::store::activities::{Activity, ActivityStatus};
 use crate::store::contacts::{Contact, ContactRole};

@@ -8,10 +8,10 @@
 use chrono::NaiveDate;
 use diesel::Connection;
 
-use crate::api::revisions;
-use crate::api::Resource;
 use crate::db::types::{Id, JsonList, TextList, UtcTime};
 use crate::db::DbConnection;
+use crate::domain::revisions;
+use crate::domain::write::Resource;
 use crate::error::{AppError, AppResult};
 use crate::store::activities::{Activity, ActivityStatus};
 use crate::store::audit::{self, Actor, AuditAction};

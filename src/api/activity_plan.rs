@@ -584,3 +584,18 @@ fn to_csv(plan: &ActivityPlan) -> Vec<u8> {
     out.extend(writer.into_inner().unwrap_or_default());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PlanFormat;
+
+    #[test]
+    fn a_format_reads_the_same_in_json_and_in_words() {
+        for format in PlanFormat::ALL {
+            assert_eq!(
+                serde_json::to_value(format).ok(),
+                Some(serde_json::Value::String(format.to_string()))
+            );
+        }
+    }
+}

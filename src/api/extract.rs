@@ -10,6 +10,9 @@ use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::{Deserialize, Deserializer};
 use std::future::{ready, Ready};
 
+use crate::domain::input::field_of;
+pub use crate::domain::input::parse_json;
+pub use crate::domain::write::{etag, IfMatch};
 use crate::error::{AppError, FieldError};
 
 /// A JSON request body. Malformed JSON is a 400; a well-formed body with a missing,
@@ -72,56 +75,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             }
             parse_json(&bytes).map(JsonBody)
         })
-    }
-}
-
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_data() {
-            let message = inner.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_string();
-            let field = field_of(&path, &message);
-            AppError::Unprocessable {
-                detail: format!("invalid request body: {message}"),
-                errors: vec![FieldError::new(field, message)],
-            }
-        } else {
-            AppError::BadRequest {
-                detail: format!("the request body is not valid JSON: {inner}"),
-                errors: vec![],
-            }
-        }
-    })?;
-    deserializer.end().map_err(|e| AppError::BadRequest {
-        detail: format!("the request body is not valid JSON: {e}"),
-        errors: vec![],
-    })?;
-    Ok(value)
-}
-
-/// The field a serde message is about. serde reports a missing field at the enclosing
-/// object (so its name is added from "missing field `x`"), an unknown one at itself.
-fn field_of(path: &str, message: &str) -> String {
-    let base = if path == "." { "" } else { path };
-    let missing = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split('`').next());
-    let unknown = message
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next());
-    match (missing, unknown) {
-        (Some(name), _) if base.is_empty() => name.to_string(),
-        (Some(name), _) => format!("{base}.{name}"),
-        (None, Some(name)) if base.is_empty() => name.to_string(),
-        _ if base.is_empty() => "body".to_string(),
-        _ => base.to_string(),
     }
 }
 
@@ -206,52 +159,13 @@ pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_
     .into()
 }
 
-/// The `If-Match` precondition of a write: absent (or `*`) means "any version".
-#[derive(Default)]
-pub struct IfMatch(Option<Vec<String>>);
-
-impl IfMatch {
-    /// 412 unless the stored version is one the client named.
-    pub fn check(&self, version: i32) -> Result<(), AppError> {
-        match &self.0 {
-            None => Ok(()),
-            Some(tags) if tags.iter().any(|t| t == "*" || *t == version.to_string()) => Ok(()),
-            Some(_) => Err(AppError::PreconditionFailed(format!(
-                "the record has changed (its ETag is now {}); read it again and retry",
-                etag(version)
-            ))),
-        }
-    }
-}
-
-impl IfMatch {
-    /// The answer when another request wrote the record between this one's read and its
-    /// write: 412 to a client that named a version, 409 to one that set no precondition.
-    pub fn lost_race(&self) -> AppError {
-        let detail =
-            "the record was changed by another request at the same moment; read it again and retry";
-        match self.0 {
-            Some(_) => AppError::PreconditionFailed(detail.into()),
-            None => AppError::Conflict {
-                detail: detail.into(),
-                errors: vec![],
-            },
-        }
-    }
-}
-
-/// The ETag of a record version.
-pub fn etag(version: i32) -> String {
-    format!("\"{version}\"")
-}
-
 impl FromRequest for IfMatch {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let Some(value) = req.headers().get(header::IF_MATCH) else {
-            return ready(Ok(IfMatch(None)));
+            return ready(Ok(IfMatch::default()));
         };
         let Ok(text) = value.to_str() else {
             return ready(Err(AppError::bad_request(
@@ -259,7 +173,7 @@ impl FromRequest for IfMatch {
                 "is not readable text",
             )));
         };
-        ready(Ok(IfMatch(Some(entity_tags(text)))))
+        ready(Ok(IfMatch::versions(entity_tags(text))))
     }
 }
 

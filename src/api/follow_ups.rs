@@ -215,6 +215,8 @@ async fn take_step(
     let scope = caller.units.clone();
     let record = store
         .transaction(move |conn| {
+            // The organization's lock before reading, as every write takes it.
+            crate::store::changes::lock_for_writing(conn, &org)?;
             let before =
                 FollowUp::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found("follow-up"))?;
             let of_department_goal = before.department_goal_id.is_some();

@@ -356,7 +356,6 @@ macro_rules! text_enum {
 
 #[cfg(test)]
 mod tests {
-    use crate::api::activity_plan::PlanFormat;
     use crate::rules::permissions::Role;
     use crate::store::activities::ActivityStatus;
     use crate::store::contacts::ContactRole;
@@ -383,7 +382,6 @@ mod tests {
         same_in_json_and_database(ReportingPeriodKind::ALL);
         same_in_json_and_database(ReportingPeriodStatus::ALL);
         same_in_json_and_database(Role::ALL);
-        same_in_json_and_database(PlanFormat::ALL);
         same_in_json_and_database(ContactRole::ALL);
     }
 }

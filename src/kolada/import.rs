@@ -371,7 +371,7 @@ pub async fn import_file(
     dry_run: bool,
 ) -> Result<ImportReport, String> {
     let document: KoladaDocument =
-        crate::api::extract::parse_json(bytes).map_err(|e| describe(&e))?;
+        crate::domain::input::parse_json(bytes).map_err(|e| describe(&e))?;
     let org = org.map(str::to_string);
     let work = move |conn: &mut DbConnection| {
         let organization = organization_for(conn, org.as_deref(), &document)?;

@@ -18,8 +18,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use crate::api::new_meta;
 use crate::db::types::{Id, JsonDocument, UtcTime};
+use crate::domain::write::new_meta;
 use crate::error::{AppError, AppResult};
 use crate::kolada::document::{Area, Gender, KoladaDocument, KoladaRow};
 use crate::rules::periods;

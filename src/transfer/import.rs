@@ -13,10 +13,10 @@ use utoipa::ToSchema;
 
 use super::rows::{self, cell_value, fields, Format, Position, RawRow};
 use super::{external_reference, with_record_type, RowType, Transferable};
-use crate::api::extract::{parse_json, IfMatch};
-use crate::api::{change_in, checked_new, create_in, may_write, Change, Writer};
 use crate::db::types::Id;
 use crate::db::DbConnection;
+use crate::domain::input::parse_json;
+use crate::domain::write::{change_in, checked_new, create_in, may_write, Change, IfMatch, Writer};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::audit::{self as audit_trail, AuditAction};

@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::api::Resource;
 use crate::db::types::Id;
+use crate::domain::write::Resource;
 use crate::rules::permissions::Kind;
 use crate::store::activities::Activity;
 use crate::store::contacts::Contact;
