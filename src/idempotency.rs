@@ -4,12 +4,13 @@
 //! once, as middleware around the API, so no handler knows about it.
 //!
 //! A key belongs to the caller (the token's organization and subject) and is kept
-//! `IDEMPOTENCY_KEY_TTL_HOURS`. It is claimed (`in_progress`) before the handler runs and
-//! gets the answer when the handler has answered; a 5xx gives it up, so the client may retry.
-//! Claiming, the handler and storing run in a task of their own, so a client that hangs up
-//! does not leave a key claimed: the answer is stored all the same. Only a server that stops
-//! between the write and storing the answer does, and that key answers 409 until it expires
-//! (the claim lives outside the write's transaction).
+//! `IDEMPOTENCY_KEY_TTL_HOURS`. It is claimed (`in_progress`) before the handler runs; the
+//! handler stores its answer in its write's transaction (`api::Answer::kept`, with the claim
+//! the request carries), so that a crash leaves the write and its answer both, or neither.
+//! An answer without a write (a refusal) is stored here afterwards; a 5xx gives the key up,
+//! so the client may retry. Claiming, the handler and storing run in a task of their own,
+//! so a client that hangs up does not leave a key claimed. A claim whose process was killed
+//! answers 409 for `LEASE_SECONDS`, and then a retry takes it over and runs the request.
 
 use std::future::{ready, Ready};
 use std::rc::Rc;
@@ -40,8 +41,14 @@ const MAX_KEY_LENGTH: usize = 255;
 /// The response headers a replay repeats.
 const KEPT_HEADERS: [header::HeaderName; 3] =
     [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
-/// A claim older than this has outlived any request: its server stopped while running it.
-const ABANDONED_AFTER_MINUTES: i64 = 5;
+/// How long a claim without an answer holds its key against a retry (409); after it a retry
+/// takes the claim over (its process was killed). Should the first request still be running,
+/// only one of the two can store its answer, and the other's write is undone with it.
+pub const LEASE_SECONDS: i64 = 30;
+
+/// Marks a response whose answer the handler stored with the key in its write's
+/// transaction: nothing is left to store.
+pub struct AnswerKept;
 
 /// The middleware: `App::wrap(Idempotency { … })`.
 #[derive(Clone)]
@@ -127,6 +134,7 @@ where
         subject: caller.subject,
         key,
         fingerprint: fingerprint(&req, &body, &caller.roles, &caller.units),
+        attempt: uuid::Uuid::new_v4().to_string(),
     };
     req.set_payload(Payload::from(body));
 
@@ -162,11 +170,18 @@ where
         let claim = claim.clone();
         settings
             .store
-            .write(move |conn| keys::claim(conn, &claim, UtcTime::now(), ttl))
+            .write(move |conn| {
+                let lease = chrono::Duration::seconds(LEASE_SECONDS);
+                keys::claim(conn, &claim, UtcTime::now(), ttl, lease)
+            })
             .await
     };
     match claimed {
-        Ok(Claimed::New) => respond(service, req, &settings.store, claim).await,
+        Ok(Claimed::New) => {
+            // For the handler, which stores its answer in its write's transaction.
+            req.extensions_mut().insert(claim.clone());
+            respond(service, req, &settings.store, claim).await
+        }
         Ok(Claimed::Done(stored)) => Ok(req.into_response(replay(stored))),
         Ok(Claimed::OtherRequest) => Ok(req.error_response(AppError::invalid(
             "Idempotency-Key",
@@ -208,6 +223,14 @@ where
     };
     if response.status().is_server_error() {
         release(store, claim).await;
+        return Ok(response.map_into_boxed_body());
+    }
+    if response
+        .response()
+        .extensions()
+        .get::<AnswerKept>()
+        .is_some()
+    {
         return Ok(response.map_into_boxed_body());
     }
     let (request, response) = response.into_parts();
@@ -337,36 +360,35 @@ fn fingerprint(
 }
 
 fn replay(stored: StoredResponse) -> HttpResponse {
+    let mut response = answer_of(stored);
+    response.headers_mut().insert(
+        IDEMPOTENCY_REPLAYED,
+        header::HeaderValue::from_static("true"),
+    );
+    response
+}
+
+/// The response of a stored answer: what the first request got, and what a replay gets.
+pub fn answer_of(stored: StoredResponse) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(stored.status)
         .unwrap_or(actix_web::http::StatusCode::OK);
     let mut response = HttpResponse::build(status);
     for (name, value) in &stored.headers {
         response.insert_header((name.as_str(), value.as_str()));
     }
-    response.insert_header((IDEMPOTENCY_REPLAYED, "true"));
     response.body(stored.body)
 }
 
 fn in_progress(since: UtcTime) -> AppError {
-    let abandoned = UtcTime::now().0 - since.0 > chrono::Duration::minutes(ABANDONED_AFTER_MINUTES);
-    if abandoned {
-        AppError::conflict(
-            "Idempotency-Key",
-            format!(
-                "the request with this key, begun {}, never finished (the server stopped); \
-                 whether it was written is unknown: check, then retry with a new key",
-                since
-                    .0
-                    .and_utc()
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ),
-        )
-    } else {
-        AppError::conflict(
-            "Idempotency-Key",
-            "a request with this key is still being processed; retry shortly",
-        )
-    }
+    let left = LEASE_SECONDS - (UtcTime::now().0 - since.0).num_seconds();
+    AppError::conflict(
+        "Idempotency-Key",
+        format!(
+            "a request with this key is still being processed; retry shortly (should it never \
+             finish, a retry takes it over in {} s)",
+            left.clamp(1, LEASE_SECONDS)
+        ),
+    )
 }
 
 /// Documents the header on every POST under `/api/v1/`, with the answers it adds.

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::IfMatch;
-use crate::api::{double_option, new_meta, record_response, Resource};
+use crate::api::{double_option, new_meta, Answer, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
@@ -213,7 +213,8 @@ async fn take_step(
     let actor = caller.actor();
     let roles = caller.roles.clone();
     let scope = caller.units.clone();
-    let record = store
+    let caller = caller.clone();
+    let answer = store
         .transaction(move |conn| {
             // The organization's lock before reading, as every write takes it.
             crate::store::changes::lock_for_writing(conn, &org)?;
@@ -298,10 +299,10 @@ async fn take_step(
                 return Err(if_match.lost_race());
             }
             audit_trail::record(conn, &actor, action, Some(&before), Some(&record))?;
-            Ok(record)
+            Answer::record(actix_web::http::StatusCode::OK, &record)?.kept(conn, &caller)
         })
         .await?;
-    Ok(record_response(HttpResponse::Ok(), &record))
+    Ok(answer.response())
 }
 
 macro_rules! step_endpoint {

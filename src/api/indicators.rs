@@ -793,16 +793,16 @@ pub async fn retire_indicator(
     caller.write_reach(Indicator::KIND)?;
     let writer = crate::api::Writer::of(&caller);
     let (id, note) = (id.into_inner(), body.into_inner().revision);
-    let (record, _) = store
+    let answer = store
         .transaction(move |conn| {
             let change = crate::api::Change::ArchiveByDecision(note);
-            crate::api::change_in::<Indicator>(conn, &writer, &id, &if_match, change)
+            let (record, _) =
+                crate::api::change_in::<Indicator>(conn, &writer, &id, &if_match, change)?;
+            crate::api::Answer::record(actix_web::http::StatusCode::OK, &record)?
+                .kept(conn, &caller)
         })
         .await?;
-    Ok(crate::api::record_response(
-        actix_web::HttpResponse::Ok(),
-        &record,
-    ))
+    Ok(answer.response())
 }
 
 crate::crud_endpoints! {

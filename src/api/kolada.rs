@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::extract::{JsonBody, QueryParams};
+use crate::api::Answer;
 use crate::auth::Caller;
 use crate::error::AppResult;
 use crate::kolada::{self, ImportReport, Importer, KoladaDocument};
@@ -69,11 +70,17 @@ pub async fn import_kolada(
         dry_run: params.0.dry_run.unwrap_or(false),
     };
     let document = body.into_inner();
-    let work = move |conn: &mut crate::db::DbConnection| kolada::import(conn, &importer, &document);
-    let report = if params.0.dry_run.unwrap_or(false) {
-        store.run(work).await?
-    } else {
-        store.transaction(work).await?
-    };
-    Ok(HttpResponse::Ok().json(report))
+    if params.0.dry_run.unwrap_or(false) {
+        let report = store
+            .run(move |conn| kolada::import(conn, &importer, &document))
+            .await?;
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    let answer = store
+        .transaction(move |conn| {
+            let report = kolada::import(conn, &importer, &document)?;
+            Answer::json(actix_web::http::StatusCode::OK, &report)?.kept(conn, &caller)
+        })
+        .await?;
+    Ok(answer.response())
 }

@@ -45,6 +45,7 @@ pub use crate::domain::write::{
     change_in, checked_new, create_in, delete_in, may_write, new_meta, Change, IfMatch, NewMeta,
     Resource, Writer,
 };
+use crate::store::idempotency::StoredResponse;
 use crate::store::{PageRequest, Record, Store};
 use extract::{etag, AcceptEncoding, NoCache};
 
@@ -163,6 +164,59 @@ where
         .await
 }
 
+/// A write's answer, made inside its transaction: `kept` stores it with the request's
+/// `Idempotency-Key` there too, so that after a crash the write and its answer are both
+/// there (a retry gets the answer again) or neither (a retry writes).
+pub struct Answer {
+    stored: StoredResponse,
+    kept: bool,
+}
+
+impl Answer {
+    /// JSON with this status.
+    pub fn json(status: actix_web::http::StatusCode, body: &impl Serialize) -> AppResult<Answer> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| AppError::Internal(format!("an answer did not serialize: {e}")))?;
+        Ok(Answer {
+            stored: StoredResponse {
+                status: status.as_u16(),
+                headers: vec![(header::CONTENT_TYPE.to_string(), "application/json".into())],
+                body,
+            },
+            kept: false,
+        })
+    }
+
+    /// A record as JSON, with its ETag.
+    pub fn record<R: Record>(status: actix_web::http::StatusCode, record: &R) -> AppResult<Answer> {
+        Ok(Answer::json(status, record)?.header(header::ETAG, etag(record.version())))
+    }
+
+    pub fn header(mut self, name: header::HeaderName, value: String) -> Answer {
+        self.stored.headers.push((name.to_string(), value));
+        self
+    }
+
+    /// Stores the answer with the caller's key (if it sent one) in the write's transaction.
+    pub fn kept(mut self, conn: &mut DbConnection, caller: &Caller) -> AppResult<Answer> {
+        if let Some(key) = &caller.idempotency {
+            crate::store::idempotency::complete(conn, key, &self.stored)?;
+            self.kept = true;
+        }
+        Ok(self)
+    }
+
+    pub fn response(self) -> HttpResponse {
+        let mut response = crate::idempotency::answer_of(self.stored);
+        if self.kept {
+            response
+                .extensions_mut()
+                .insert(crate::idempotency::AnswerKept);
+        }
+        response
+    }
+}
+
 /// A JSON response for one record, with its ETag.
 pub fn record_response<R: Record>(
     mut builder: actix_web::HttpResponseBuilder,
@@ -192,7 +246,8 @@ pub async fn create<R: Resource>(
 ) -> AppResult<HttpResponse> {
     caller.write_reach(R::KIND)?;
     let writer = Writer::of(caller);
-    let record = store
+    let caller = caller.clone();
+    let answer = store
         .transaction(move |conn| {
             let org = &writer.organization_id;
             if R::IN_ORGANIZATION && crate::store::organizations::find(conn, org)?.is_none() {
@@ -200,12 +255,13 @@ pub async fn create<R: Resource>(
                     "the token's organization is not registered here: the service's operator registers it (`malstyrning organizations register`)".into(),
                 ));
             }
-            create_in::<R>(conn, &writer, input)
+            let record = create_in::<R>(conn, &writer, input)?;
+            Answer::record(actix_web::http::StatusCode::CREATED, &record)?
+                .header(header::LOCATION, format!("{}/{}", R::PATH, record.id()))
+                .kept(conn, &caller)
         })
         .await?;
-    let mut builder = HttpResponse::Created();
-    builder.insert_header((header::LOCATION, format!("{}/{}", R::PATH, record.id())));
-    Ok(record_response(builder, &record))
+    Ok(answer.response())
 }
 
 /// One record, as every reader of the organization sees it: from the answer cache, which
@@ -241,10 +297,14 @@ async fn change<R: Resource>(
 ) -> AppResult<HttpResponse> {
     caller.write_reach(R::KIND)?;
     let writer = Writer::of(caller);
-    let (record, _) = store
-        .transaction(move |conn| change_in::<R>(conn, &writer, &id, &if_match, change))
+    let caller = caller.clone();
+    let answer = store
+        .transaction(move |conn| {
+            let (record, _) = change_in::<R>(conn, &writer, &id, &if_match, change)?;
+            Answer::record(actix_web::http::StatusCode::OK, &record)?.kept(conn, &caller)
+        })
         .await?;
-    Ok(record_response(HttpResponse::Ok(), &record))
+    Ok(answer.response())
 }
 
 pub async fn update<R: Resource>(

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::JsonBody;
-use crate::api::{double_option, new_meta, Resource};
+use crate::api::{double_option, new_meta, Answer, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
@@ -184,19 +184,19 @@ pub async fn roll_over_plan_period(
     let actor = caller.actor();
     let source_id = id.into_inner();
     let input = body.into_inner();
-    let result = store
+    let answer = store
         .transaction(move |conn| {
+            crate::store::changes::lock_for_writing(conn, &org)?;
             let source = PlanPeriod::find(conn, &org, &source_id)?
                 .ok_or_else(|| AppError::not_found("plan period"))?;
             let mut successor = PlanPeriod::build(org, input, UtcTime::now())?;
             successor.check(conn, None)?;
-            rollover::roll_over(conn, &actor, &source, successor)
+            let result = rollover::roll_over(conn, &actor, &source, successor)?;
+            let location = format!("{}/{}", PlanPeriod::PATH, result.plan_period.id);
+            Answer::json(actix_web::http::StatusCode::CREATED, &result)?
+                .header(header::LOCATION, location)
+                .kept(conn, &caller)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("{}/{}", PlanPeriod::PATH, result.plan_period.id),
-        ))
-        .json(result))
+    Ok(answer.response())
 }

@@ -9,13 +9,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::extract::QueryParams;
-use crate::api::Writer;
+use crate::api::{Answer, Writer};
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::read_action;
 use crate::store::Store;
 use crate::transfer::export::{export, write};
-use crate::transfer::import::{import_file, ImportOptions, ImportReport};
+use crate::transfer::import::{import, import_file, ImportOptions, ImportReport};
 use crate::transfer::{Format, Row, RowType};
 
 /// The largest import body (`IMPORT_LIMIT_BYTES`).
@@ -104,16 +104,19 @@ pub async fn import_rows(
     };
     // The whole body first, then the import: its transaction, and the organization's lock,
     // never wait for a slow or stalled client.
-    let file = spool(&mut payload, limit.0).await?;
-    let report = import_file(
-        &store,
-        Writer::of(&caller),
-        Box::new(std::io::BufReader::new(file)),
-        options,
-        Box::new(|_| {}),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(report))
+    let file = std::io::BufReader::new(spool(&mut payload, limit.0).await?);
+    let writer = Writer::of(&caller);
+    if options.dry_run {
+        let report = import_file(&store, writer, Box::new(file), options, Box::new(|_| {})).await?;
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    let answer = store
+        .transaction(move |conn| {
+            let report = import(conn, &writer, file, &options, &mut |_| {})?;
+            Answer::json(actix_web::http::StatusCode::OK, &report)?.kept(conn, &caller)
+        })
+        .await?;
+    Ok(answer.response())
 }
 
 /// How long an upload may send nothing before it is given up (408).

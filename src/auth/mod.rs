@@ -44,6 +44,9 @@ pub struct Caller {
     pub organization_id: Id,
     pub roles: Vec<Role>,
     pub units: Vec<Id>,
+    /// The `Idempotency-Key` this request claimed, if any: its answer is stored in the
+    /// write's transaction (`api::Answer::kept`).
+    pub idempotency: Option<crate::store::idempotency::KeyClaim>,
 }
 
 impl Caller {
@@ -71,6 +74,7 @@ impl Caller {
             organization_id,
             roles,
             units,
+            idempotency: None,
         })
     }
 
@@ -117,8 +121,13 @@ impl FromRequest for Caller {
     type Future = LocalBoxFuture<'static, Result<Caller, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let idempotency = req
+            .extensions()
+            .get::<crate::store::idempotency::KeyClaim>()
+            .cloned();
         // Verified once per request: the rate limiter keys by the caller and leaves it here.
-        if let Some(caller) = req.extensions().get::<Caller>().cloned() {
+        if let Some(mut caller) = req.extensions().get::<Caller>().cloned() {
+            caller.idempotency = idempotency;
             return Box::pin(async move { Ok(caller) });
         }
         let read = read_request(req);
@@ -137,6 +146,7 @@ impl FromRequest for Caller {
             };
             let mut caller = Caller::from_claims(claims)?;
             caller.request_id = request_id;
+            caller.idempotency = idempotency;
             Ok(caller)
         })
     }

@@ -394,5 +394,6 @@ diesel::table! {
         response_body -> Nullable<Binary>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        attempt -> Text,
     }
 }

@@ -1,6 +1,10 @@
 //! Idempotency keys: the stored answers of POSTs sent with `Idempotency-Key` (see
-//! `crate::idempotency` for the HTTP side). Each step is one statement of its own, outside the
-//! write's transaction, so that a concurrent request with the same key sees the claim at once.
+//! `crate::idempotency` for the HTTP side). A key is claimed by one statement of its own,
+//! outside the write's transaction, so that a concurrent request with the same key sees the
+//! claim at once; the answer is stored inside the write's transaction (`complete`), so that
+//! the write and its answer are both kept or neither. A claim whose request never finished
+//! (the process was killed) is taken over by a retry once its lease has run out; only the
+//! attempt holding the claim can store an answer, so a write is never made twice.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -28,6 +32,8 @@ pub struct KeyClaim {
     pub key: String,
     /// SHA-256 (hex) of the request's method, path with query and body.
     pub fingerprint: String,
+    /// This request's attempt (a new id each time), which holds the claim.
+    pub attempt: String,
 }
 
 /// A stored answer.
@@ -64,15 +70,18 @@ struct KeyRow {
     response_body: Option<Vec<u8>>,
     created_at: UtcTime,
     expires_at: UtcTime,
+    attempt: String,
 }
 
 /// Claims a key for a request: inserts it `in_progress`, or reports what an earlier use of
-/// it holds. An expired earlier use is replaced.
+/// it holds. An expired earlier use is replaced, and a claim whose `lease` has run out
+/// without an answer is taken over.
 pub fn claim(
     conn: &mut DbConnection,
     claim: &KeyClaim,
     now: UtcTime,
     ttl: chrono::Duration,
+    lease: chrono::Duration,
 ) -> AppResult<Claimed> {
     use crate::db::schema::idempotency_keys::dsl as t;
     // Two rounds at most: a row found expired is deleted and the insert tried again (a
@@ -90,6 +99,7 @@ pub fn claim(
                 response_body: None,
                 created_at: now,
                 expires_at: UtcTime(now.0 + ttl),
+                attempt: claim.attempt.clone(),
             })
             .execute(conn);
         match inserted {
@@ -106,6 +116,16 @@ pub fn claim(
         }
         if row.fingerprint != claim.fingerprint {
             return Ok(Claimed::OtherRequest);
+        }
+        if row.state == KeyState::InProgress && row.created_at.0 + lease <= now.0 {
+            // Abandoned: this attempt takes the claim over, unless another retry just did.
+            let taken = diesel::update(mine(claim).filter(t::attempt.eq(&row.attempt)))
+                .set((t::attempt.eq(&claim.attempt), t::created_at.eq(now)))
+                .execute(conn)?;
+            if taken == 1 {
+                return Ok(Claimed::New);
+            }
+            continue;
         }
         return match row.state {
             KeyState::InProgress => Ok(Claimed::InProgress {
@@ -159,7 +179,9 @@ fn stored_response(row: KeyRow) -> AppResult<StoredResponse> {
     })
 }
 
-/// Stores the answer of a claimed key.
+/// Stores the answer of a claimed key, in the transaction of the write it answers. 409 when
+/// this attempt no longer holds the claim (a retry took it over): the write is then undone
+/// with its transaction, and the retry's stands alone.
 pub fn complete(
     conn: &mut DbConnection,
     claim: &KeyClaim,
@@ -172,14 +194,25 @@ pub fn complete(
         .map(|(name, value)| (name.clone(), serde_json::Value::String(value.clone())))
         .collect();
     let headers = serde_json::Value::Object(headers).to_string();
-    diesel::update(mine(claim).filter(t::fingerprint.eq(&claim.fingerprint)))
-        .set((
-            t::state.eq(KeyState::Done),
-            t::response_status.eq(Some(i32::from(response.status))),
-            t::response_headers.eq(Some(headers)),
-            t::response_body.eq(Some(response.body.clone())),
-        ))
-        .execute(conn)?;
+    let stored = diesel::update(
+        mine(claim)
+            .filter(t::fingerprint.eq(&claim.fingerprint))
+            .filter(t::attempt.eq(&claim.attempt))
+            .filter(t::state.eq(KeyState::InProgress)),
+    )
+    .set((
+        t::state.eq(KeyState::Done),
+        t::response_status.eq(Some(i32::from(response.status))),
+        t::response_headers.eq(Some(headers)),
+        t::response_body.eq(Some(response.body.clone())),
+    ))
+    .execute(conn)?;
+    if stored == 0 {
+        return Err(AppError::conflict(
+            "Idempotency-Key",
+            "a retry with this key took the request over; its answer is the one kept",
+        ));
+    }
     Ok(())
 }
 
@@ -188,7 +221,7 @@ pub fn release(conn: &mut DbConnection, claim: &KeyClaim) -> AppResult<()> {
     use crate::db::schema::idempotency_keys::dsl as t;
     diesel::delete(
         mine(claim)
-            .filter(t::fingerprint.eq(&claim.fingerprint))
+            .filter(t::attempt.eq(&claim.attempt))
             .filter(t::state.eq(KeyState::InProgress)),
     )
     .execute(conn)?;

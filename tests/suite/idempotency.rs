@@ -296,6 +296,65 @@ async fn a_body_over_the_limit_is_413_and_spends_no_key(app: TestApp) {
     .expect(201);
 }
 
+/// A request killed in the middle leaves its claim and no write (the write and its answer
+/// commit together): a retry is told to wait for the lease, then runs the request once.
+async fn a_claim_whose_request_never_finished_is_taken_over_after_its_lease(app: TestApp) {
+    let admin = app.admin();
+    let body = period("Mandatperioden 2015–2018");
+    let first = post_with_key(&app, PLAN_PERIODS, &admin, "avbruten", &body).await;
+    let id = first.expect(201)["id"].as_str().expect("an id").to_string();
+    // As a process killed before its commit leaves it: the claim, no plan period, no answer.
+    let left_behind = |age: chrono::Duration| {
+        let mut pooled = app.store.pool.get().expect("a connection");
+        let conn: &mut malstyrning::db::DbConnection = &mut pooled;
+        let claimed = UtcTime(chrono::Utc::now().naive_utc() - age);
+        diesel::update(keys::idempotency_keys.filter(keys::key.eq("avbruten")))
+            .set((
+                keys::state.eq("in_progress"),
+                keys::response_status.eq(None::<i32>),
+                keys::response_headers.eq(None::<String>),
+                keys::response_body.eq(None::<Vec<u8>>),
+                keys::attempt.eq("killed"),
+                keys::created_at.eq(claimed),
+            ))
+            .execute(conn)
+            .expect("the claim is left behind");
+    };
+    {
+        use malstyrning::db::schema::plan_periods::dsl as periods;
+        let mut pooled = app.store.pool.get().expect("a connection");
+        let conn: &mut malstyrning::db::DbConnection = &mut pooled;
+        diesel::delete(periods::plan_periods.filter(periods::id.eq(&id)))
+            .execute(conn)
+            .expect("the write is undone");
+    }
+    left_behind(chrono::Duration::zero());
+    let waiting = post_with_key(&app, PLAN_PERIODS, &admin, "avbruten", &body).await;
+    let problem = waiting.problem(409);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("still being processed"),
+        "{problem}"
+    );
+    assert_eq!(plan_periods(&app, &admin).await, 0);
+
+    let lease = malstyrning::idempotency::LEASE_SECONDS;
+    left_behind(chrono::Duration::seconds(lease + 1));
+    let retried = post_with_key(&app, PLAN_PERIODS, &admin, "avbruten", &body).await;
+    let created = retried.expect(201);
+    assert_eq!(retried.header("idempotency-replayed"), None);
+    assert_eq!(plan_periods(&app, &admin).await, 1);
+    let replayed = post_with_key(&app, PLAN_PERIODS, &admin, "avbruten", &body).await;
+    assert_eq!(
+        replayed.header("idempotency-replayed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(replayed.expect(201)["id"], created["id"]);
+    assert_eq!(plan_periods(&app, &admin).await, 1);
+}
+
 async fn an_expired_key_is_new_again(app: TestApp) {
     let admin = app.admin();
     let body = period("Mandatperioden 2015–2018");
@@ -403,6 +462,7 @@ async fn a_client_that_hangs_up_does_not_leave_its_key_stuck(app: TestApp) {
 }
 
 backend_tests!(
+    a_claim_whose_request_never_finished_is_taken_over_after_its_lease,
     a_client_that_hangs_up_does_not_leave_its_key_stuck,
     a_retry_gets_the_first_answer_without_a_second_write,
     the_same_key_for_another_request_is_refused,
