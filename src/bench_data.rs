@@ -15,7 +15,6 @@
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate};
-use diesel::prelude::*;
 
 use crate::db::schema;
 use crate::db::types::{Id, JsonDocument, JsonList, TextList, UtcTime};
@@ -40,6 +39,7 @@ use crate::store::reporting_periods::{
 use crate::store::revisions::Revision;
 use crate::store::units::{Unit, UnitKind};
 use crate::store::visions::Vision;
+use crate::store::Tx;
 
 /// How much one generated municipality holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,7 +230,7 @@ pub fn generate(
         }
         let one = Instant::now();
         let rows = Municipality::new(index, size, UtcTime::now()).build()?;
-        let counts = conn.transaction(|conn| rows.insert(conn))?;
+        let counts = Tx::new(conn).savepoint(|tx| rows.insert(tx))?;
         progress(&format!(
             "{label} {}: {} rows in {:.2} s",
             rows.organization.name,
@@ -1728,7 +1728,10 @@ impl Municipality {
     }
 
     /// Writes every row, referenced tables first, in multi-row inserts.
-    fn insert(&self, conn: &mut DbConnection) -> AppResult<Counts> {
+    /// The documented bulk path of a write (`Tx`): rows in multi-row inserts, without the
+    /// audit trail and the change feed (see the module's comment).
+    fn insert(&self, tx: &mut Tx) -> AppResult<Counts> {
+        let conn: &mut DbConnection = tx;
         macro_rules! insert_all {
             ($table:path, $rows:expr) => {
                 $crate::insert_rows!(conn, $table, $rows)

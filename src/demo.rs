@@ -6,15 +6,14 @@
 //! steering group have invented names.
 
 use chrono::NaiveDate;
-use diesel::Connection;
 
 use crate::db::types::{Id, JsonList, TextList, UtcTime};
 use crate::db::DbConnection;
 use crate::domain::revisions;
-use crate::domain::write::Resource;
+use crate::domain::write::{Resource, Writer};
 use crate::error::{AppError, AppResult};
 use crate::store::activities::{Activity, ActivityStatus};
-use crate::store::audit::{self, Actor, AuditAction};
+use crate::store::audit::Actor;
 use crate::store::contacts::{Contact, ContactRole};
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::{Goal, GoalState};
@@ -29,7 +28,7 @@ use crate::store::reporting_periods::{
 };
 use crate::store::units::{Unit, UnitKind};
 use crate::store::visions::Vision;
-use crate::store::Record;
+use crate::store::{Record, Tx};
 
 pub const MUNICIPALITY_CODE: &str = "0683";
 
@@ -39,7 +38,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// Loads the demo organisation unless an organisation with its municipality code exists.
 pub fn load(conn: &mut DbConnection) -> AppResult<String> {
-    conn.transaction(|conn| {
+    Tx::new(conn).savepoint(|conn| {
         if let Some(existing) = organizations::find_by_code(conn, MUNICIPALITY_CODE)? {
             return Ok(format!("the demo organisation is already loaded: {} ({})", existing.name, existing.id));
         }
@@ -51,12 +50,11 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
     })
 }
 
-/// Stores a demo record as the API would: with its audit entry and its change in the feed,
-/// so a system that follows the feed sees the demo too.
+/// Stores a demo record through the one write path: with its audit entry and its change in
+/// the feed, so a system that follows the feed sees the demo too.
 trait Seed: Record {
-    fn seed(&self, conn: &mut DbConnection, actor: &Actor) -> AppResult<()> {
-        self.insert(conn)?;
-        audit::record(conn, actor, AuditAction::Create, None, Some(self))
+    fn seed(&self, conn: &mut Tx, writer: &Writer) -> AppResult<()> {
+        writer.insert(conn, self)
     }
 }
 
@@ -78,7 +76,17 @@ impl Demo {
         }
     }
 
-    fn new(conn: &mut DbConnection) -> AppResult<Demo> {
+    /// The demo's records are written as the operator writes, recorded as `actor`.
+    fn writer(&self) -> Writer {
+        Writer {
+            organization_id: self.id.clone(),
+            actor: self.actor(),
+            roles: None,
+            scope: Vec::new(),
+        }
+    }
+
+    fn new(conn: &mut Tx) -> AppResult<Demo> {
         let demo = Demo {
             id: Id::new(),
             now: UtcTime::now(),
@@ -93,14 +101,14 @@ impl Demo {
             updated_at: demo.now,
             version: 1,
         }
-        .seed(conn, &demo.actor())?;
+        .seed(conn, &demo.writer())?;
         demo.build(conn)?;
         Ok(demo)
     }
 
     fn unit(
         &self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         parent: Option<&Id>,
         kind: UnitKind,
         name: &str,
@@ -119,14 +127,14 @@ impl Demo {
             updated_at: self.now,
             version: 1,
         };
-        unit.seed(conn, &self.actor())?;
+        unit.seed(conn, &self.writer())?;
         Ok(unit.id)
     }
 
     /// The demo's indicators; `goals` are goals 1–7, `department_goals` in the order built.
     fn indicators(
         &self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         actor: &Actor,
         owners: &IndicatorOwners,
         goals: &[Id],
@@ -319,7 +327,7 @@ impl Demo {
                 updated_at: self.now,
                 version: 1,
             };
-            indicator.seed(conn, actor)?;
+            indicator.seed(conn, &self.writer())?;
             // Adopted with its goal: the decision that adopted the goal puts its targets in
             // force (revision 1), said as the API would be told it.
             let decision = self.adopting_decision(conn, &indicator)?;
@@ -331,7 +339,7 @@ impl Demo {
     /// The decision that adopted an indicator's goal or department goal, as a note.
     fn adopting_decision(
         &self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         indicator: &Indicator,
     ) -> AppResult<Option<revisions::RevisionNote>> {
         let decision = match (&indicator.goal_id, &indicator.department_goal_id) {
@@ -353,7 +361,7 @@ impl Demo {
         )
     }
 
-    fn build(&self, conn: &mut DbConnection) -> AppResult<()> {
+    fn build(&self, conn: &mut Tx) -> AppResult<()> {
         let org = self.id.clone();
         let now = self.now;
 
@@ -519,7 +527,7 @@ impl Demo {
             updated_at: now,
             version: 1,
         };
-        period.seed(conn, &self.actor())?;
+        period.seed(conn, &self.writer())?;
         let pp = period.id.clone();
 
         for (name, kind, start, end, deadline, status, key) in [
@@ -567,7 +575,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             }
-            .seed(conn, &self.actor())?;
+            .seed(conn, &self.writer())?;
         }
 
         // The decisions that adopted the vision and the goals become their first revisions.
@@ -589,7 +597,7 @@ impl Demo {
             updated_at: now,
             version: 1,
         };
-        vision.seed(conn, &self.actor())?;
+        vision.seed(conn, &self.writer())?;
         revisions::record_history(conn, &actor, &vision, None, None)?;
 
         let mut perspectives = Vec::new();
@@ -628,7 +636,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             };
-            perspective.seed(conn, &self.actor())?;
+            perspective.seed(conn, &self.writer())?;
             perspectives.push(perspective.id);
         }
         let perspective = |i: usize| {
@@ -672,7 +680,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             };
-            goal.seed(conn, &self.actor())?;
+            goal.seed(conn, &self.writer())?;
             revisions::record_history(conn, &actor, &goal, None, None)?;
             goals.push(goal.id);
         }
@@ -716,7 +724,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             };
-            department_goal.seed(conn, &self.actor())?;
+            department_goal.seed(conn, &self.writer())?;
             revisions::record_history(conn, &actor, &department_goal, None, None)?;
             department_goals.push(department_goal.id);
         }
@@ -884,7 +892,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             }
-            .seed(conn, &self.actor())?;
+            .seed(conn, &self.writer())?;
         }
 
         // The key persons of the administrations and the steering group: a lead and a
@@ -970,7 +978,7 @@ impl Demo {
                 updated_at: now,
                 version: 1,
             }
-            .seed(conn, &self.actor())?;
+            .seed(conn, &self.writer())?;
         }
         Ok(())
     }

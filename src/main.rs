@@ -282,9 +282,9 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn organizations(command: OrganizationCommand) -> Result<(), String> {
-    use diesel::Connection;
     use malstyrning::api::organizations::{register, set_identity};
     use malstyrning::db::types::Id;
+    use malstyrning::store::Tx;
     let parse_id = |id: &str| id.parse::<Id>().map_err(|_| format!("{id} is not a UUID"));
     let pool = open_store()?.pool;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -296,11 +296,11 @@ fn organizations(command: OrganizationCommand) -> Result<(), String> {
                 .map(parse_id)
                 .transpose()?
                 .unwrap_or_else(Id::new);
-            conn.transaction(|conn| register(conn, id, &code, name))
+            Tx::new(conn).savepoint(|tx| register(tx, id, &code, name))
         }
         OrganizationCommand::Set { org, code, name } => {
             let id = parse_id(&resolve_org(&org, true)?)?;
-            conn.transaction(|conn| set_identity(conn, id, code, name))
+            Tx::new(conn).savepoint(|tx| set_identity(tx, id, code, name))
         }
         OrganizationCommand::List => {
             let all = malstyrning::store::organizations::all(conn).map_err(|e| e.to_string())?;

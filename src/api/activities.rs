@@ -7,11 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
-use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::activities::{self, Activity, ActivityFilter, ActivityStatus};
 use crate::store::units;
+use crate::store::Tx;
 
 /// A new activity on a team's activity plan.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -154,7 +154,7 @@ impl Resource for Activity {
         Some(&self.team_id)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Activity>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&Activity>) -> AppResult<()> {
         activities::check(conn, self, before)
     }
 }

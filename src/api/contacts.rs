@@ -7,10 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
-use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::contacts::{self, Contact, ContactFilter, ContactRole};
+use crate::store::Tx;
 
 /// Longest phone number we accept.
 const MAX_PHONE: usize = 50;
@@ -135,7 +135,7 @@ impl Resource for Contact {
         validate(self)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Contact>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&Contact>) -> AppResult<()> {
         contacts::check(conn, self, before)
     }
 }

@@ -17,6 +17,7 @@ use crate::store::department_goals::{self, DepartmentGoal, DepartmentGoalFilter}
 use crate::store::goals::GoalState;
 use crate::store::units::{Unit, UnitKind};
 use crate::store::Record;
+use crate::store::Tx;
 
 /// A new department goal; its plan period is the overarching goal's.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -178,7 +179,7 @@ impl Resource for DepartmentGoal {
         Some(&self.owner_unit_id)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&DepartmentGoal>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&DepartmentGoal>) -> AppResult<()> {
         department_goals::check(conn, self, before)?;
         check_life_cycle(conn, self, before)?;
         // A revision's deciding body becomes the goal's, so this checks revisions too.
@@ -194,7 +195,7 @@ impl Resource for DepartmentGoal {
 
     fn record_history(
         &self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         actor: &Actor,
         before: Option<&Self>,
         note: Option<RevisionNote>,

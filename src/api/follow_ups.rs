@@ -6,17 +6,18 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::IfMatch;
-use crate::api::{double_option, new_meta, Answer, Resource};
+use crate::api::{double_option, new_meta, Answer, Resource, Writer};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::{self, FollowUpStep, Reach};
 use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
-use crate::store::audit::{self as audit_trail, Actor, AuditAction};
+use crate::store::audit::{Actor, AuditAction};
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::follow_ups::{self, Assessment, FollowUp, FollowUpFilter, FollowUpState};
 use crate::store::reporting_periods::ReportingPeriod;
+use crate::store::Tx;
 use crate::store::{Record, Store};
 
 /// A new follow-up; it starts as a draft.
@@ -144,7 +145,7 @@ impl Resource for FollowUp {
         follow_ups::require_open(&period)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&FollowUp>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&FollowUp>) -> AppResult<()> {
         follow_ups::check(conn, self, before)
     }
 
@@ -210,7 +211,7 @@ async fn take_step(
     reason: Option<String>,
 ) -> AppResult<HttpResponse> {
     let org = caller.organization_id.clone();
-    let actor = caller.actor();
+    let writer = Writer::of(caller);
     let roles = caller.roles.clone();
     let scope = caller.units.clone();
     let caller = caller.clone();
@@ -295,10 +296,7 @@ async fn take_step(
                 record.state = to;
             }
             record.mark_changed(now, archived_at);
-            if record.update(conn, before.version())? == 0 {
-                return Err(if_match.lost_race());
-            }
-            audit_trail::record(conn, &actor, action, Some(&before), Some(&record))?;
+            writer.update(conn, action, &before, &record, || if_match.lost_race())?;
             Answer::record(actix_web::http::StatusCode::OK, &record)?.kept(conn, &caller)
         })
         .await?;

@@ -14,6 +14,7 @@ use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use crate::store::goals::{self, Goal, GoalFilter, GoalState};
 use crate::store::units::UnitKind;
+use crate::store::Tx;
 
 /// A new overarching goal.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -169,7 +170,7 @@ impl Resource for Goal {
         validate(self)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Goal>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&Goal>) -> AppResult<()> {
         goals::check(conn, self, before)?;
         check_life_cycle(conn, self, before)
     }
@@ -180,7 +181,7 @@ impl Resource for Goal {
 
     fn record_history(
         &self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         actor: &Actor,
         before: Option<&Self>,
         note: Option<RevisionNote>,

@@ -28,6 +28,7 @@ use crate::store::indicators::{
 use crate::store::revisions::{self as history, Revision};
 use crate::store::units::{Unit, UnitKind};
 use crate::store::Record;
+use crate::store::Tx;
 
 /// A new indicator.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -278,7 +279,7 @@ impl Resource for Indicator {
         self.owner_unit_id.as_ref()
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Indicator>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&Indicator>) -> AppResult<()> {
         indicators::check(conn, self, before)
     }
 
@@ -313,7 +314,7 @@ impl Resource for Indicator {
 
     fn record_history(
         &self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         actor: &Actor,
         before: Option<&Self>,
         note: Option<RevisionNote>,
@@ -370,7 +371,7 @@ impl Measured {
     /// department goals it owns.
     fn decision_of(
         &self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         note: Option<RevisionNote>,
         why: &str,
     ) -> AppResult<Decision> {
@@ -423,7 +424,7 @@ fn decided(conn: &mut DbConnection, indicator: &Indicator) -> AppResult<bool> {
 /// a decision it is a draft and changes freely, as does an indicator of a draft or retired
 /// goal.
 fn target_history(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     actor: &Actor,
     indicator: &Indicator,
     before: Option<&Indicator>,

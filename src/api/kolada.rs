@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::extract::{JsonBody, QueryParams};
-use crate::api::Answer;
+use crate::api::{Answer, Writer};
 use crate::auth::Caller;
 use crate::error::AppResult;
 use crate::kolada::{self, ImportReport, Importer, KoladaDocument};
@@ -61,18 +61,15 @@ pub async fn import_kolada(
     params: QueryParams<KoladaImportParams>,
     body: JsonBody<KoladaDocument>,
 ) -> AppResult<HttpResponse> {
-    let reach = caller.write_reach(Kind::Measurement)?;
+    caller.write_reach(Kind::Measurement)?;
     let importer = Importer {
-        organization_id: caller.organization_id.clone(),
-        actor: caller.actor(),
-        reach,
-        scope: caller.units.clone(),
+        writer: Writer::of(&caller),
         dry_run: params.0.dry_run.unwrap_or(false),
     };
     let document = body.into_inner();
-    if params.0.dry_run.unwrap_or(false) {
+    if importer.dry_run {
         let report = store
-            .run(move |conn| kolada::import(conn, &importer, &document))
+            .rolled_back(move |conn| kolada::import(conn, &importer, &document))
             .await?;
         return Ok(HttpResponse::Ok().json(report));
     }

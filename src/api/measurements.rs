@@ -15,6 +15,7 @@ use crate::store::audit::Actor;
 use crate::store::indicators::{Indicator, Source};
 use crate::store::measurements::{self, Measurement, MeasurementFilter};
 use crate::store::Record;
+use crate::store::Tx;
 
 /// A new measurement.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -160,7 +161,7 @@ impl Resource for Measurement {
         Ok(indicator.and_then(|i| i.owner_unit_id))
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Measurement>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&Measurement>) -> AppResult<()> {
         measurements::check(conn, self, before).map(|_| ())
     }
 }

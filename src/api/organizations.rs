@@ -11,13 +11,13 @@ use crate::api::extract::IfMatch;
 use crate::api::{double_option, new_meta, Page, Resource, Writer};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
-use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::municipalities;
 use crate::rules::permissions::Action;
 use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::organizations::{self, Organization};
 use crate::store::Store;
+use crate::store::Tx;
 
 /// A new organization, registered by the operator (`malstyrning organizations register`).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,7 +95,7 @@ impl Resource for Organization {
         validate(self)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Organization>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&Organization>) -> AppResult<()> {
         if before.is_none() && organizations::find(conn, &self.id)?.is_some() {
             return Err(crate::error::AppError::conflict(
                 "id",
@@ -118,7 +118,7 @@ impl Resource for Organization {
 /// command line), through the one write path, audited as `operator`. Its name defaults to
 /// the code's name in SCB's list.
 pub fn register(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     id: Id,
     code: &str,
     name: Option<String>,
@@ -135,7 +135,7 @@ pub fn register(
 
 /// Changes an organization's municipality code or name: the operator's act.
 pub fn set_identity(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     id: Id,
     code: Option<String>,
     name: Option<String>,

@@ -6,10 +6,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
-use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::perspectives::{self, Focus, Perspective};
+use crate::store::Tx;
 
 /// A new perspective.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -106,7 +106,7 @@ impl Resource for Perspective {
         validate(self)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Perspective>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&Perspective>) -> AppResult<()> {
         perspectives::check(conn, self, before)
     }
 }

@@ -7,15 +7,15 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::JsonBody;
-use crate::api::{double_option, new_meta, Answer, Resource};
+use crate::api::{double_option, new_meta, Answer, Resource, Writer};
 use crate::auth::Caller;
 use crate::db::types::{Id, UtcTime};
-use crate::db::DbConnection;
+use crate::domain::rollover::{self, RollOver};
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Action;
 use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::plan_periods::{self, PlanPeriod};
-use crate::store::rollover::{self, RollOver};
+use crate::store::Tx;
 use crate::store::{Record, Store};
 
 /// A new plan period.
@@ -93,7 +93,7 @@ impl Resource for PlanPeriod {
         validate(self)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&PlanPeriod>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&PlanPeriod>) -> AppResult<()> {
         plan_periods::check(conn, self, before)
     }
 }
@@ -181,7 +181,7 @@ pub async fn roll_over_plan_period(
 ) -> AppResult<HttpResponse> {
     caller.require(Action::RollOver)?;
     let org = caller.organization_id.clone();
-    let actor = caller.actor();
+    let writer = Writer::of(&caller);
     let source_id = id.into_inner();
     let input = body.into_inner();
     let answer = store
@@ -191,7 +191,7 @@ pub async fn roll_over_plan_period(
                 .ok_or_else(|| AppError::not_found("plan period"))?;
             let mut successor = PlanPeriod::build(org, input, UtcTime::now())?;
             successor.check(conn, None)?;
-            let result = rollover::roll_over(conn, &actor, &source, successor)?;
+            let result = rollover::roll_over(conn, &writer, &source, successor)?;
             let location = format!("{}/{}", PlanPeriod::PATH, result.plan_period.id);
             Answer::json(actix_web::http::StatusCode::CREATED, &result)?
                 .header(header::LOCATION, location)

@@ -7,12 +7,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
-use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::reporting_periods::{
     self, ReportingPeriod, ReportingPeriodFilter, ReportingPeriodKind, ReportingPeriodStatus,
 };
+use crate::store::Tx;
 
 /// A new reporting period.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -121,11 +121,7 @@ impl Resource for ReportingPeriod {
         validate(self)
     }
 
-    fn check(
-        &mut self,
-        conn: &mut DbConnection,
-        before: Option<&ReportingPeriod>,
-    ) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&ReportingPeriod>) -> AppResult<()> {
         reporting_periods::check(conn, self, before)
     }
 }

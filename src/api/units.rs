@@ -6,10 +6,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
-use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::validate::{Checks, MAX_NAME};
 use crate::store::units::{self, Unit, UnitFilter, UnitKind};
+use crate::store::Tx;
 
 /// A new unit.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -98,7 +98,7 @@ impl Resource for Unit {
         validate(self)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Unit>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&Unit>) -> AppResult<()> {
         units::check(conn, self, before)
     }
 }

@@ -17,6 +17,7 @@ use crate::store::audit::Actor;
 use crate::store::goals::GoalState;
 use crate::store::units::UnitKind;
 use crate::store::visions::{self, Vision};
+use crate::store::Tx;
 
 /// A new vision; one per plan period.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -147,7 +148,7 @@ impl Resource for Vision {
         validate(self)
     }
 
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Vision>) -> AppResult<()> {
+    fn check(&mut self, conn: &mut Tx, before: Option<&Vision>) -> AppResult<()> {
         visions::check(conn, self, before)?;
         check_life_cycle(conn, self, before)
     }
@@ -158,7 +159,7 @@ impl Resource for Vision {
 
     fn record_history(
         &self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         actor: &Actor,
         before: Option<&Self>,
         note: Option<RevisionNote>,

@@ -9,12 +9,12 @@ use crate::api::extract::QueryParams;
 use crate::api::{double_option, new_meta, page_limit, Resource};
 use crate::auth::Caller;
 use crate::db::types::{Id, TextList, UtcTime};
-use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::{Kind, KINDS};
 use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::AuditAction;
 use crate::store::webhooks::{self, DeliveryState, WebhookDelivery, WebhookSubscription};
+use crate::store::Tx;
 use crate::store::{Record, Store};
 
 /// Shortest signing secret accepted.
@@ -217,7 +217,7 @@ impl Resource for WebhookSubscription {
         validate(self)
     }
 
-    fn check(&mut self, _conn: &mut DbConnection, _before: Option<&Self>) -> AppResult<()> {
+    fn check(&mut self, _conn: &mut Tx, _before: Option<&Self>) -> AppResult<()> {
         Ok(())
     }
 }

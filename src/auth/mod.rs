@@ -90,7 +90,7 @@ impl Caller {
 
     /// How far the caller may write a kind; 403 when not at all.
     pub fn write_reach(&self, kind: Kind) -> Result<Reach, AppError> {
-        write_reach(&self.roles, kind)
+        crate::domain::write::write_reach(&self.roles, kind)
     }
 
     /// 403 unless one of the caller's roles allows `action`.
@@ -104,16 +104,6 @@ impl Caller {
             )))
         }
     }
-}
-
-/// How far roles may write a kind; 403 when not at all.
-pub fn write_reach(roles: &[Role], kind: Kind) -> Result<Reach, AppError> {
-    permissions::write_reach(roles, kind).ok_or_else(|| {
-        AppError::Forbidden(format!(
-            "your roles do not allow {}",
-            Action::Write(kind).describe()
-        ))
-    })
 }
 
 impl FromRequest for Caller {

@@ -3,4 +3,5 @@
 
 pub mod input;
 pub mod revisions;
+pub mod rollover;
 pub mod write;

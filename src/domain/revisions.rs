@@ -16,6 +16,7 @@ use crate::store::audit::Actor;
 use crate::store::goals::GoalState;
 use crate::store::revisions::{self, Revision};
 use crate::store::units::{self, UnitKind};
+use crate::store::Tx;
 
 /// The decision behind changing or retiring an adopted goal or vision.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -195,7 +196,7 @@ fn restored<R: Revised>(rows: Vec<R>, in_force: Vec<Revision>) -> AppResult<Vec<
 /// Only draft → adopted → retired (or staying put); adopted and retired records carry their
 /// decision: reference, date and a deciding body of the right kind.
 pub fn check_life_cycle<R: Governed>(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     record: &R,
     before: Option<&R>,
 ) -> AppResult<()> {
@@ -267,7 +268,7 @@ pub fn check_life_cycle<R: Governed>(
 /// The note's decision, checked: reference, date and a deciding body of one of `bodies`.
 /// Without a note, 422 on `revision` saying `why` one is needed.
 pub fn decision_of(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     org: &Id,
     note: Option<RevisionNote>,
     why: &str,
@@ -383,7 +384,7 @@ pub fn write_revision<R: Revised>(
 /// adopted record's content (which needs a `revision` note), and the end of validity on
 /// retiring.
 pub fn record_history<R: Governed>(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     actor: &Actor,
     record: &R,
     before: Option<&R>,

@@ -11,9 +11,10 @@ use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
 use crate::domain::revisions;
 use crate::error::{AppError, AppResult};
-use crate::rules::permissions::{Action, Reach};
-use crate::store::audit::{self as audit_trail, AuditAction};
-use crate::store::Record;
+use crate::rules::permissions::{Action, Kind, Reach, Role};
+use crate::store::audit::{self as audit_trail, Actor, AuditAction};
+use crate::store::changes::NewChange;
+use crate::store::{Record, Tx};
 
 /// The `If-Match` precondition of a write: absent (or `*`) means "any version".
 #[derive(Default)]
@@ -75,7 +76,7 @@ pub trait Resource: Record {
     const READ: Action = crate::rules::permissions::read_action(Self::KIND);
     fn build(organization_id: Id, input: Self::Create, now: UtcTime) -> AppResult<Self>;
     fn apply(&mut self, patch: Self::Patch) -> AppResult<()>;
-    fn check(&mut self, conn: &mut DbConnection, before: Option<&Self>) -> AppResult<()>;
+    fn check(&mut self, tx: &mut Tx, before: Option<&Self>) -> AppResult<()>;
     /// The unit whose scope decides who may write the record (a department goal's board,
     /// an activity's team); none where only organization-wide roles write.
     fn scope_unit(&self) -> Option<&Id> {
@@ -101,7 +102,7 @@ pub trait Resource: Record {
     /// after the record is stored; most resources keep none.
     fn record_history(
         &self,
-        _conn: &mut DbConnection,
+        _tx: &mut Tx,
         _actor: &crate::store::audit::Actor,
         _before: Option<&Self>,
         _note: Option<revisions::RevisionNote>,
@@ -162,6 +163,16 @@ pub fn new_meta(now: UtcTime) -> NewMeta {
     }
 }
 
+/// How far roles may write a kind; 403 when not at all.
+pub fn write_reach(roles: &[Role], kind: Kind) -> AppResult<Reach> {
+    crate::rules::permissions::write_reach(roles, kind).ok_or_else(|| {
+        AppError::Forbidden(format!(
+            "your roles do not allow {}",
+            Action::Write(kind).describe()
+        ))
+    })
+}
+
 /// Who writes, with what reach: a caller of the API, or the command line as an operator.
 pub struct Writer {
     pub organization_id: Id,
@@ -192,51 +203,113 @@ impl Writer {
     /// How far this writer may write a kind; 403 when not at all.
     pub fn reach(&self, kind: crate::rules::permissions::Kind) -> AppResult<Reach> {
         match &self.roles {
-            Some(roles) => crate::auth::write_reach(roles, kind),
+            Some(roles) => write_reach(roles, kind),
             None => Ok(Reach::Organization),
         }
     }
 }
 
+/// What every write leaves besides its row: the audit entry and the change (which takes the
+/// organization's lock, refuses an archived organization's writes, queues the webhooks and
+/// notes the organization for the answer cache, `changes::append`). In a bulk import both
+/// wait to be written with others, and the written record is remembered for the rows after.
+fn log<R: Record>(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: AuditAction,
+    before: Option<&R>,
+    after: Option<&R>,
+) -> AppResult<()> {
+    let entry = audit_trail::entry(actor, action, before, after)?;
+    tx.remember(&entry.entity_id, after);
+    let change = NewChange::of(&entry);
+    let Some((entry, change)) = tx.defer(entry, change)? else {
+        return Ok(());
+    };
+    audit_trail::insert(tx, &entry)?;
+    crate::store::changes::append(tx, change)
+}
+
+impl Writer {
+    /// Stores a new record, checked by the caller, with its audit entry (and so its change,
+    /// webhooks and cache invalidation).
+    pub fn insert<R: Record>(&self, tx: &mut Tx, record: &R) -> AppResult<()> {
+        record.insert(tx)?;
+        log(tx, &self.actor, AuditAction::Create, None, Some(record))
+    }
+
+    /// The audit entry (and change) of a new record, checked by the caller, whose row is
+    /// written later in the same transaction with others (`Owned::insert_all`): the bulk
+    /// import's path.
+    pub fn audited_for_later<R: Record>(&self, tx: &mut Tx, record: &R) -> AppResult<()> {
+        log(tx, &self.actor, AuditAction::Create, None, Some(record))
+    }
+
+    /// Stores `after` (`mark_changed` from the stored `before`) over `before` as one
+    /// versioned write, with its audit entry. `lost` is the answer when another write
+    /// changed the record since `before` was read.
+    pub fn update<R: Record>(
+        &self,
+        tx: &mut Tx,
+        action: AuditAction,
+        before: &R,
+        after: &R,
+        lost: impl FnOnce() -> AppError,
+    ) -> AppResult<()> {
+        if after.version() != before.version() + 1 {
+            return Err(AppError::Internal(format!(
+                "a write of a {} was not marked as a change",
+                R::KIND.noun()
+            )));
+        }
+        if after.update(tx, before.version())? == 0 {
+            return Err(lost());
+        }
+        log(tx, &self.actor, action, Some(before), Some(after))
+    }
+
+    /// Deletes a stored record with its audit entry; a record still referenced is refused
+    /// (409: archive it instead).
+    pub fn delete<R: Record>(&self, tx: &mut Tx, record: &R) -> AppResult<()> {
+        R::delete(tx, &self.organization_id, record.id()).map_err(|e| match AppError::from(e) {
+            AppError::Conflict { .. } => AppError::Conflict {
+                detail: format!(
+                    "the {} is still referenced by other records: archive it instead",
+                    R::KIND.noun()
+                ),
+                errors: vec![],
+            },
+            other => other,
+        })?;
+        log(tx, &self.actor, AuditAction::Delete, Some(record), None)
+    }
+}
+
 /// Creates a record inside the caller's transaction: builds it, checks the writer's reach
 /// and the integrity rules, stores it with its history and audits it.
-pub fn create_in<R: Resource>(
-    conn: &mut DbConnection,
-    writer: &Writer,
-    input: R::Create,
-) -> AppResult<R> {
+pub fn create_in<R: Resource>(tx: &mut Tx, writer: &Writer, input: R::Create) -> AppResult<R> {
     operator_gate::<R>(writer, None)?;
-    crate::store::changes::lock_for_writing(conn, &writer.organization_id)?;
+    crate::store::changes::lock_for_writing(tx, &writer.organization_id)?;
     let note = R::creation_note(&input);
     if let Some(note) = &note {
         note.check()?;
     }
-    let record = checked_new::<R>(conn, writer, input)?;
-    record.insert(conn)?;
-    record.record_history(conn, &writer.actor, None, note)?;
-    audit_trail::record(
-        conn,
-        &writer.actor,
-        AuditAction::Create,
-        None,
-        Some(&record),
-    )?;
+    let record = checked_new::<R>(tx, writer, input)?;
+    record.insert(tx)?;
+    record.record_history(tx, &writer.actor, None, note)?;
+    log(tx, &writer.actor, AuditAction::Create, None, Some(&record))?;
     Ok(record)
 }
 
 /// A new record built from a create request and checked as `create_in` checks it, not yet
 /// written. The caller holds the organization's write lock (`changes::lock_for_writing`).
-pub fn checked_new<R: Resource>(
-    conn: &mut DbConnection,
-    writer: &Writer,
-    input: R::Create,
-) -> AppResult<R> {
+pub fn checked_new<R: Resource>(tx: &mut Tx, writer: &Writer, input: R::Create) -> AppResult<R> {
     let reach = writer.reach(R::KIND)?;
     let org = &writer.organization_id;
     let mut record = R::build(org.clone(), input, UtcTime::now())?;
     record.created_by(&writer.actor);
-    within_reach(conn, org, reach, &writer.scope, &[&record])?;
-    record.check(conn, None)?;
+    within_reach(tx, org, reach, &writer.scope, &[&record])?;
+    record.check(tx, None)?;
     Ok(record)
 }
 
@@ -295,7 +368,7 @@ pub enum Change<P> {
 /// and audit as `create_in`. A patch that leaves the record as it was writes nothing (the
 /// record keeps its version); the flag says whether anything was written.
 pub fn change_in<R: Resource>(
-    conn: &mut DbConnection,
+    tx: &mut Tx,
     writer: &Writer,
     id: &Id,
     if_match: &IfMatch,
@@ -304,10 +377,10 @@ pub fn change_in<R: Resource>(
     let reach = writer.reach(R::KIND)?;
     let org = &writer.organization_id;
     let scope = &writer.scope;
-    crate::store::changes::lock_for_writing(conn, org)?;
-    let before = R::find(conn, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
+    crate::store::changes::lock_for_writing(tx, org)?;
+    let before = R::find(tx, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
     // Out of the caller's scope is 403 whatever the record's state, as for delete.
-    within_reach(conn, org, reach, scope, &[&before])?;
+    within_reach(tx, org, reach, scope, &[&before])?;
     let mut record = before.clone();
     let now = UtcTime::now();
     let mut note = None;
@@ -331,7 +404,7 @@ pub fn change_in<R: Resource>(
             (AuditAction::Update, None)
         }
         Change::Archive(archive) => {
-            before.archivable(conn, archive, false)?;
+            before.archivable(tx, archive, false)?;
             if archive {
                 (AuditAction::Archive, before.archived_at().or(Some(now)))
             } else {
@@ -346,30 +419,27 @@ pub fn change_in<R: Resource>(
                 });
             }
             decision.check()?;
-            before.archivable(conn, true, true)?;
+            before.archivable(tx, true, true)?;
             note = Some(decision);
             (AuditAction::Archive, Some(now))
         }
     };
     // After the patch is read: a body that breaks the rules is 422 whatever the version.
     if_match.check(before.version())?;
-    before.writable(conn)?;
+    before.writable(tx)?;
     // Nor may the change move it out of the scope.
-    within_reach(conn, org, reach, scope, &[&record])?;
+    within_reach(tx, org, reach, scope, &[&record])?;
     // Archiving and restoring change only visibility, so the integrity rules, which
     // are about content and references, are checked for patches alone.
     if action == AuditAction::Update {
-        record.check(conn, Some(&before))?;
+        record.check(tx, Some(&before))?;
         if same_content(&record, &before) {
             return Ok((before, false));
         }
     }
     record.mark_changed(now, archived_at);
-    if record.update(conn, before.version())? == 0 {
-        return Err(if_match.lost_race());
-    }
-    record.record_history(conn, &writer.actor, Some(&before), note)?;
-    audit_trail::record(conn, &writer.actor, action, Some(&before), Some(&record))?;
+    writer.update(tx, action, &before, &record, || if_match.lost_race())?;
+    record.record_history(tx, &writer.actor, Some(&before), note)?;
     Ok((record, true))
 }
 
@@ -385,34 +455,18 @@ fn same_content<R: Record>(a: &R, b: &R) -> bool {
 /// with the writer's reach, the version asked for and the record's own rules; a record
 /// still referenced is to be archived instead.
 pub fn delete_in<R: Resource>(
-    conn: &mut DbConnection,
+    tx: &mut Tx,
     writer: &Writer,
     id: &Id,
     if_match: &IfMatch,
 ) -> AppResult<()> {
     let reach = writer.reach(R::KIND)?;
     let org = &writer.organization_id;
-    crate::store::changes::lock_for_writing(conn, org)?;
-    let record = R::find(conn, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
-    within_reach(conn, org, reach, &writer.scope, &[&record])?;
+    crate::store::changes::lock_for_writing(tx, org)?;
+    let record = R::find(tx, org, id)?.ok_or_else(|| AppError::not_found(R::KIND.noun()))?;
+    within_reach(tx, org, reach, &writer.scope, &[&record])?;
     if_match.check(record.version())?;
-    record.writable(conn)?;
-    record.deletable(conn)?;
-    R::delete(conn, org, id).map_err(|e| match AppError::from(e) {
-        AppError::Conflict { .. } => AppError::Conflict {
-            detail: format!(
-                "the {} is still referenced by other records: archive it instead",
-                R::KIND.noun()
-            ),
-            errors: vec![],
-        },
-        other => other,
-    })?;
-    audit_trail::record(
-        conn,
-        &writer.actor,
-        AuditAction::Delete,
-        Some(&record),
-        None,
-    )
+    record.writable(tx)?;
+    record.deletable(tx)?;
+    writer.delete(tx, &record)
 }

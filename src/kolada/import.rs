@@ -9,24 +9,21 @@ use utoipa::ToSchema;
 
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
+use crate::domain::write::Writer;
 use crate::error::{AppError, AppResult};
 use crate::kolada::document::KoladaDocument;
 use crate::kolada::plan::{self, Change, Inputs, SkippedRow, Step};
-use crate::rules::permissions::Reach;
-use crate::store::audit::{self as audit_trail, Actor, AuditAction};
+use crate::rules::permissions::{Kind, Reach};
+use crate::store::audit::AuditAction;
 use crate::store::indicators::{self, Indicator};
 use crate::store::measurements::{self, Measurement};
 use crate::store::organizations::{self, Organization};
-use crate::store::{units, Record, Store};
+use crate::store::{units, Record, Store, Tx};
 
-/// Who imports into which organization, how far they may write, and whether to write at all.
-#[derive(Debug, Clone)]
+/// Who imports into which organization (with the writer's reach: a scoped writer's every
+/// matched indicator's owner must be in its scope), and whether to write at all.
 pub struct Importer {
-    pub organization_id: Id,
-    pub actor: Actor,
-    /// `Scope`: every matched indicator's owner must be in `scope` and below.
-    pub reach: Reach,
-    pub scope: Vec<Id>,
+    pub writer: Writer,
     /// Report what the import would do, and write nothing.
     pub dry_run: bool,
 }
@@ -110,12 +107,16 @@ impl ImportReport {
 
 /// Imports one Kolada document for `importer`; run it in a transaction (all or nothing).
 pub fn import(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     importer: &Importer,
     document: &KoladaDocument,
 ) -> AppResult<ImportReport> {
     plan::validate(document)?;
-    let org = &importer.organization_id;
+    let writer = &importer.writer;
+    let org = &writer.organization_id;
+    let reach = writer.reach(Kind::Measurement)?;
+    // Before anything is read: what is planned is what is written.
+    crate::store::changes::lock_for_writing(conn, org)?;
     let organization = organizations::find(conn, org)?.ok_or_else(|| {
         AppError::NotFound(
             "the token's organization is not registered here: the service's operator registers it (`malstyrning organizations register`)"
@@ -145,10 +146,10 @@ pub fn import(
         plan_periods: &plan_periods,
         existing: &existing,
         imported_at,
-        actor: &importer.actor,
+        actor: &writer.actor,
     };
     let plan = plan::plan(&inputs, document)?;
-    within_reach(conn, importer, &indicators, &plan.steps)?;
+    within_reach(conn, writer, reach, &indicators, &plan.steps)?;
     let mut report = ImportReport {
         dry_run: importer.dry_run,
         organization_id: org.clone(),
@@ -166,7 +167,7 @@ pub fn import(
         let (action, written) = if importer.dry_run {
             preview(step.change)
         } else {
-            write(conn, &importer.actor, step.change, imported_at)?
+            write(conn, writer, step.change, imported_at)?
         };
         match action {
             ImportAction::Created => report.created += 1,
@@ -198,14 +199,15 @@ pub fn import(
 /// outside the scope refuses the whole import, naming it.
 fn within_reach(
     conn: &mut DbConnection,
-    importer: &Importer,
+    writer: &Writer,
+    reach: Reach,
     indicators: &[Indicator],
     steps: &[Step],
 ) -> AppResult<()> {
-    if importer.reach == Reach::Organization {
+    if reach == Reach::Organization {
         return Ok(());
     }
-    let in_scope = units::scope(conn, &importer.organization_id, &importer.scope)?;
+    let in_scope = units::scope(conn, &writer.organization_id, &writer.scope)?;
     for step in steps {
         let Some(indicator) = indicators.iter().find(|i| i.id == step.indicator_id) else {
             continue;
@@ -237,39 +239,31 @@ fn preview(change: Change) -> (ImportAction, Option<Measurement>) {
     }
 }
 
-/// Writes a step as the generic API writes each kind of change, with its audit entry.
+/// Writes a step through the one write path, as the API writes each kind of change.
 fn write(
-    conn: &mut DbConnection,
-    actor: &Actor,
+    conn: &mut Tx,
+    writer: &Writer,
     change: Change,
     now: UtcTime,
 ) -> AppResult<(ImportAction, Option<Measurement>)> {
     Ok(match change {
         Change::Create(created) => {
-            created.insert(conn)?;
-            audit_trail::record(conn, actor, AuditAction::Create, None, Some(&created))?;
+            writer.insert(conn, &created)?;
             (ImportAction::Created, Some(created))
         }
         Change::Update { before, after } => {
-            let after = save(conn, actor, AuditAction::Update, &before, after, None, now)?;
+            let after = save(conn, writer, AuditAction::Update, &before, after, None, now)?;
             (ImportAction::Updated, Some(after))
         }
         Change::Restore { before, after } => {
             // Unarchive, then update: the trail reads as if a person had done both.
-            let restored = save(
-                conn,
-                actor,
-                AuditAction::Unarchive,
-                &before,
-                before.clone(),
-                None,
-                now,
-            )?;
+            let unarchive = AuditAction::Unarchive;
+            let restored = save(conn, writer, unarchive, &before, before.clone(), None, now)?;
             let mut after = after;
             after.version = restored.version;
             let after = save(
                 conn,
-                actor,
+                writer,
                 AuditAction::Update,
                 &restored,
                 after,
@@ -279,25 +273,18 @@ fn write(
             (ImportAction::Updated, Some(after))
         }
         Change::Archive { before, after } => {
-            let after = save(
-                conn,
-                actor,
-                AuditAction::Archive,
-                &before,
-                after,
-                Some(now),
-                now,
-            )?;
+            let archive = AuditAction::Archive;
+            let after = save(conn, writer, archive, &before, after, Some(now), now)?;
             (ImportAction::Deleted, Some(after))
         }
         Change::Unchanged(stored) => (ImportAction::Unchanged, stored),
     })
 }
 
-/// A versioned write of a stored measurement and its audit entry.
+/// A versioned write of a stored measurement.
 fn save(
-    conn: &mut DbConnection,
-    actor: &Actor,
+    conn: &mut Tx,
+    writer: &Writer,
     action: AuditAction,
     before: &Measurement,
     mut after: Measurement,
@@ -305,16 +292,13 @@ fn save(
     now: UtcTime,
 ) -> AppResult<Measurement> {
     after.mark_changed(now, archived_at);
-    if after.update(conn, before.version)? == 0 {
-        return Err(AppError::Conflict {
-            detail: format!(
-                "the measurement {} was changed while importing; run the import again",
-                before.id
-            ),
-            errors: vec![],
-        });
-    }
-    audit_trail::record(conn, actor, action, Some(before), Some(&after))?;
+    writer.update(conn, action, before, &after, || AppError::Conflict {
+        detail: format!(
+            "the measurement {} was changed while importing; run the import again",
+            before.id
+        ),
+        errors: vec![],
+    })?;
     Ok(after)
 }
 
@@ -373,24 +357,16 @@ pub async fn import_file(
     let document: KoladaDocument =
         crate::domain::input::parse_json(bytes).map_err(|e| describe(&e))?;
     let org = org.map(str::to_string);
-    let work = move |conn: &mut DbConnection| {
+    let work = move |conn: &mut Tx| {
         let organization = organization_for(conn, org.as_deref(), &document)?;
         let importer = Importer {
-            organization_id: organization.id.clone(),
-            actor: Actor {
-                organization_id: organization.id,
-                subject: crate::kolada::CLI_ACTOR.to_string(),
-                name: None,
-                request_id: None,
-            },
-            reach: Reach::Organization,
-            scope: Vec::new(),
+            writer: Writer::operator(organization.id, crate::kolada::CLI_ACTOR),
             dry_run,
         };
         import(conn, &importer, &document)
     };
     let result = if dry_run {
-        store.run(work).await
+        store.rolled_back(work).await
     } else {
         store.transaction(work).await
     };

@@ -11,7 +11,7 @@ use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::permissions::Kind;
 use crate::store::units::{self, UnitKind};
-use crate::store::{is_new, PageRequest};
+use crate::store::{is_new, PageRequest, Tx};
 use crate::{impl_record, paged, text_enum};
 
 text_enum! {
@@ -210,11 +210,7 @@ pub fn facts_for_goals(
 }
 
 /// The team is a `team` unit; the activity serves exactly one goal of this organization.
-pub fn check(
-    conn: &mut DbConnection,
-    activity: &Activity,
-    before: Option<&Activity>,
-) -> AppResult<()> {
+pub fn check(conn: &mut Tx, activity: &Activity, before: Option<&Activity>) -> AppResult<()> {
     let org = &activity.organization_id;
     units::require_kind(
         conn,

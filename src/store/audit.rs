@@ -10,8 +10,7 @@ use crate::db::schema::audit_entries;
 use crate::db::types::{Id, JsonDocument, UtcTime};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::store::changes::NewChange;
-use crate::store::{PageRequest, Record};
+use crate::store::{PageRequest, Record, Tx};
 use crate::text_enum;
 
 text_enum! {
@@ -59,14 +58,14 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
 }
 
-/// Appends the entry for one write of `R`.
-pub fn record<R: Record>(
-    conn: &mut DbConnection,
+/// The entry for one write of `R` by `actor`: `before` is none for a create, `after` none
+/// for a delete.
+pub fn entry<R: Record>(
     actor: &Actor,
     action: AuditAction,
     before: Option<&R>,
     after: Option<&R>,
-) -> AppResult<()> {
+) -> AppResult<AuditEntry> {
     let entity = after
         .or(before)
         .ok_or_else(|| AppError::Internal("an audit entry needs a record".into()))?;
@@ -76,7 +75,7 @@ pub fn record<R: Record>(
             .transpose()
             .map_err(|e| AppError::Internal(format!("cannot serialize an audit snapshot: {e}")))
     };
-    let entry = AuditEntry {
+    Ok(AuditEntry {
         id: Id::new(),
         organization_id: actor.organization_id.clone(),
         occurred_at: UtcTime::now(),
@@ -88,25 +87,15 @@ pub fn record<R: Record>(
         before: document(before)?,
         after: document(after)?,
         request_id: actor.request_id.clone(),
-    };
-    crate::store::bulk::remember(entity.id(), after);
-    // The change feed gets the same write, without who made it.
-    let change = NewChange {
-        organization_id: entry.organization_id.clone(),
-        occurred_at: entry.occurred_at,
-        action,
-        entity_type: entry.entity_type.clone(),
-        entity_id: entry.entity_id.clone(),
-        state: entry.after.clone(),
-    };
-    // In a bulk import both wait, to be written with others.
-    let Some((entry, change)) = crate::store::bulk::defer(conn, entry, change)? else {
-        return Ok(());
-    };
+    })
+}
+
+/// Appends one entry.
+pub fn insert(tx: &mut Tx, entry: &AuditEntry) -> AppResult<()> {
     diesel::insert_into(audit_entries::table)
-        .values(&entry)
-        .execute(conn)?;
-    crate::store::changes::append(conn, change)
+        .values(entry)
+        .execute(&mut **tx)?;
+    Ok(())
 }
 
 /// Writes audit entries many to a statement (a bulk import's).

@@ -13,6 +13,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
 use crate::store::audit::AuditAction;
+use crate::store::Tx;
 
 /// The advisory-lock class of the change feed on PostgreSQL (the two-key form, apart from
 /// the unit tree's one-key locks).
@@ -40,6 +41,20 @@ pub struct NewChange {
     pub entity_type: String,
     pub entity_id: Id,
     pub state: Option<JsonDocument>,
+}
+
+impl NewChange {
+    /// The change an audited write makes, without who made it.
+    pub fn of(entry: &crate::store::audit::AuditEntry) -> NewChange {
+        NewChange {
+            organization_id: entry.organization_id.clone(),
+            occurred_at: entry.occurred_at,
+            action: entry.action,
+            entity_type: entry.entity_type.clone(),
+            entity_id: entry.entity_id.clone(),
+            state: entry.after.clone(),
+        }
+    }
 }
 
 /// One change as a consumer reads it.
@@ -89,15 +104,15 @@ pub fn lock_for_writing(conn: &mut DbConnection, org: &Id) -> QueryResult<()> {
 }
 
 /// Appends a change, under the organization's write lock (`lock_for_writing`).
-pub fn append(conn: &mut DbConnection, change: NewChange) -> AppResult<()> {
-    lock_feed(conn, &change.organization_id)?;
-    require_active(conn, &change)?;
+pub fn append(tx: &mut Tx, change: NewChange) -> AppResult<()> {
+    lock_feed(tx, &change.organization_id)?;
+    require_active(tx, &change)?;
     diesel::insert_into(changes::table)
         .values(&change)
-        .execute(conn)?;
+        .execute(&mut **tx)?;
     let org = &change.organization_id;
     let event = format!("{}.{}", change.entity_type, change.action);
-    crate::store::webhooks::enqueue(conn, org, &event, |conn| {
+    crate::store::webhooks::enqueue(tx, org, &event, |conn| {
         let row = newest(conn, org)?;
         let seq = row.seq;
         let mut body = serde_json::to_value(Change::from(row)).map_err(|e| {
@@ -111,20 +126,21 @@ pub fn append(conn: &mut DbConnection, change: NewChange) -> AppResult<()> {
 }
 
 /// Appends changes no webhook subscription wants, in their order, many to a statement.
-pub fn insert_all(conn: &mut DbConnection, changes: &[NewChange]) -> AppResult<()> {
+pub fn insert_all(tx: &mut Tx, changes: &[NewChange]) -> AppResult<()> {
     let mut locked: Vec<&Id> = Vec::new();
     for change in changes {
         if !locked.contains(&&change.organization_id) {
-            lock_feed(conn, &change.organization_id)?;
-            require_active(conn, change)?;
+            lock_feed(tx, &change.organization_id)?;
+            require_active(tx, change)?;
             locked.push(&change.organization_id);
         }
     }
+    let conn: &mut DbConnection = tx;
     crate::insert_rows!(conn, changes::table, changes);
     Ok(())
 }
 
-/// Takes the organization's write lock and notes the write for the answer cache.
+/// Takes the organization's write lock and notes the write for the answer cache (`Tx`).
 /// An archived organization is read-only: every write of its records ends here, whatever
 /// road it took (API, import, Kolada, roll-over), and is refused with 409. Only the
 /// organization itself changes (its admin restores it).
@@ -145,9 +161,9 @@ fn require_active(conn: &mut DbConnection, change: &NewChange) -> AppResult<()> 
     Ok(())
 }
 
-fn lock_feed(conn: &mut DbConnection, org: &Id) -> AppResult<()> {
-    lock_for_writing(conn, org)?;
-    crate::cache::touched(org);
+fn lock_feed(tx: &mut Tx, org: &Id) -> AppResult<()> {
+    lock_for_writing(tx, org)?;
+    tx.wrote(org);
     Ok(())
 }
 

@@ -13,6 +13,7 @@ use crate::error::AppResult;
 use crate::rules::permissions::Kind;
 use crate::store::perspectives::Perspective;
 use crate::store::units::{self, UnitKind};
+use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged, text_enum};
 
@@ -102,11 +103,7 @@ pub fn serve_unit(conn: &mut DbConnection, unit: &Id) -> QueryResult<bool> {
 
 /// The unit, when given, is an administration, board or council of this organization; the
 /// perspective, when given, is one of this organization.
-pub fn check(
-    conn: &mut DbConnection,
-    contact: &Contact,
-    before: Option<&Contact>,
-) -> AppResult<()> {
+pub fn check(conn: &mut Tx, contact: &Contact, before: Option<&Contact>) -> AppResult<()> {
     let org = &contact.organization_id;
     if let Some(unit) = &contact.unit_id {
         units::require_kind(

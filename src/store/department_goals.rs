@@ -12,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
 use crate::store::goals::{Goal, GoalState};
 use crate::store::units::{self, UnitKind};
+use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged};
 
@@ -110,7 +111,7 @@ pub fn of_plan_period(
 /// The overarching goal exists in this organization (its plan period becomes this goal's),
 /// the owner is a board, and the number is free among the board's goals.
 pub fn check(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     goal: &mut DepartmentGoal,
     before: Option<&DepartmentGoal>,
 ) -> AppResult<()> {
@@ -145,7 +146,7 @@ pub fn check(
             .filter(t::number.eq(goal.number))
             .filter(t::id.ne(&goal.id))
             .select(t::id)
-            .first(conn)
+            .first(&mut **conn)
             .optional()?;
         if let Some(other) = taken {
             return Err(AppError::conflict(

@@ -12,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
 use crate::store::reporting_periods::ReportingPeriod;
 use crate::store::units::Unit;
+use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged, text_enum};
 
@@ -134,11 +135,7 @@ pub fn of_reporting_period(
 
 /// The references exist in the organization, and the reporting period is open: a closed
 /// period's follow-ups are read-only.
-pub fn check(
-    conn: &mut DbConnection,
-    follow_up: &FollowUp,
-    before: Option<&FollowUp>,
-) -> AppResult<()> {
+pub fn check(conn: &mut Tx, follow_up: &FollowUp, before: Option<&FollowUp>) -> AppResult<()> {
     let org = &follow_up.organization_id;
     let period = referenced::<ReportingPeriod>(
         conn,

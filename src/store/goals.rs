@@ -13,6 +13,7 @@ use crate::rules::permissions::Kind;
 use crate::store::perspectives::Perspective;
 use crate::store::plan_periods::PlanPeriod;
 use crate::store::units::{self, UnitKind};
+use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged, text_enum};
 
@@ -120,7 +121,7 @@ pub fn of_plan_period(
 
 /// The perspective belongs to the goal's plan period, the owner is the council, and the
 /// number is free in the plan period.
-pub fn check(conn: &mut DbConnection, goal: &Goal, before: Option<&Goal>) -> AppResult<()> {
+pub fn check(conn: &mut Tx, goal: &Goal, before: Option<&Goal>) -> AppResult<()> {
     let org = &goal.organization_id;
     referenced::<PlanPeriod>(
         conn,
@@ -160,7 +161,7 @@ pub fn check(conn: &mut DbConnection, goal: &Goal, before: Option<&Goal>) -> App
             .filter(t::number.eq(goal.number))
             .filter(t::id.ne(&goal.id))
             .select(t::id)
-            .first(conn)
+            .first(&mut **conn)
             .optional()?;
         if let Some(other) = taken {
             return Err(AppError::conflict(
@@ -180,7 +181,7 @@ pub fn check(conn: &mut DbConnection, goal: &Goal, before: Option<&Goal>) -> App
 /// changed may not point at an archived one. `links` are (goal_id, department_goal_id) now
 /// and, for an update, before; `exactly_one` is the 422 message when it names both or neither.
 pub fn check_goal_link(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     org: &Id,
     links: (Option<&Id>, Option<&Id>),
     before: Option<(Option<&Id>, Option<&Id>)>,

@@ -11,6 +11,7 @@ use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::permissions::Kind;
 use crate::store::units::Unit;
+use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged, text_enum};
 
@@ -242,11 +243,7 @@ pub fn by_kolada_kpi(conn: &mut DbConnection, org: &Id, kpi: &str) -> QueryResul
 }
 
 /// The indicator measures exactly one goal of this organization; its owner is a unit of it.
-pub fn check(
-    conn: &mut DbConnection,
-    indicator: &Indicator,
-    before: Option<&Indicator>,
-) -> AppResult<()> {
+pub fn check(conn: &mut Tx, indicator: &Indicator, before: Option<&Indicator>) -> AppResult<()> {
     let org = &indicator.organization_id;
     crate::store::goals::check_goal_link(
         conn,

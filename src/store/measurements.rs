@@ -12,6 +12,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
 use crate::store::indicators::{Indicator, Source};
+use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged};
 
@@ -144,7 +145,7 @@ pub fn for_period(
 
 /// The indicator exists in the organization; one measurement per indicator and period.
 pub fn check(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     measurement: &Measurement,
     before: Option<&Measurement>,
 ) -> AppResult<Indicator> {

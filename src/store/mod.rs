@@ -18,11 +18,13 @@ pub mod perspectives;
 pub mod plan_periods;
 pub mod reporting_periods;
 pub mod revisions;
-pub mod rollover;
 pub mod sqlite_writer;
+pub mod tx;
 pub mod units;
 pub mod visions;
 pub mod webhooks;
+
+pub use tx::Tx;
 
 use std::sync::Arc;
 
@@ -73,18 +75,36 @@ impl Store {
         }
     }
 
-    /// Runs blocking diesel work on the thread pool, never on the async workers.
+    /// Runs blocking diesel work on the thread pool, never on the async workers: a read,
+    /// given a bare connection, which the store's writes do not take (they take a `Tx`).
     pub async fn run<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        web::block(move || work(&mut *checkout(&pool)?)).await?
+    }
+
+    /// Runs a write on a connection of the pool, `begin` and `end` around it; once it has
+    /// ended, the answers its writes outdated go.
+    async fn run_write<T, F>(&self, work: F, outcome: Outcome) -> AppResult<T>
+    where
+        F: FnOnce(&mut Tx) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
         let cache = self.cache.clone();
         web::block(move || {
-            let result = work(&mut *checkout(&pool)?);
-            // Any transaction has ended here: the answers its writes outdated go.
-            cache.forget_touched();
+            let mut conn = checkout(&pool)?;
+            let mut tx = Tx::new(&mut conn);
+            let result = match outcome {
+                Outcome::Commit => tx.savepoint(work),
+                Outcome::RollBack => tx.rolled_back(work),
+            };
+            for org in tx.into_written() {
+                cache.invalidate(&org);
+            }
             result
         })
         .await?
@@ -95,17 +115,13 @@ impl Store {
     /// (`sqlite_writer`).
     pub async fn transaction<T, F>(&self, work: F) -> AppResult<T>
     where
-        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut Tx) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         if let Some(writer) = self.sqlite_writer()? {
             return writer.write(work, Outcome::Commit).await;
         }
-        self.run(move |conn| {
-            use diesel::Connection;
-            conn.transaction(work)
-        })
-        .await
+        self.run_write(work, Outcome::Commit).await
     }
 
     /// A write that needs no transaction of its own: on PostgreSQL each statement commits by
@@ -115,39 +131,38 @@ impl Store {
     /// holds the lock (an `Idempotency-Key` claimed so had POSTs' p99 at 140 ms).
     pub async fn write<T, F>(&self, work: F) -> AppResult<T>
     where
-        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut Tx) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         match self.sqlite_writer()? {
             Some(writer) => writer.write(work, Outcome::Commit).await,
-            None => self.run(work).await,
+            None => {
+                let pool = self.pool.clone();
+                let cache = self.cache.clone();
+                web::block(move || {
+                    let mut conn = checkout(&pool)?;
+                    let mut tx = Tx::new(&mut conn);
+                    let result = work(&mut tx);
+                    for org in tx.into_written() {
+                        cache.invalidate(&org);
+                    }
+                    result
+                })
+                .await?
+            }
         }
     }
 
     /// Like `transaction`, but always rolled back: what a dry run does.
     pub async fn rolled_back<T, F>(&self, work: F) -> AppResult<T>
     where
-        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut Tx) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         if let Some(writer) = self.sqlite_writer()? {
             return writer.write(work, Outcome::RollBack).await;
         }
-        self.run(move |conn| {
-            use diesel::connection::{AnsiTransactionManager, TransactionManager};
-            let DbConnection::Postgresql(inner) = conn else {
-                return Err(AppError::Internal("a SQLite write off its writer".into()));
-            };
-            AnsiTransactionManager::begin_transaction(inner)?;
-            let result = work(conn);
-            if let DbConnection::Postgresql(inner) = conn {
-                if let Err(error) = AnsiTransactionManager::rollback_transaction(inner) {
-                    log::warn!("rollback failed: {error}");
-                }
-            }
-            result
-        })
-        .await
+        self.run_write(work, Outcome::RollBack).await
     }
 
     /// On SQLite, the thread that makes this process's writes (started at the first); none
@@ -191,10 +206,10 @@ pub trait Record: Sized + Clone + Send + serde::Serialize + 'static {
     /// Sets `archived_at`, `updated_at` and bumps the version, before a write.
     fn mark_changed(&mut self, now: UtcTime, archived_at: Option<UtcTime>);
     fn find(conn: &mut DbConnection, org: &Id, id: &Id) -> QueryResult<Option<Self>>;
-    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()>;
+    fn insert(&self, tx: &mut Tx) -> QueryResult<()>;
     /// Writes the whole row if the stored version is still `expected`; returns rows written.
-    fn update(&self, conn: &mut DbConnection, expected: i32) -> QueryResult<usize>;
-    fn delete(conn: &mut DbConnection, org: &Id, id: &Id) -> QueryResult<usize>;
+    fn update(&self, tx: &mut Tx, expected: i32) -> QueryResult<usize>;
+    fn delete(tx: &mut Tx, org: &Id, id: &Id) -> QueryResult<usize>;
 }
 
 /// A record one organization owns among others of its kind, which other systems know by
@@ -255,17 +270,17 @@ macro_rules! impl_record {
                     .get_result(conn)
                     .optional()
             }
-            fn insert(&self, conn: &mut $crate::db::DbConnection) -> diesel::QueryResult<()> {
+            fn insert(&self, tx: &mut $crate::store::Tx) -> diesel::QueryResult<()> {
                 use diesel::prelude::*;
                 use $crate::db::schema::$table::dsl as t;
                 diesel::insert_into(t::$table)
                     .values(self)
-                    .execute(conn)
+                    .execute(&mut **tx)
                     .map(|_| ())
             }
             fn update(
                 &self,
-                conn: &mut $crate::db::DbConnection,
+                tx: &mut $crate::store::Tx,
                 expected: i32,
             ) -> diesel::QueryResult<usize> {
                 use diesel::prelude::*;
@@ -275,10 +290,10 @@ macro_rules! impl_record {
                     self.as_changeset(),
                     t::id.eq(&self.id).and(t::version.eq(expected)),
                 )
-                .execute(conn)
+                .execute(&mut **tx)
             }
             fn delete(
-                conn: &mut $crate::db::DbConnection,
+                tx: &mut $crate::store::Tx,
                 org: &$crate::db::types::Id,
                 id: &$crate::db::types::Id,
             ) -> diesel::QueryResult<usize> {
@@ -289,7 +304,7 @@ macro_rules! impl_record {
                         .filter(t::organization_id.eq(org))
                         .filter(t::id.eq(id)),
                 )
-                .execute(conn)
+                .execute(&mut **tx)
             }
         }
 
@@ -347,19 +362,19 @@ macro_rules! impl_record {
 /// A record another one points at: it must exist in the same organization, and a new
 /// reference may not point at an archived one ("nothing new under an archived parent").
 pub fn referenced<R: Record>(
-    conn: &mut DbConnection,
+    tx: &mut Tx,
     org: &Id,
     id: &Id,
     field: &str,
     new_reference: bool,
 ) -> AppResult<R> {
     // A bulk import reads each record its rows name once.
-    let record = match bulk::remembered::<R>(id) {
+    let record = match tx.remembered::<R>(id) {
         Some(record) => Some(record),
         None => {
-            let found = R::find(conn, org, id)?;
+            let found = R::find(tx, org, id)?;
             if let Some(record) = &found {
-                bulk::remember(id, Some(record));
+                tx.remember(id, Some(record));
             }
             found
         }

@@ -10,6 +10,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
 use crate::store::Record;
+use crate::store::Tx;
 
 /// A municipality using the service.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
@@ -74,28 +75,28 @@ impl Record for Organization {
         }
         find(conn, id)
     }
-    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
+    fn insert(&self, tx: &mut Tx) -> QueryResult<()> {
         use crate::db::schema::organizations::dsl as t;
         diesel::insert_into(t::organizations)
             .values(self)
-            .execute(conn)
+            .execute(&mut **tx)
             .map(|_| ())
     }
-    fn update(&self, conn: &mut DbConnection, expected: i32) -> QueryResult<usize> {
+    fn update(&self, tx: &mut Tx, expected: i32) -> QueryResult<usize> {
         use crate::db::schema::organizations::dsl as t;
         crate::db::WholeRowUpdate::new(
             t::organizations,
             self.as_changeset(),
             t::id.eq(&self.id).and(t::version.eq(expected)),
         )
-        .execute(conn)
+        .execute(&mut **tx)
     }
-    fn delete(conn: &mut DbConnection, org: &Id, id: &Id) -> QueryResult<usize> {
+    fn delete(tx: &mut Tx, org: &Id, id: &Id) -> QueryResult<usize> {
         use crate::db::schema::organizations::dsl as t;
         if org != id {
             return Ok(0);
         }
-        diesel::delete(t::organizations.filter(t::id.eq(id))).execute(conn)
+        diesel::delete(t::organizations.filter(t::id.eq(id))).execute(&mut **tx)
     }
 }
 

@@ -10,6 +10,7 @@ use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::rules::permissions::Kind;
 use crate::store::plan_periods::PlanPeriod;
+use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged, text_enum};
 
@@ -87,7 +88,7 @@ pub fn of_plan_period(
 }
 
 pub fn check(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     perspective: &Perspective,
     before: Option<&Perspective>,
 ) -> AppResult<()> {

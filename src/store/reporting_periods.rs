@@ -11,6 +11,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::rules::permissions::Kind;
 use crate::store::plan_periods::PlanPeriod;
+use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged, text_enum};
 
@@ -95,7 +96,7 @@ pub fn list(
 
 /// The period lies within its plan period; the follow-up deadline is not before its end.
 pub fn check(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     period: &ReportingPeriod,
     before: Option<&ReportingPeriod>,
 ) -> AppResult<()> {

@@ -20,8 +20,10 @@ use diesel::SqliteConnection;
 use tokio::sync::oneshot;
 
 use crate::cache::ResponseCache;
+use crate::db::types::Id;
 use crate::db::{Backend, DbConnection, SQLITE_BUSY_TIMEOUT};
 use crate::error::{AppError, AppResult};
+use crate::store::Tx;
 
 /// The most writes one transaction takes: a bound on how long the first waits for the last.
 const MOST_WRITES_A_TRANSACTION: usize = 64;
@@ -55,7 +57,7 @@ impl SqliteWriter {
     /// Runs `work` in the next transaction; its result once that transaction has ended.
     pub async fn write<T, F>(&self, work: F, outcome: Outcome) -> AppResult<T>
     where
-        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut Tx) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let (reply, mut answer) = oneshot::channel();
@@ -99,8 +101,8 @@ fn cancel(state: &AtomicU8) -> bool {
 trait Job: Send {
     /// Takes the write for the transaction about to begin; false if its caller gave up.
     fn take(&self) -> bool;
-    /// Runs the write in a savepoint of its own.
-    fn run(&mut self, conn: &mut DbConnection);
+    /// Runs the write in a savepoint of its own; the organizations it wrote.
+    fn run(&mut self, conn: &mut DbConnection) -> Vec<Id>;
     /// Tells the caller its result if the transaction committed, else that it failed.
     fn answer(self: Box<Self>, committed: bool);
 }
@@ -115,7 +117,7 @@ struct WriteJob<T, F> {
 
 impl<T, F> Job for WriteJob<T, F>
 where
-    F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+    F: FnOnce(&mut Tx) -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
     fn take(&self) -> bool {
@@ -124,10 +126,13 @@ where
             .is_ok()
     }
 
-    fn run(&mut self, conn: &mut DbConnection) {
-        if let Some(work) = self.work.take() {
-            self.result = Some(in_savepoint(conn, work, self.outcome));
-        }
+    fn run(&mut self, conn: &mut DbConnection) -> Vec<Id> {
+        let Some(work) = self.work.take() else {
+            return Vec::new();
+        };
+        let mut tx = Tx::new(conn);
+        self.result = Some(in_savepoint(&mut tx, work, self.outcome));
+        tx.into_written()
     }
 
     fn answer(self: Box<Self>, committed: bool) {
@@ -143,14 +148,14 @@ where
 /// `work` in a savepoint: released if it succeeded and is to be kept, else rolled back to.
 /// A panic in it is its own failure, not the transaction's.
 fn in_savepoint<T>(
-    conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+    tx: &mut Tx,
+    work: impl FnOnce(&mut Tx) -> AppResult<T>,
     outcome: Outcome,
 ) -> AppResult<T> {
-    AnsiTransactionManager::begin_transaction(sqlite(conn)?)?;
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn)))
+    AnsiTransactionManager::begin_transaction(sqlite(tx)?)?;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(tx)))
         .unwrap_or_else(|_| Err(AppError::Internal("a write failed unexpectedly".into())));
-    let inner = sqlite(conn)?;
+    let inner = sqlite(tx)?;
     match (&result, outcome) {
         (Ok(_), Outcome::Commit) => AnsiTransactionManager::commit_transaction(inner)?,
         _ => AnsiTransactionManager::rollback_transaction(inner)?,
@@ -194,7 +199,8 @@ fn serve(backend: &Backend, cache: &ResponseCache, queue: &mpsc::Receiver<Box<dy
                 }
             },
         };
-        let committed = match transaction(&mut conn, &mut jobs) {
+        let mut written = Vec::new();
+        let committed = match transaction(&mut conn, &mut jobs, &mut written) {
             Ok(()) => true,
             Err(error) => {
                 log::warn!("{} writes were not committed: {error}", jobs.len());
@@ -202,7 +208,9 @@ fn serve(backend: &Backend, cache: &ResponseCache, queue: &mpsc::Receiver<Box<dy
             }
         };
         // The answers the writes outdated go before any of their callers hears of them.
-        cache.forget_touched();
+        for org in written {
+            cache.invalidate(&org);
+        }
         jobs.into_iter().for_each(|job| job.answer(committed));
         // One whose transaction could not be ended is dropped, and the next write opens
         // another.
@@ -213,12 +221,17 @@ fn serve(backend: &Backend, cache: &ResponseCache, queue: &mpsc::Receiver<Box<dy
 }
 
 /// One transaction of `jobs`, each in its savepoint.
-fn transaction(conn: &mut DbConnection, jobs: &mut [Box<dyn Job>]) -> AppResult<()> {
+/// The organizations the writes wrote are added to `written`.
+fn transaction(
+    conn: &mut DbConnection,
+    jobs: &mut [Box<dyn Job>],
+    written: &mut Vec<Id>,
+) -> AppResult<()> {
     // IMMEDIATE: the write lock before the first read, so that the writes wait here for
     // another process's (busy_timeout) instead of failing when that one commits first.
     AnsiTransactionManager::begin_transaction_sql(sqlite(conn)?, "BEGIN IMMEDIATE")?;
     for job in jobs.iter_mut() {
-        job.run(conn);
+        written.extend(job.run(conn));
         // SQLite rolls the whole transaction back by itself after some errors (a full
         // disk): then its savepoint could not be rolled back to, and none of it commits.
         if in_error(sqlite(conn)?) {

@@ -10,6 +10,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
 use crate::rules::tree;
+use crate::store::Tx;
 use crate::store::{contacts, is_new, referenced, PageRequest};
 use crate::{impl_record, paged, text_enum};
 
@@ -164,7 +165,7 @@ pub fn teams_below(conn: &mut DbConnection, org: &Id, root: &Id) -> QueryResult<
 /// chosen, and is not the unit itself or one of its descendants. A board that owns
 /// department goals, a team that has activities, or a unit that contacts serve keeps its
 /// kind (or, for the last, one contacts may serve).
-pub fn check(conn: &mut DbConnection, unit: &Unit, before: Option<&Unit>) -> AppResult<()> {
+pub fn check(conn: &mut Tx, unit: &Unit, before: Option<&Unit>) -> AppResult<()> {
     let org = &unit.organization_id;
     if let Some(parent) = &unit.parent_id {
         let new_parent = is_new(before.and_then(|b| b.parent_id.as_ref()), parent);
@@ -186,7 +187,7 @@ pub fn check(conn: &mut DbConnection, unit: &Unit, before: Option<&Unit>) -> App
                 let owned = d::department_goals
                     .filter(d::owner_unit_id.eq(&unit.id))
                     .select(d::id)
-                    .first::<Id>(conn)
+                    .first::<Id>(&mut **conn)
                     .optional()?;
                 owned.map(|_| "it owns department goals")
             }
@@ -195,7 +196,7 @@ pub fn check(conn: &mut DbConnection, unit: &Unit, before: Option<&Unit>) -> App
                 let planned = a::activities
                     .filter(a::team_id.eq(&unit.id))
                     .select(a::id)
-                    .first::<Id>(conn)
+                    .first::<Id>(&mut **conn)
                     .optional()?;
                 planned.map(|_| "it has activities")
             }
@@ -233,7 +234,7 @@ fn lock_tree(conn: &mut DbConnection, org: &Id) -> AppResult<()> {
 
 /// A unit that must be of one kind (an activity's team, a department goal's board).
 pub fn require_kind(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     org: &Id,
     id: &Id,
     field: &str,

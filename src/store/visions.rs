@@ -12,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::rules::permissions::Kind;
 use crate::store::goals::GoalState;
 use crate::store::plan_periods::PlanPeriod;
+use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
 use crate::{impl_record, paged};
 
@@ -83,7 +84,7 @@ pub fn for_plan_period(
 }
 
 /// One vision per organization and plan period.
-pub fn check(conn: &mut DbConnection, vision: &Vision, before: Option<&Vision>) -> AppResult<()> {
+pub fn check(conn: &mut Tx, vision: &Vision, before: Option<&Vision>) -> AppResult<()> {
     let new_period = is_new(before.map(|b| &b.plan_period_id), &vision.plan_period_id);
     referenced::<PlanPeriod>(
         conn,

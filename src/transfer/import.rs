@@ -6,7 +6,6 @@ use std::any::Any;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 
-use diesel::Connection;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -19,8 +18,7 @@ use crate::domain::input::parse_json;
 use crate::domain::write::{change_in, checked_new, create_in, may_write, Change, IfMatch, Writer};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::rules::validate::{Checks, MAX_NAME};
-use crate::store::audit::{self as audit_trail, AuditAction};
-use crate::store::Record;
+use crate::store::{Record, Tx};
 
 /// What an import did, or with `dry_run` would do.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -59,7 +57,7 @@ pub struct ImportOptions {
 /// transaction: an `Err` (422 listing every bad row, or a file that cannot be read) means
 /// the caller rolls back. `progress` is told the rows read so far after each row.
 pub fn import(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     writer: &Writer,
     file: impl Read,
     options: &ImportOptions,
@@ -73,14 +71,14 @@ pub fn import(
     // Before any row is read: concurrent imports of the organization run one after another,
     // each upserting over what the one before it stored.
     crate::store::changes::lock_for_writing(conn, &writer.organization_id)?;
-    if let DbConnection::Postgresql(pg) = conn {
+    if let DbConnection::Postgresql(pg) = &mut **conn {
         // The tables grow as the import writes; a plan PostgreSQL cached for them while they
         // were small (a sequential scan) would make every lookup slower than the last.
         use diesel::connection::SimpleConnection;
         pg.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
     }
     // Every row is still checked and recorded as a single write is; see `store::bulk`.
-    let _bulk = crate::store::bulk::begin();
+    conn.begin_bulk();
     let mut importer = Importer {
         writer,
         default_type: options.row_type,
@@ -124,7 +122,7 @@ pub fn import(
             errors: importer.errors,
         });
     }
-    crate::store::bulk::flush(conn)?;
+    conn.end_bulk()?;
     Ok(importer.report)
 }
 
@@ -141,7 +139,7 @@ pub async fn import_file(
     mut progress: Box<dyn FnMut(u64) + Send>,
 ) -> AppResult<ImportReport> {
     let dry_run = options.dry_run;
-    let work = move |conn: &mut DbConnection| import(conn, &writer, file, &options, &mut *progress);
+    let work = move |conn: &mut Tx| import(conn, &writer, file, &options, &mut *progress);
     if dry_run {
         store.rolled_back(work).await
     } else {
@@ -244,7 +242,7 @@ fn key_in(at: Position, field: &str, value: Value) -> Result<Option<String>, Fie
 }
 
 impl Importer<'_> {
-    fn row(&mut self, conn: &mut DbConnection, at: Position, raw: Result<RawRow, String>) {
+    fn row(&mut self, conn: &mut Tx, at: Position, raw: Result<RawRow, String>) {
         if self.fatal.is_some() {
             return;
         }
@@ -398,7 +396,7 @@ impl Importer<'_> {
     /// leaves the transaction usable for the rows after it.
     fn upsert<R: Transferable>(
         &mut self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         at: Position,
         row_type: RowType,
         key: Option<&str>,
@@ -448,8 +446,7 @@ impl Importer<'_> {
             let record = parse_row(&row)
                 .and_then(|input| checked_new::<R>(conn, writer, input))
                 .and_then(|record| {
-                    let actor = &writer.actor;
-                    audit_trail::record(conn, actor, AuditAction::Create, None, Some(&record))?;
+                    writer.audited_for_later(conn, &record)?;
                     Ok(record)
                 })
                 .map_err(located)?;
@@ -461,7 +458,7 @@ impl Importer<'_> {
             return Ok((id, Outcome::Created));
         }
         let (id, outcome, archived_now) = conn
-            .transaction(|conn| -> AppResult<(Id, Outcome, bool)> {
+            .savepoint(|conn| -> AppResult<(Id, Outcome, bool)> {
                 let Some(before) = stored else {
                     row.remove("revision");
                     row.retain(|_, value| !value.is_null());
@@ -525,7 +522,7 @@ impl Importer<'_> {
     /// statement.
     fn queue<R: Transferable>(
         &mut self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         row_type: RowType,
         record: R,
         at: Position,
@@ -557,7 +554,7 @@ impl Importer<'_> {
     }
 
     /// Writes the created records waiting to be written.
-    fn write_pending(&mut self, conn: &mut DbConnection) {
+    fn write_pending(&mut self, conn: &mut Tx) {
         if let Some(pending) = self.pending.take() {
             if let Err(failure) = pending.write(conn) {
                 self.fail(failure);
@@ -569,7 +566,7 @@ impl Importer<'_> {
     /// earlier row wrote, or an id.
     fn may_be_stored<R: Transferable>(
         &mut self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         row_type: RowType,
         key: &str,
     ) -> Result<bool, RowFailure> {
@@ -591,7 +588,7 @@ impl Importer<'_> {
     /// an earlier row created. Returns the row with errors that a reference names, if any.
     fn resolve_references<R: Transferable>(
         &mut self,
-        conn: &mut DbConnection,
+        conn: &mut Tx,
         at: Position,
         row: &mut Map<String, Value>,
     ) -> Result<Option<u64>, RowFailure> {
@@ -664,13 +661,13 @@ impl Importer<'_> {
     }
 
     /// Archives what rows asked to, after all rows are in.
-    fn archive(&mut self, conn: &mut DbConnection) {
+    fn archive(&mut self, conn: &mut Tx) {
         let writer = self.writer;
         for (row_type, id, at) in std::mem::take(&mut self.to_archive) {
             if self.fatal.is_some() {
                 return;
             }
-            let archived = with_record_type!(row_type, R => conn.transaction(|conn| {
+            let archived = with_record_type!(row_type, R => conn.savepoint(|conn| {
                 change_in::<R>(conn, writer, &id, &IfMatch::default(), Change::Archive(true))
                     .map(|_| ())
             }));
@@ -688,7 +685,7 @@ trait PendingCreates {
     fn as_any(&mut self) -> &mut dyn Any;
     /// Writes them in multi-row INSERTs, or, when the database refuses one, each in a
     /// savepoint of its own, to name the rows it refuses.
-    fn write(self: Box<Self>, conn: &mut DbConnection) -> Result<(), RowFailure>;
+    fn write(self: Box<Self>, conn: &mut Tx) -> Result<(), RowFailure>;
 }
 
 struct Pending<R> {
@@ -706,9 +703,9 @@ impl<R: Transferable> PendingCreates for Pending<R> {
         self
     }
 
-    fn write(self: Box<Self>, conn: &mut DbConnection) -> Result<(), RowFailure> {
+    fn write(self: Box<Self>, conn: &mut Tx) -> Result<(), RowFailure> {
         let records: Vec<R> = self.records.iter().map(|(r, _, _)| r.clone()).collect();
-        let together = conn.transaction(|conn| R::insert_all(conn, &records));
+        let together = conn.savepoint(|conn| R::insert_all(conn, &records));
         match together.map_err(AppError::from) {
             Ok(_) => return Ok(()),
             // Not a row's fault (the database went away): the replay would fail as well.
@@ -719,7 +716,7 @@ impl<R: Transferable> PendingCreates for Pending<R> {
         }
         let mut errors = Vec::new();
         for (record, at, row) in &self.records {
-            if let Err(error) = conn.transaction(|conn| record.insert(conn)) {
+            if let Err(error) = conn.savepoint(|conn| record.insert(conn)) {
                 match RowFailure::located(error.into(), *at, row) {
                     RowFailure::Row(found) => errors.extend(found),
                     other => return Err(other),

@@ -802,7 +802,7 @@ async fn the_database_itself_refuses_broken_references(app: TestApp) {
     use malstyrning::store::department_goals::DepartmentGoal;
     use malstyrning::store::goals::GoalState;
     use malstyrning::store::units::{Unit, UnitKind};
-    use malstyrning::store::Record;
+    use malstyrning::store::{Record, Tx};
 
     let m = app.model().await;
     let other_org = app.another_organization().await;
@@ -830,10 +830,10 @@ async fn the_database_itself_refuses_broken_references(app: TestApp) {
         version: 1,
     };
     assert!(
-        activity(&m.board).insert(&mut conn).is_err(),
+        activity(&m.board).insert(&mut Tx::new(&mut conn)).is_err(),
         "an activity's team must be a team"
     );
-    assert!(activity(&m.team).insert(&mut conn).is_ok());
+    assert!(activity(&m.team).insert(&mut Tx::new(&mut conn)).is_ok());
 
     let department_goal = DepartmentGoal {
         id: Id::new(),
@@ -857,7 +857,7 @@ async fn the_database_itself_refuses_broken_references(app: TestApp) {
         version: 1,
     };
     assert!(
-        department_goal.insert(&mut conn).is_err(),
+        department_goal.insert(&mut Tx::new(&mut conn)).is_err(),
         "a department goal's owner must be a board"
     );
 
@@ -875,7 +875,7 @@ async fn the_database_itself_refuses_broken_references(app: TestApp) {
         version: 1,
     };
     assert!(
-        foreign_child.insert(&mut conn).is_err(),
+        foreign_child.insert(&mut Tx::new(&mut conn)).is_err(),
         "a parent must be of the same organization"
     );
 }

@@ -17,15 +17,16 @@ use utoipa::ToSchema;
 
 use crate::db::types::{Id, UtcTime};
 use crate::db::DbConnection;
+use crate::domain::write::Writer;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::activities::{self, Activity};
-use crate::store::audit::{self as audit_trail, Actor, AuditAction};
 use crate::store::department_goals::{self, DepartmentGoal};
 use crate::store::goals::{self, Goal, GoalState};
 use crate::store::indicators::{self, Indicator};
 use crate::store::perspectives::{self, Perspective};
 use crate::store::plan_periods::{self, PlanPeriod};
 use crate::store::visions::{self, Vision};
+use crate::store::Tx;
 use crate::store::{units, Record};
 
 /// How many records of each kind a roll-over copied.
@@ -54,21 +55,15 @@ pub struct RollOver {
 
 /// Writes the copies: each inserted, audited as a create, and remembered by its predecessor.
 struct Copier<'a> {
-    actor: &'a Actor,
+    writer: &'a Writer,
     now: UtcTime,
     ids: BTreeMap<Id, Id>,
     counts: RollOverCounts,
 }
 
 impl Copier<'_> {
-    fn write<R: Record>(
-        &mut self,
-        conn: &mut DbConnection,
-        predecessor: &Id,
-        copy: &R,
-    ) -> AppResult<()> {
-        copy.insert(conn)?;
-        audit_trail::record(conn, self.actor, AuditAction::Create, None, Some(copy))?;
+    fn write<R: Record>(&mut self, conn: &mut Tx, predecessor: &Id, copy: &R) -> AppResult<()> {
+        self.writer.insert(conn, copy)?;
         self.ids.insert(predecessor.clone(), copy.id().clone());
         Ok(())
     }
@@ -82,20 +77,19 @@ impl Copier<'_> {
 /// Creates `successor` (validated as a new plan period) and copies `source`'s goal model
 /// into it, in the caller's transaction.
 pub fn roll_over(
-    conn: &mut DbConnection,
-    actor: &Actor,
+    conn: &mut Tx,
+    writer: &Writer,
     source: &PlanPeriod,
     successor: PlanPeriod,
 ) -> AppResult<RollOver> {
     let org = source.organization_id.clone();
     check_successor(conn, source, &successor)?;
-    successor.insert(conn)?;
-    audit_trail::record(conn, actor, AuditAction::Create, None, Some(&successor))?;
+    writer.insert(conn, &successor)?;
     let now = successor.created_at;
     let period = successor.id.clone();
     let archived_units = units::archived_ids(conn, &org)?;
     let mut copier = Copier {
-        actor,
+        writer,
         now,
         ids: BTreeMap::new(),
         counts: RollOverCounts::default(),

@@ -5,7 +5,7 @@
 //! Correct invalidation rests on the change feed, which every write appends to in its own
 //! transaction:
 //! - a write through this instance drops its organization's answers as soon as its
-//!   transaction has ended (`Store::run`), before its response is sent, so a client reads
+//!   transaction has ended (`Store::transaction`, the organizations its `Tx` wrote), before its response is sent, so a client reads
 //!   its own writes;
 //! - a write through another instance, or the command line, is seen by `sync`, which every
 //!   `CACHE_SYNC_MS` compares each cached organization's newest change with the one it saw
@@ -17,7 +17,8 @@
 //! was computed under is still current. Answers also expire after `CACHE_TTL_SECONDS`,
 //! which bounds what a write that bypasses the change feed (loading a demo) leaves behind.
 
-use std::cell::RefCell;
+pub mod request;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -29,11 +30,12 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::api::extract::{etag, AcceptEncoding, IfNoneMatch, NoCache};
 use crate::db::types::Id;
 use crate::db::DbConnection;
+use crate::domain::write::etag;
 use crate::error::{AppError, AppResult};
 use crate::store::Record;
+use request::{AcceptEncoding, IfNoneMatch, NoCache};
 
 /// One cached answer: a JSON body, a gzip copy of it when that is worth sending, and the
 /// headers that go with it.
@@ -434,13 +436,6 @@ impl ResponseCache {
         state.bytes -= freed.min(state.bytes);
     }
 
-    /// Invalidates the organizations whose writes this thread has made since the last call.
-    pub fn forget_touched(&self) {
-        for org in TOUCHED.with(|touched| std::mem::take(&mut *touched.borrow_mut())) {
-            self.invalidate(&org);
-        }
-    }
-
     /// Compares each cached organization's newest change with the last one seen, and
     /// invalidates those that moved: writes made elsewhere. One indexed lookup per
     /// organization with answers kept.
@@ -467,21 +462,6 @@ impl ResponseCache {
         }
         Ok(())
     }
-}
-
-thread_local! {
-    /// The organizations written on this thread since `forget_touched` last ran.
-    static TOUCHED: RefCell<Vec<Id>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Notes a write of `org`'s data on this thread (called as the change is appended).
-pub fn touched(org: &Id) {
-    TOUCHED.with(|touched| {
-        let mut touched = touched.borrow_mut();
-        if !touched.contains(org) {
-            touched.push(org.clone());
-        }
-    });
 }
 
 /// Runs `sync` every `interval` for as long as the server runs.
