@@ -61,6 +61,10 @@ pub struct UpdateMeasurement {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<f64>)]
     pub value_men: Option<Option<f64>>,
+    /// `true` marks it missing (as a null `value` does; a value may not be given with it);
+    /// `false` needs a value, given or stored. What an export writes, so a row read back
+    /// changes what it says.
+    pub missing: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
     pub note: Option<Option<String>>,
@@ -127,9 +131,22 @@ impl Resource for Measurement {
             (self.period_start, self.period_end) = period_span(&mut checks, &period);
             self.period = period;
         }
+        let new_value = patch.value.flatten().is_some();
         if let Some(value) = patch.value {
             self.value = value;
             self.missing = value.is_none();
+        }
+        match patch.missing {
+            Some(true) if new_value => checks.fail("value", "a missing measurement has no value"),
+            Some(true) => {
+                self.value = None;
+                self.missing = true;
+            }
+            Some(false) if self.value.is_none() => checks.fail(
+                "value",
+                "is required: a measurement that is not missing has a value",
+            ),
+            Some(false) | None => {}
         }
         if let Some(value) = patch.value_women {
             self.value_women = value;

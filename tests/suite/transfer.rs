@@ -579,7 +579,69 @@ async fn a_stalled_upload_does_not_delay_another_write(app: TestApp) {
     assert_eq!(count(&app, &admin, "units").await, 3);
 }
 
+async fn a_measurement_row_that_says_missing_reads_back_as_missing(app: TestApp) {
+    let m = app.model().await;
+    let admin = app.admin();
+    let indicator = app
+        .create(
+            "/api/v1/indicators",
+            json!({"goal_id": m.goal, "owner_unit_id": m.administration, "name": "Andel trygga",
+                   "unit_of_measure": "%", "direction": "higher_is_better"}),
+        )
+        .await;
+    let measurement = app
+        .create(
+            "/api/v1/measurements",
+            json!({"indicator_id": indicator, "period": "2011", "value": 70,
+                   "external_id": "trygga-2011"}),
+        )
+        .await;
+    // The system the export went to has learnt since that the value is missing.
+    let exported = export(&app, &admin, "?type=measurement").await;
+    let mut row: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&exported).expect("a JSON export")[0].clone();
+    assert_eq!(row["missing"], json!(false), "{row}");
+    row["missing"] = json!(true);
+    row["value"] = serde_json::Value::Null;
+    let report = import(
+        &app,
+        &admin,
+        "",
+        "application/json",
+        &json!([row]).to_string(),
+    )
+    .await
+    .expect(200);
+    assert_eq!(report["updated"], json!(1), "{report}");
+    let path = format!("/api/v1/measurements/{measurement}");
+    let read = app.get(&path, &admin).await.expect(200);
+    assert_eq!(
+        (read["missing"].clone(), read["value"].clone()),
+        (json!(true), json!(null))
+    );
+
+    // A change request says the same: `missing` with a value, or not missing without one,
+    // is refused and changes nothing.
+    for body in [
+        json!({"missing": true, "value": 3}),
+        json!({"missing": false}),
+    ] {
+        let refused = app.patch(&path, &admin, body).await;
+        refused.problem(422);
+        assert_eq!(refused.error_fields(), vec!["value"]);
+    }
+    let read = app
+        .patch(&path, &admin, json!({"missing": false, "value": 72}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (read["missing"].clone(), read["value"].clone()),
+        (json!(false), json!(72.0))
+    );
+}
+
 backend_tests!(
+    a_measurement_row_that_says_missing_reads_back_as_missing,
     a_stalled_upload_does_not_delay_another_write,
     a_large_import_is_recorded_row_by_row_in_file_order,
     a_whole_organisation_imports_from_csv_and_exports_as_it_came,
