@@ -119,10 +119,7 @@ class Service:
                    JWT_SECRET=JWT_SECRET, METRICS_TOKEN=METRICS_TOKEN,
                    RATE_LIMIT_PER_MINUTE="0", RUST_LOG=env.get("RUST_LOG", "warn"),
                    # The harness's webhook receiver listens on loopback.
-                   WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
-                   # The keyed import of import-kill: a body with an Idempotency-Key
-                   # counts against BODY_LIMIT_BYTES (docs/integration.md).
-                   BODY_LIMIT_BYTES=str(64 * 1024 * 1024))
+                   WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8")
         return env
 
     def start(self, demo=False):

@@ -402,6 +402,7 @@ pub fn build_app(
         .wrap(Idempotency {
             store: state.store.clone(),
             body_limit: state.body_limit,
+            import_limit: state.import_limit,
             ttl: state.idempotency_key_ttl,
         })
         // Before a key is claimed or a handler runs; inside CORS, so that a browser can

@@ -27,6 +27,7 @@ use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{Content, Header, OpenApi as OpenApiDoc, Ref, RefOr, Required, Response};
 
+use crate::api::transfer::{spool, Spooled, IMPORT_PATH};
 use crate::auth::Caller;
 use crate::db::types::UtcTime;
 use crate::error::AppError;
@@ -56,6 +57,9 @@ pub struct Idempotency {
     pub store: Store,
     /// The largest body read (as the JSON extractor's limit: over it is 413).
     pub body_limit: usize,
+    /// The largest import body (`IMPORT_LIMIT_BYTES`), spooled to a file as the import's
+    /// handler would spool it, never held in memory.
+    pub import_limit: usize,
     /// How long a key is kept.
     pub ttl: chrono::Duration,
 }
@@ -125,18 +129,33 @@ where
     let Ok(caller) = req.extract::<Caller>().await else {
         return pass(&service, req).await;
     };
-    let body = match read_body(&mut req, settings.body_limit).await {
-        Ok(body) => body,
-        Err(error) => return Ok(req.error_response(error)),
-    };
+    let mut hasher = request_hasher(&req, &caller.roles, &caller.units);
+    if req.path() == IMPORT_PATH {
+        let mut payload = req.take_payload();
+        let mut seen = |chunk: &[u8]| hasher.update(chunk);
+        match spool(&mut payload, settings.import_limit, &mut seen).await {
+            Ok(file) => req.extensions_mut().insert(Spooled(file)),
+            Err(error) => return Ok(req.error_response(error)),
+        };
+    } else {
+        let body = match read_body(&mut req, settings.body_limit).await {
+            Ok(body) => body,
+            Err(error) => return Ok(req.error_response(error)),
+        };
+        hasher.update(&body);
+        req.set_payload(Payload::from(body));
+    }
     let claim = KeyClaim {
         organization_id: caller.organization_id,
         subject: caller.subject,
         key,
-        fingerprint: fingerprint(&req, &body, &caller.roles, &caller.units),
+        fingerprint: hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
         attempt: uuid::Uuid::new_v4().to_string(),
     };
-    req.set_payload(Payload::from(body));
 
     // The rest in a task of its own: should the client hang up, the claim, the handler and
     // storing its answer still run to their end, so that no key is left claimed.
@@ -329,13 +348,13 @@ async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, AppE
 }
 
 /// What makes two requests the same: method, path with query, body, and the caller's roles
-/// and units as a whole (a token with other rights gets no replay of what this one did).
-fn fingerprint(
+/// and units as a whole (a token with other rights gets no replay of what this one did). The
+/// hasher of all but the body, which is added as it is read.
+fn request_hasher(
     req: &ServiceRequest,
-    body: &[u8],
     roles: &[crate::rules::permissions::Role],
     units: &[crate::db::types::Id],
-) -> String {
+) -> Sha256 {
     let target = req
         .uri()
         .path_and_query()
@@ -351,12 +370,7 @@ fn fingerprint(
     rights.sort();
     hasher.update(rights.join(",").as_bytes());
     hasher.update(b"\n");
-    hasher.update(body);
     hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn replay(stored: StoredResponse) -> HttpResponse {

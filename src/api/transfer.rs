@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::web;
-use actix_web::{get, post, HttpRequest, HttpResponse};
+use actix_web::{get, post, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -103,8 +103,14 @@ pub async fn import_rows(
         dry_run: params.0.dry_run.unwrap_or(false),
     };
     // The whole body first, then the import: its transaction, and the organization's lock,
-    // never wait for a slow or stalled client.
-    let file = std::io::BufReader::new(spool(&mut payload, limit.0).await?);
+    // never wait for a slow or stalled client. With an `Idempotency-Key` the middleware has
+    // spooled it already, fingerprinting it as it arrived.
+    let spooled = request.extensions_mut().remove::<Spooled>();
+    let file = match spooled {
+        Some(Spooled(file)) => file,
+        None => spool(&mut payload, limit.0, &mut |_| {}).await?,
+    };
+    let file = std::io::BufReader::new(file);
     let writer = Writer::of(&caller);
     if options.dry_run {
         let report = import_file(&store, writer, Box::new(file), options, Box::new(|_| {})).await?;
@@ -122,9 +128,23 @@ pub async fn import_rows(
 /// How long an upload may send nothing before it is given up (408).
 pub const UPLOAD_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// The path of the import, whose body is spooled (`spool`) rather than held in memory.
+pub const IMPORT_PATH: &str = "/api/v1/import";
+
+/// An import's body that the idempotency middleware spooled before the handler ran.
+pub struct Spooled(pub std::fs::File);
+
 /// The upload, written to a temporary file as it arrives (at most `limit` bytes, and never
 /// more than `UPLOAD_IDLE_TIMEOUT` without a byte), and the file, read from its start.
-async fn spool(payload: &mut web::Payload, limit: usize) -> AppResult<std::fs::File> {
+/// `seen` is shown each chunk as it arrives.
+pub async fn spool<S>(
+    payload: &mut S,
+    limit: usize,
+    seen: &mut dyn FnMut(&[u8]),
+) -> AppResult<std::fs::File>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     use std::io::{Seek, Write};
     let cannot_keep = |e: std::io::Error| {
         AppError::Unavailable(format!(
@@ -164,6 +184,7 @@ async fn spool(payload: &mut web::Payload, limit: usize) -> AppResult<std::fs::F
                 "the import is larger than the configured limit (IMPORT_LIMIT_BYTES, {limit} bytes)"
             )));
         }
+        seen(&bytes);
         // Into the page cache: as quick as a copy in memory, without holding the upload there.
         file.write_all(&bytes).map_err(cannot_keep)?;
     }

@@ -296,6 +296,60 @@ async fn a_body_over_the_limit_is_413_and_spends_no_key(app: TestApp) {
     .expect(201);
 }
 
+/// An import is the request most worth a key, and the largest: it is read up to
+/// `IMPORT_LIMIT_BYTES` with a key as without one, not only up to `BODY_LIMIT_BYTES`.
+async fn a_keyed_import_over_the_body_limit_is_imported_once(app: TestApp) {
+    let admin = app.admin();
+    let rows: Vec<String> = (0..1500)
+        .map(|n| format!("enhet-{n},unit,Enheten med det långa namnet nummer {n}"))
+        .collect();
+    let csv = format!("external_id,kind,name\n{}\n", rows.join("\n"));
+    assert!(csv.len() > 64 * 1024, "over the tests' BODY_LIMIT_BYTES");
+    let send = |key: &'static str, body: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.send(
+                Method::POST,
+                "/api/v1/import?type=unit",
+                Some(admin),
+                Some(body.into_bytes()),
+                &[("Idempotency-Key", key), ("Content-Type", "text/csv")],
+            )
+            .await
+        }
+    };
+    let first = send("stor-import", csv.clone()).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(first.json()["created"], json!(1500));
+    let retry = send("stor-import", csv.clone()).await;
+    assert_eq!(retry.status, 200);
+    assert_eq!(
+        retry.header("idempotency-replayed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(retry.body, first.body);
+    let other = send("stor-import", csv.replace("nummer 1\n", "nummer ett\n")).await;
+    other.problem(422);
+    // Written once: one create in the audit trail per row.
+    let mut creates = 0;
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(
+                &format!("/api/v1/audit?entity_type=unit&limit=500&cursor={cursor}"),
+                &admin,
+            )
+            .await
+            .expect(200);
+        creates += page["items"].as_array().map_or(0, Vec::len);
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(creates, 1500);
+}
+
 /// A request killed in the middle leaves its claim and no write (the write and its answer
 /// commit together): a retry is told to wait for the lease, then runs the request once.
 async fn a_claim_whose_request_never_finished_is_taken_over_after_its_lease(app: TestApp) {
@@ -462,6 +516,7 @@ async fn a_client_that_hangs_up_does_not_leave_its_key_stuck(app: TestApp) {
 }
 
 backend_tests!(
+    a_keyed_import_over_the_body_limit_is_imported_once,
     a_claim_whose_request_never_finished_is_taken_over_after_its_lease,
     a_client_that_hangs_up_does_not_leave_its_key_stuck,
     a_retry_gets_the_first_answer_without_a_second_write,
