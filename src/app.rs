@@ -333,8 +333,67 @@ pub fn openapi() -> OpenApiDoc {
 
 /// What the document says of all routes at once, added after they are collected.
 fn finish_doc(mut doc: OpenApiDoc) -> OpenApiDoc {
+    crate::error::document(&mut doc);
     crate::idempotency::document(&mut doc);
     crate::rate_limit::document(&mut doc);
+    state_text_kinds(doc)
+}
+
+/// Gives every schema that names a kind of text as its format (`rules::text`) the kind's
+/// lengths and pattern in place of the name.
+fn state_text_kinds(mut doc: OpenApiDoc) -> OpenApiDoc {
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaFormat};
+    use utoipa::openapi::RefOr;
+    fn state(schema: &mut RefOr<Schema>) {
+        let RefOr::T(schema) = schema else { return };
+        match schema {
+            Schema::Object(object) => {
+                let kind = crate::rules::text::KINDS.into_iter().find(|kind| {
+                    matches!(&object.format, Some(SchemaFormat::Custom(f)) if f == kind.format)
+                });
+                if let Some(kind) = kind {
+                    object.format = None;
+                    object.min_length = kind.min_length;
+                    object.max_length = kind.max_length;
+                    object.pattern = Some(kind.pattern.to_string());
+                }
+                object.properties.values_mut().for_each(state);
+            }
+            Schema::Array(array) => {
+                if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                    state(items);
+                }
+            }
+            Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(state),
+            Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(state),
+            Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(state),
+            _ => {}
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        components.schemas.values_mut().for_each(state);
+    }
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                parameter.schema.iter_mut().for_each(state);
+            }
+            for content in operation
+                .request_body
+                .iter_mut()
+                .flat_map(|b| b.content.values_mut())
+            {
+                content.schema.iter_mut().for_each(state);
+            }
+        }
+    }
     doc
 }
 

@@ -415,6 +415,59 @@ impl From<actix_web::error::BlockingError> for AppError {
     }
 }
 
+/// Adds the problems every operation of a kind can answer, stated once here rather than at
+/// each operation: 401 to those that take a bearer token, 503 to those that read the
+/// database (those with a token, and the public view), 413 to those with a body and 415 to
+/// those whose body is JSON. An operation that says otherwise keeps its own.
+pub fn document(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Content, Ref, RefOr, Response};
+    let problem = |description: &str| {
+        let mut response = Response::new(description);
+        response.content.insert(
+            PROBLEM_JSON.to_string(),
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        );
+        RefOr::T(response)
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let public = path.starts_with("/api/v1/public/");
+        let reads = [item.get.as_mut(), item.delete.as_mut()].map(|op| (op, false));
+        let writes =
+            [item.post.as_mut(), item.put.as_mut(), item.patch.as_mut()].map(|op| (op, true));
+        for (operation, with_body) in reads.into_iter().chain(writes) {
+            let Some(operation) = operation else { continue };
+            let json_body = operation
+                .request_body
+                .as_ref()
+                .is_some_and(|body| body.content.contains_key("application/json"));
+            let bearer = operation.security.iter().flatten().any(|requirement| {
+                serde_json::to_value(requirement).is_ok_and(|value| value.get("bearer").is_some())
+            });
+            let responses = &mut operation.responses.responses;
+            if bearer {
+                responses
+                    .entry("401".to_string())
+                    .or_insert_with(|| problem("No valid bearer token"));
+            }
+            if bearer || public {
+                responses
+                    .entry("503".to_string())
+                    .or_insert_with(|| problem("The database is not reachable; retry shortly"));
+            }
+            if with_body {
+                responses
+                    .entry("413".to_string())
+                    .or_insert_with(|| problem("The body is over the size limit"));
+            }
+            if json_body {
+                responses
+                    .entry("415".to_string())
+                    .or_insert_with(|| problem("The body is not JSON"));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

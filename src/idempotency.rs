@@ -444,7 +444,6 @@ pub fn document(doc: &mut OpenApiDoc) {
                 "With `Idempotency-Key`: a request with this key is still being processed; retry shortly",
                 "or, with `Idempotency-Key`, a request with this key is still being processed (retry shortly)",
             ),
-            ("413", "The body is over the size limit", ""),
             (
                 "422",
                 "With `Idempotency-Key`: the key was used for another request (another path or body)",

@@ -24,16 +24,12 @@ pub struct CreateActivity {
     /// The department goal it serves; give this or `goal_id`.
     pub department_goal_id: Option<Id>,
     #[schema(example = "Trygghetsvandring i centrum tillsammans med polisen")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub title: String,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub description: Option<String>,
     #[schema(example = "Arbetslagsledaren")]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub responsible: Option<String>,
     #[schema(example = "2011-05-31")]
     pub due_date: Option<NaiveDate>,
@@ -41,7 +37,7 @@ pub struct CreateActivity {
     pub status: Option<ActivityStatus>,
     /// When it was done; only with status `done` (defaults to today then).
     pub done_on: Option<NaiveDate>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -55,17 +51,13 @@ pub struct UpdateActivity {
     pub goal_id: Option<Id>,
     /// Link to this department goal instead (clears `goal_id`).
     pub department_goal_id: Option<Id>,
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(value_type = Option<String>, format = "text:long")]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub responsible: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -73,7 +65,7 @@ pub struct UpdateActivity {
     pub status: Option<ActivityStatus>,
     pub done_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -215,7 +207,7 @@ pub struct ActivityListParams {
     pub department_goal_id: Option<Id>,
     pub status: Option<ActivityStatus>,
     /// Exactly this responsible.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub responsible: Option<String>,
     /// Due strictly before this date.
     pub due_before: Option<NaiveDate>,
@@ -229,7 +221,7 @@ pub struct ActivityListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 

@@ -20,12 +20,12 @@ use crate::store::Store;
 #[into_params(parameter_in = Query)]
 pub struct AuditListParams {
     /// Only entries about this kind of record (`goal`, `activity`, …).
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub entity_type: Option<String>,
     /// Only entries about this record.
     pub entity_id: Option<Id>,
     /// Only writes by this subject (the token's `sub`).
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub actor: Option<String>,
     /// Only writes at or after this time (RFC 3339).
     pub from: Option<DateTime<Utc>>,
@@ -35,7 +35,7 @@ pub struct AuditListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 
@@ -46,9 +46,7 @@ pub struct AuditListParams {
     responses(
         (status = 200, description = "One page of entries, oldest first", body = Page<AuditEntry>),
         (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only admins read the audit trail", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -22,7 +22,7 @@ pub struct ChangeParams {
     /// The `cursor` of the last change applied (or a page's `next_cursor`); from the start when
     /// left out. `latest` answers no changes and the newest cursor: take it *before* reading
     /// the current state, then follow the feed from it.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub after: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]
@@ -50,10 +50,8 @@ pub struct ChangePage {
     responses(
         (status = 200, description = "One page of changes, in commit order", body = ChangePage),
         (status = 400, description = "A bad cursor or limit", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 410, description = "The cursor is older than the feed keeps (see `CHANGE_RETENTION_DAYS`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

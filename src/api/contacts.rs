@@ -8,12 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::error::AppResult;
-use crate::rules::validate::{Checks, MAX_NAME};
+use crate::rules::validate::{Checks, MAX_CODE, MAX_NAME};
 use crate::store::contacts::{self, Contact, ContactFilter, ContactRole};
 use crate::store::Tx;
-
-/// Longest phone number we accept.
-const MAX_PHONE: usize = 50;
 
 /// A new contact.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -21,31 +18,24 @@ const MAX_PHONE: usize = 50;
 pub struct CreateContact {
     pub role: ContactRole,
     #[schema(example = "Anna Exempelsson")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: String,
     /// Job title.
     #[schema(example = "Kvalitets- och utvecklingsansvarig")]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub title: Option<String>,
     /// Checked loosely: one `@` and a dot after it.
     #[schema(example = "anna.exempelsson@kommun.example")]
-    #[schema(
-        pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([^@\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000]+@[^@\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000]+\\.[^@\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000]+)?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:email-or-blank")]
     pub email: Option<String>,
     #[schema(example = "070-174 06 05")]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 50)]
+    #[schema(format = "text:code")]
     pub phone: Option<String>,
     /// The administration, board or council the contact serves; required for a `key_person`.
     pub unit_id: Option<Id>,
     /// The perspective a `steering_group_member` answers for; required for one.
     pub perspective_id: Option<Id>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -54,20 +44,16 @@ pub struct CreateContact {
 #[serde(deny_unknown_fields)]
 pub struct UpdateContact {
     pub role: Option<ContactRole>,
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([^@\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000]+@[^@\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000]+\\.[^@\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000]+)?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:email-or-blank")]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 50)]
+    #[schema(value_type = Option<String>, format = "text:code")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<uuid::Uuid>)]
@@ -76,7 +62,7 @@ pub struct UpdateContact {
     #[schema(value_type = Option<uuid::Uuid>)]
     pub perspective_id: Option<Option<Id>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -147,7 +133,7 @@ fn validate(contact: &mut Contact) -> AppResult<()> {
     checks.text("name", &mut contact.name, MAX_NAME);
     checks.optional_text("title", &mut contact.title, MAX_NAME);
     checks.optional_email("email", &mut contact.email, MAX_NAME);
-    checks.optional_text("phone", &mut contact.phone, MAX_PHONE);
+    checks.optional_text("phone", &mut contact.phone, MAX_CODE);
     checks.optional_text("external_id", &mut contact.external_id, MAX_NAME);
     match contact.role {
         ContactRole::KeyPerson if contact.unit_id.is_none() => checks.fail(
@@ -179,7 +165,7 @@ pub struct ContactListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 

@@ -33,25 +33,21 @@ pub struct CreateDepartmentGoal {
     #[schema(minimum = 1)]
     pub number: i32,
     #[schema(example = "Alla elever ska känna sig trygga i skolan.")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 20000
-    )]
+    #[schema(format = "text:wording")]
     pub title: String,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub description: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::footnotes_schema)]
     pub footnotes: Vec<String>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// The deciding body; required (with the reference and date) to create it adopted.
     pub decided_by_unit_id: Option<Id>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -64,19 +60,15 @@ pub struct UpdateDepartmentGoal {
     #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     #[schema(minimum = 1)]
     pub number: Option<i32>,
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 20000
-    )]
+    #[schema(format = "text:wording")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(value_type = Option<String>, format = "text:long")]
     pub description: Option<Option<String>>,
     #[schema(schema_with = crate::api::optional_footnotes_schema)]
     pub footnotes: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub decision_reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -90,7 +82,7 @@ pub struct UpdateDepartmentGoal {
     /// becomes the goal's.
     pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -290,7 +282,7 @@ pub struct DepartmentGoalListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 

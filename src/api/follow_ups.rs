@@ -34,13 +34,13 @@ pub struct CreateFollowUp {
     /// Defaults to `not_assessed`.
     pub assessment: Option<Assessment>,
     #[schema(example = "Resultatet 2011 blev 2,4 % tack vare engångsintäkter.")]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub analysis: Option<String>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub planned_measures: Option<String>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub proposed_revision: Option<String>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -51,16 +51,16 @@ pub struct UpdateFollowUp {
     pub reporting_unit_id: Option<Id>,
     pub assessment: Option<Assessment>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(value_type = Option<String>, format = "text:long")]
     pub analysis: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(value_type = Option<String>, format = "text:long")]
     pub planned_measures: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(value_type = Option<String>, format = "text:long")]
     pub proposed_revision: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -316,13 +316,11 @@ macro_rules! step_endpoint {
                 (status = 200, description = "The follow-up in its new state", body = FollowUp,
                     headers(("ETag" = String, description = "The record's version"))),
                 (status = 400, description = "A malformed id", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles or unit scope do not allow this step", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such follow-up in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "The follow-up's state does not allow this step, its reporting period is closed, or another request changed it at the same moment (retry)", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Submitting needs an analysis", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
         )]
@@ -369,11 +367,7 @@ step_endpoint!(
 pub struct WithdrawFollowUp {
     /// Kept on the follow-up (`withdrawal_reason`) and in the audit trail.
     #[schema(example = "Fel underlag: analysen avsåg fel period; ny uppföljning lämnas.")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 20000
-    )]
+    #[schema(format = "text:wording")]
     pub reason: String,
 }
 
@@ -391,15 +385,11 @@ pub struct WithdrawFollowUp {
         (status = 200, description = "The follow-up, withdrawn", body = FollowUp,
             headers(("ETag" = String, description = "The record's version"))),
         (status = 400, description = "A malformed id or JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles or unit scope do not allow this step", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such follow-up in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The follow-up is not approved or published, is archived, or its reporting period is closed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over the size limit", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "No reason given", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -432,7 +422,7 @@ pub struct FollowUpListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 

@@ -205,9 +205,7 @@ pub struct GoalTreeParams {
     responses(
         (status = 200, description = "The tree (archived records left out)", body = GoalTree),
         (status = 400, description = "The id is not a UUID, a bad `as_of`, an unknown `expand` name, or `reporting_period_id` missing with `expand=status` (or given without it)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plan period, or no such reporting period for `expand=status`, in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The `reporting_period_id` is of another plan period", body = crate::error::Problem, content_type = "application/problem+json"),
     ),

@@ -41,28 +41,16 @@ pub struct CreateIndicator {
     /// The unit that owns it and reports its values.
     pub owner_unit_id: Option<Id>,
     #[schema(example = "Årets resultat i procent av skatteintäkter och generella statsbidrag")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: String,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub description: Option<String>,
     #[schema(example = "%")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub unit_of_measure: String,
     pub direction: Direction,
     pub baseline_value: Option<f64>,
-    #[schema(
-        example = "1990",
-        pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
-    )]
-    #[schema(max_length = 500)]
+    #[schema(example = "1990", format = "text:period-or-blank")]
     pub baseline_period: Option<String>,
     /// Defaults to none.
     #[serde(default)]
@@ -77,23 +65,15 @@ pub struct CreateIndicator {
     pub weight: Option<f64>,
     /// Defaults to `manual`.
     pub source: Option<Source>,
-    #[schema(
-        example = "N03101",
-        pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([A-Z][0-9]{5})?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
-        max_length = 500
-    )]
+    #[schema(example = "N03101", format = "text:kpi-or-blank")]
     pub kolada_kpi: Option<String>,
-    #[schema(
-        example = "0683",
-        pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([0-9]{4})?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
-        max_length = 500
-    )]
+    #[schema(example = "0683", format = "text:municipality-or-blank")]
     pub kolada_municipality: Option<String>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub kolada_ou: Option<String>,
     /// Defaults to `yearly`.
     pub update_frequency: Option<UpdateFrequency>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
     /// The decision that adds it to an adopted goal or department goal (the council for an
     /// overarching goal's, the board owning the department goal or the council for a
@@ -124,27 +104,19 @@ pub struct UpdateIndicator {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Id>)]
     pub owner_unit_id: Option<Option<Id>>,
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(value_type = Option<String>, format = "text:long")]
     pub description: Option<Option<String>>,
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub unit_of_measure: Option<String>,
     pub direction: Option<Direction>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<f64>)]
     pub baseline_value: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?)?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:period-or-blank")]
     pub baseline_period: Option<Option<String>>,
     pub targets: Option<Vec<Target>>,
     #[schema(minimum = 0)]
@@ -154,17 +126,17 @@ pub struct UpdateIndicator {
     pub weight: Option<f64>,
     pub source: Option<Source>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([A-Z][0-9]{5})?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:kpi-or-blank")]
     pub kolada_kpi: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([0-9]{4})?[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:municipality-or-blank")]
     pub kolada_municipality: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub kolada_ou: Option<Option<String>>,
     pub update_frequency: Option<UpdateFrequency>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
     /// The decision behind changing the targets of an adopted goal's indicator: the council
     /// for an overarching goal's, the board owning the department goal (or the council) for a
@@ -730,7 +702,7 @@ pub struct IndicatorListParams {
     pub department_goal_id: Option<Id>,
     pub owner_unit_id: Option<Id>,
     pub source: Option<Source>,
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub kolada_kpi: Option<String>,
     /// Include archived indicators.
     pub include_archived: Option<bool>,
@@ -738,7 +710,7 @@ pub struct IndicatorListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 
@@ -771,15 +743,11 @@ crate::list_endpoint! {
         (status = 200, description = "The indicator, archived", body = Indicator,
             headers(("ETag" = String, description = "The record's new version"))),
         (status = 400, description = "A malformed id or JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles or unit scope do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Archived already, or another request changed it at the same moment (retry)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over the size limit", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The decision is incomplete or not by a body that decides this goal, or the indicator is not in force by a decision (archive it instead)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -43,14 +43,10 @@ pub struct KoladaImportParams {
     responses(
         (status = 200, description = "What the import did (or, with `dry_run`, would do)", body = ImportReport),
         (status = 400, description = "Malformed JSON or a bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not write measurements, or not those of a matched indicator (named)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The token's organization does not exist", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "A measurement changed while importing; run the import again", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over the size limit", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a Kolada data response; `errors` names each path (e.g. `values[3].period`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

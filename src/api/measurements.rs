@@ -24,10 +24,7 @@ pub struct CreateMeasurement {
     pub indicator_id: Id,
     /// A year (`2011`), half year (`2011-H1`), tertial (`2011-T2`), quarter (`2011-Q3`) or
     /// month (`2011-05`).
-    #[schema(
-        example = "2011",
-        pattern = "^[0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?$"
-    )]
+    #[schema(example = "2011", format = "text:period")]
     pub period: String,
     /// The value (total); leave it out, or null, with `missing: true` when there is none.
     #[schema(example = 2.4)]
@@ -37,11 +34,11 @@ pub struct CreateMeasurement {
     /// True when there is no value for the period (insufficient data, not zero); then
     /// `value` is left out. Defaults to false.
     pub missing: Option<bool>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub note: Option<String>,
     /// Defaults to `manual`.
     pub source: Option<Source>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -49,7 +46,7 @@ pub struct CreateMeasurement {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeasurement {
-    #[schema(pattern = "^[0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?$")]
+    #[schema(format = "text:period")]
     pub period: Option<String>,
     /// A new value (clears `missing`); null marks it missing.
     #[serde(default, deserialize_with = "double_option")]
@@ -66,11 +63,11 @@ pub struct UpdateMeasurement {
     /// changes what it says.
     pub missing: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(value_type = Option<String>, format = "text:long")]
     pub note: Option<Option<String>>,
     pub source: Option<Source>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -205,7 +202,7 @@ fn validate(measurement: &mut Measurement) -> AppResult<()> {
 pub struct MeasurementListParams {
     pub indicator_id: Option<Id>,
     /// Exactly this period, e.g. `2011`.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub period: Option<String>,
     /// Periods that end on or after this day.
     pub from: Option<NaiveDate>,
@@ -217,7 +214,7 @@ pub struct MeasurementListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 

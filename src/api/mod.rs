@@ -368,12 +368,8 @@ macro_rules! crud_endpoints {
                 (status = 201, description = "Created", body = $record,
                     headers(("ETag" = String, description = "The record's version"), ("Location" = String, description = "The record's URL"))),
                 (status = 400, description = "Malformed JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Conflicts with a stored record (e.g. a duplicate number or external id)", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 413, description = "The body is over the size limit", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 415, description = "The body is not JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Invalid fields or references; `errors` names each field", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
@@ -396,9 +392,7 @@ macro_rules! crud_endpoints {
             responses(
                 (status = 200, description = "The record", body = $record, headers(("ETag" = String, description = "The record's version"))),
                 (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
@@ -425,14 +419,10 @@ macro_rules! crud_endpoints {
             responses(
                 (status = 200, description = "The changed record", body = $record, headers(("ETag" = String, description = "The record's new version"))),
                 (status = 400, description = "Malformed JSON or a bad id", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Conflicts with a stored record, the record is archived, or another request changed it at the same moment (retry)", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 413, description = "The body is over the size limit", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 415, description = "The body is not JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Invalid fields or references; `errors` names each field", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
@@ -458,9 +448,7 @@ macro_rules! crud_endpoints {
             responses(
                 (status = 200, description = "The archived record; lists hide it unless `include_archived=true`", body = $record, headers(("ETag" = String, description = "The record's new version"))),
                 (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Another request changed the record at the same moment; retry", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -487,9 +475,7 @@ macro_rules! crud_endpoints {
             responses(
                 (status = 200, description = "The restored record", body = $record, headers(("ETag" = String, description = "The record's new version"))),
                 (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Another request changed the record at the same moment; retry", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -516,9 +502,7 @@ macro_rules! crud_endpoints {
             responses(
                 (status = 204, description = "Deleted"),
                 (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Not a draft, or still referenced: archive it instead", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names an old version", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -554,9 +538,7 @@ macro_rules! list_endpoint {
             responses(
                 (status = 200, description = "One page, in creation order", body = $crate::api::Page<$record>),
                 (status = 400, description = "A bad query parameter", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
         )]
@@ -602,13 +584,14 @@ pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result
 /// The spec of a list of footnotes: each a text that is not blank, without NUL characters.
 pub fn footnotes_schema() -> utoipa::openapi::schema::Array {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let kind = &crate::rules::text::WORDING;
     ArrayBuilder::new()
         .items(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .min_length(Some(1))
-                .max_length(Some(crate::rules::validate::MAX_TEXT))
-                .pattern(Some("^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$")),
+                .min_length(kind.min_length)
+                .max_length(kind.max_length)
+                .pattern(Some(kind.pattern)),
         )
         .build()
 }

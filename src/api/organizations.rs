@@ -24,17 +24,13 @@ use crate::store::Tx;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     #[schema(example = "Värnamo kommun")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: String,
     /// One of Sweden's municipality codes, or a region code, four digits as in Kolada.
     #[schema(example = "0683")]
-    #[schema(pattern = "^[0-9]{4}$")]
+    #[schema(format = "text:municipality")]
     pub municipality_code: String,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -43,16 +39,12 @@ pub struct CreateOrganization {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: Option<String>,
-    #[schema(pattern = "^[0-9]{4}$")]
+    #[schema(format = "text:municipality")]
     pub municipality_code: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -172,9 +164,7 @@ fn validate(org: &mut Organization) -> AppResult<()> {
     tag = "organizations",
     responses(
         (status = 200, description = "The caller's organization (if stored)", body = Page<Organization>),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

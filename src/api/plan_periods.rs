@@ -23,17 +23,13 @@ use crate::store::{Record, Store};
 #[serde(deny_unknown_fields)]
 pub struct CreatePlanPeriod {
     #[schema(example = "Mandatperioden 2011–2014")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: String,
     #[schema(example = "2011-01-01")]
     pub start_date: NaiveDate,
     #[schema(example = "2014-12-31")]
     pub end_date: NaiveDate,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -41,16 +37,12 @@ pub struct CreatePlanPeriod {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePlanPeriod {
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -117,7 +109,7 @@ pub struct PlanPeriodListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 
@@ -161,14 +153,10 @@ crate::crud_endpoints! {
         (status = 201, description = "The new plan period, how many records of each kind were copied, and each copy's id by its predecessor's", body = RollOver,
             headers(("Location" = String, description = "The new plan period's URL"))),
         (status = 400, description = "Malformed JSON or a bad id", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only admin and council roll a plan period over", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plan period in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another plan period has this name or external id", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over the size limit", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields: the end before the start, a start not after the source's end, dates overlapping another plan period; `errors` names each field", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -340,7 +340,7 @@ where
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", format = "text:municipality"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
     responses(
@@ -351,7 +351,6 @@ where
             ("ETag" = String, description = "A hash of the body"),
             ("Cache-Control" = String, description = "`public, max-age=60`"))),
         (status = 404, description = "No municipality with that code (or the code is not four digits)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -387,7 +386,7 @@ pub async fn get_public_organization(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", format = "text:municipality"),
         PublicPlanPeriodParams,
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -400,7 +399,6 @@ pub async fn get_public_organization(
             ("Cache-Control" = String, description = "`public, max-age=60`"))),
         (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No municipality with that code, or no such plan period with anything adopted", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -461,7 +459,7 @@ pub async fn get_public_goal_tree(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", format = "text:municipality"),
         PublicPlanPeriodParams,
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -474,7 +472,6 @@ pub async fn get_public_goal_tree(
             ("Cache-Control" = String, description = "`public, max-age=60`"))),
         (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No municipality with that code, or no such plan period with anything adopted", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -509,7 +506,7 @@ pub async fn list_public_goals(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", format = "text:municipality"),
         ("id" = uuid::Uuid, Path, description = "The goal's id"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -522,7 +519,6 @@ pub async fn list_public_goals(
             ("Cache-Control" = String, description = "`public, max-age=60`"))),
         (status = 400, description = "The id is not a UUID", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No municipality with that code, or no adopted goal with that id in it (drafts, retired and archived goals included)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

@@ -116,7 +116,7 @@ const PUBLISHED: &[FollowUpState] = &[FollowUpState::Published];
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", format = "text:municipality"),
         PublicPlanPeriodParams,
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -129,7 +129,6 @@ const PUBLISHED: &[FollowUpState] = &[FollowUpState::Published];
             ("Cache-Control" = String, description = "`public, max-age=60`"))),
         (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No municipality with that code, or no such public plan period", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -217,7 +216,7 @@ pub async fn list_public_indicators(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", format = "text:municipality"),
         PublicPlanPeriodParams,
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -230,7 +229,6 @@ pub async fn list_public_indicators(
             ("Cache-Control" = String, description = "`public, max-age=60`"))),
         (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No municipality with that code, or no such public plan period", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -267,7 +265,7 @@ pub async fn list_public_reporting_periods(
 #[utoipa::path(
     tag = "public",
     params(
-        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", pattern = "^[0-9]{4}$"),
+        ("municipality_code" = String, Path, description = "The municipality code (kommunkod), four digits", example = "0683", format = "text:municipality"),
         ("id" = uuid::Uuid, Path, description = "The reporting period's id"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag read before; when it still matches the answer is 304"),
     ),
@@ -280,7 +278,6 @@ pub async fn list_public_reporting_periods(
             ("Cache-Control" = String, description = "`public, max-age=60`"))),
         (status = 400, description = "The id is not a UUID", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No municipality with that code, or no such reporting period of a public plan period", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

@@ -21,11 +21,7 @@ pub struct CreateReportingPeriod {
     pub plan_period_id: Id,
     pub kind: ReportingPeriodKind,
     #[schema(example = "Delårsrapport 2011")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: String,
     #[schema(example = "2011-01-01")]
     pub start_date: NaiveDate,
@@ -35,7 +31,7 @@ pub struct CreateReportingPeriod {
     pub follow_up_deadline: Option<NaiveDate>,
     /// Defaults to `open`.
     pub status: Option<ReportingPeriodStatus>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -45,11 +41,7 @@ pub struct CreateReportingPeriod {
 pub struct UpdateReportingPeriod {
     pub plan_period_id: Option<Id>,
     pub kind: Option<ReportingPeriodKind>,
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
@@ -58,7 +50,7 @@ pub struct UpdateReportingPeriod {
     pub follow_up_deadline: Option<Option<NaiveDate>>,
     pub status: Option<ReportingPeriodStatus>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -149,7 +141,7 @@ pub struct ReportingPeriodListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 

@@ -107,9 +107,7 @@ macro_rules! governed_endpoints {
                 (status = 200, description = "The record (with `as_of`: the snapshot in force that day, with `revision`, `valid_from` and `valid_to`)", body = $record,
                     headers(("ETag" = String, description = "The record's version (without `as_of`)"), ("Content-Location" = String, description = "With `as_of`: the revision answered"))),
                 (status = 400, description = "The id is not a UUID, or a bad `as_of`", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization, or none in force on `as_of`", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))
@@ -132,9 +130,7 @@ macro_rules! governed_endpoints {
             responses(
                 (status = 200, description = "The revisions, oldest first (none for a draft)", body = $crate::api::revisions::RevisionList),
                 (status = 400, description = "The id is not a UUID", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The caller's roles do not allow this", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is not reachable; retry shortly", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record in the caller's organization", body = $crate::error::Problem, content_type = "application/problem+json"),
             ),
             security(("bearer" = []))

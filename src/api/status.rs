@@ -299,10 +299,8 @@ pub const INTERNAL: &[FollowUpState] = &[FollowUpState::Approved, FollowUpState:
     responses(
         (status = 200, description = "The status and why", body = IndicatorStatus),
         (status = 400, description = "A bad id or parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator or reporting period in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -345,10 +343,8 @@ pub async fn indicator_status(
     responses(
         (status = 200, description = "The status and why", body = StatusReport),
         (status = 400, description = "A bad id or parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such goal or reporting period in the caller's organization, or the goal is not of the period's plan period", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -385,10 +381,8 @@ pub async fn goal_status(
     responses(
         (status = 200, description = "The status and why", body = StatusReport),
         (status = 400, description = "A bad id or parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such department goal or reporting period in the caller's organization, or not of the period's plan period", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -451,10 +445,8 @@ pub struct IndicatorSeries {
     responses(
         (status = 200, description = "The series", body = IndicatorSeries),
         (status = 400, description = "A bad id", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -614,10 +606,8 @@ pub struct CycleOverview {
     responses(
         (status = 200, description = "The overview", body = CycleOverview),
         (status = 400, description = "A bad id", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such reporting period in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -67,14 +67,12 @@ pub struct ImportParams {
     responses(
         (status = 200, description = "What the import did (or, with `dry_run`, would do)", body = ImportReport),
         (status = 400, description = "The file cannot be read (malformed JSON, not an array, I/O), or a bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow writing any of the row types", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The token's organization does not exist", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 408, description = "The upload stalled: nothing arrived for 30 seconds; nothing was imported", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over `IMPORT_LIMIT_BYTES`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON, NDJSON or CSV", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Rows with errors; nothing was written. `errors` has one entry per error, with `row`, `line` (CSV and NDJSON), `field`, `value` and `message`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -223,9 +221,7 @@ pub struct ExportParams {
             (String = "text/csv"),
         )),
         (status = 400, description = "A bad query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not allow reading an exported type", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

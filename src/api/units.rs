@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::{double_option, new_meta, Resource};
 use crate::db::types::{Id, UtcTime};
 use crate::error::AppResult;
-use crate::rules::validate::{Checks, MAX_NAME};
+use crate::rules::validate::{Checks, MAX_CODE, MAX_NAME};
 use crate::store::units::{self, Unit, UnitFilter, UnitKind};
 use crate::store::Tx;
 
@@ -17,18 +17,14 @@ use crate::store::Tx;
 pub struct CreateUnit {
     pub kind: UnitKind,
     #[schema(example = "Barn- och utbildningsnämnden")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: String,
     #[schema(example = "BUN")]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 50)]
+    #[schema(format = "text:code")]
     pub short_code: Option<String>,
     /// The unit above this one; omit for a root.
     pub parent_id: Option<Id>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -37,21 +33,17 @@ pub struct CreateUnit {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUnit {
     pub kind: Option<UnitKind>,
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(format = "text:name")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 50)]
+    #[schema(value_type = Option<String>, format = "text:code")]
     pub short_code: Option<Option<String>>,
     /// Move the unit below another (null: make it a root).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<uuid::Uuid>)]
     pub parent_id: Option<Option<Id>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -106,7 +98,7 @@ impl Resource for Unit {
 fn validate(unit: &mut Unit) -> AppResult<()> {
     let mut checks = Checks::new();
     checks.text("name", &mut unit.name, MAX_NAME);
-    checks.optional_text("short_code", &mut unit.short_code, 50);
+    checks.optional_text("short_code", &mut unit.short_code, MAX_CODE);
     checks.optional_text("external_id", &mut unit.external_id, MAX_NAME);
     if unit.parent_id.as_ref() == Some(&unit.id) {
         checks.fail("parent_id", "a unit cannot be its own parent");
@@ -131,7 +123,7 @@ pub struct UnitListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 

@@ -25,23 +25,15 @@ use crate::store::Tx;
 pub struct CreateVision {
     pub plan_period_id: Id,
     #[schema(example = "Värnamo – den mänskliga tillväxtkommunen.")]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 20000
-    )]
+    #[schema(format = "text:wording")]
     pub vision: String,
     #[schema(
         example = "Värnamo kommun skall på kommunmedborgarnas uppdrag tillhandahålla service kostnadseffektivt och med god kvalitet."
     )]
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 20000
-    )]
+    #[schema(format = "text:wording")]
     pub purpose: String,
     #[schema(example = "KF 2010-11-25 § 123")]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// The deciding body, a council; required (with the reference and date) to create it
@@ -49,7 +41,7 @@ pub struct CreateVision {
     pub decided_by_unit_id: Option<Id>,
     /// Defaults to `draft`.
     pub state: Option<GoalState>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -57,20 +49,12 @@ pub struct CreateVision {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVision {
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 20000
-    )]
+    #[schema(format = "text:wording")]
     pub vision: Option<String>,
-    #[schema(
-        min_length = 1,
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 20000
-    )]
+    #[schema(format = "text:wording")]
     pub purpose: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub decision_reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -84,7 +68,7 @@ pub struct UpdateVision {
     /// its decision becomes the vision's.
     pub revision: Option<RevisionNote>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -226,7 +210,7 @@ pub struct VisionListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 

@@ -11,14 +11,11 @@ use crate::auth::Caller;
 use crate::db::types::{Id, TextList, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::rules::permissions::{Kind, KINDS};
-use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
+use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT, MIN_SECRET};
 use crate::store::audit::AuditAction;
 use crate::store::webhooks::{self, DeliveryState, WebhookDelivery, WebhookSubscription};
 use crate::store::Tx;
 use crate::store::{Record, Store};
-
-/// Shortest signing secret accepted.
-const MIN_SECRET: usize = 16;
 
 /// The URLs a subscription may name, as `is_webhook_url` reads them: `http` or `https`, a
 /// host of letters, digits, dots and hyphens, a port up to 65535, then a path and query of
@@ -126,18 +123,13 @@ pub struct CreateWebhookSubscription {
     #[schema(schema_with = event_types_schema)]
     pub event_types: Vec<String>,
     /// The key deliveries are signed with (HMAC-SHA256), at least 16 characters. Write-only.
-    #[schema(
-        min_length = 16,
-        max_length = 500,
-        pattern = "^[^\\u0000]*$",
-        write_only
-    )]
+    #[schema(format = "text:secret", write_only)]
     pub secret: String,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub description: Option<String>,
     /// Defaults to true.
     pub active: Option<bool>,
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
 }
 
@@ -150,19 +142,14 @@ pub struct UpdateWebhookSubscription {
     #[schema(schema_with = optional_event_types_schema)]
     pub event_types: Option<Vec<String>>,
     /// A new signing key.
-    #[schema(
-        min_length = 16,
-        max_length = 500,
-        pattern = "^[^\\u0000]*$",
-        write_only
-    )]
+    #[schema(format = "text:secret", write_only)]
     pub secret: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(value_type = Option<String>, format = "text:long")]
     pub description: Option<Option<String>>,
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -290,7 +277,7 @@ pub struct WebhookListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 
@@ -323,7 +310,7 @@ pub struct DeliveryListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[^\\u0000]*$")]
+    #[param(format = "text:query")]
     pub cursor: Option<String>,
 }
 
@@ -343,10 +330,8 @@ pub struct DeliveryPage {
     responses(
         (status = 200, description = "One page of deliveries", body = DeliveryPage),
         (status = 400, description = "A bad id or query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only admins read webhook settings", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is not reachable; retry shortly", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

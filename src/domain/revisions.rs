@@ -25,15 +25,10 @@ pub struct RevisionNote {
     /// Why it changes.
     #[schema(
         example = "Målet skärps efter uppföljningen 2011.",
-        pattern = "^[^\\u0000]*$",
-        max_length = 20000
+        format = "text:long"
     )]
     pub reason: Option<String>,
-    #[schema(
-        example = "KF 2012-06-14 § 77",
-        pattern = "^[^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(example = "KF 2012-06-14 § 77", format = "text:short")]
     pub decision_reference: Option<String>,
     pub decided_on: Option<NaiveDate>,
     /// The deciding body: the council for a goal or vision, the board (or council) for a

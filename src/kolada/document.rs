@@ -25,10 +25,10 @@ pub struct KoladaDocument {
     pub values: Vec<KoladaRow>,
     /// The next page, when the answer has more rows than fit in one; import it too.
     #[serde(default)]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub next_url: Option<String>,
     #[serde(default)]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 20000)]
+    #[schema(format = "text:long")]
     pub previous_url: Option<String>,
 }
 
@@ -36,11 +36,7 @@ pub struct KoladaDocument {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct KoladaRow {
     /// The KPI id, e.g. `N03101`.
-    #[schema(
-        example = "N03101",
-        pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
-        max_length = 500
-    )]
+    #[schema(example = "N03101", format = "text:name")]
     pub kpi: String,
     /// The year.
     #[serde(deserialize_with = "year")]
@@ -48,11 +44,11 @@ pub struct KoladaRow {
     pub period: i32,
     /// The municipality code (4 digits) for municipal data …
     #[serde(default)]
-    #[schema(example = "0683", pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(example = "0683", format = "text:short")]
     pub municipality: Option<String>,
     /// … or the organisational unit id (e.g. a school) for unit data.
     #[serde(default)]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub ou: Option<String>,
     /// One entry per gender: T (total), K (women), M (men).
     pub values: Vec<KoladaValue>,
@@ -67,7 +63,7 @@ pub struct KoladaValue {
     pub count: Option<f64>,
     /// Kolada's status: empty for a value, `Missing` when there is none.
     #[serde(default)]
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub status: Option<String>,
     /// Null when there is no value.
     #[serde(default)]

@@ -4,5 +4,6 @@ pub mod municipalities;
 pub mod periods;
 pub mod permissions;
 pub mod status;
+pub mod text;
 pub mod tree;
 pub mod validate;

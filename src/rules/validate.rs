@@ -9,6 +9,10 @@ use crate::error::{AppError, AppResult, FieldError};
 pub const MAX_NAME: usize = 500;
 /// Longest free text (descriptions, analyses) we accept.
 pub const MAX_TEXT: usize = 20_000;
+/// Longest code (a unit's short code) or phone number we accept.
+pub const MAX_CODE: usize = 50;
+/// Shortest webhook secret we accept.
+pub const MIN_SECRET: usize = 16;
 
 #[derive(Default)]
 pub struct Checks {

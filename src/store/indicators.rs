@@ -83,16 +83,10 @@ text_enum! {
 #[serde(deny_unknown_fields)]
 pub struct Target {
     /// The first period it applies to, e.g. `2011`.
-    #[schema(
-        example = "2011",
-        pattern = "^[0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?$"
-    )]
+    #[schema(example = "2011", format = "text:period")]
     pub from: String,
     /// The last period it applies to; the same as `from` when left out.
-    #[schema(
-        example = "2014",
-        pattern = "^[0-9]{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?$"
-    )]
+    #[schema(example = "2014", format = "text:period")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// Defaults to `each_period`.

@@ -236,7 +236,7 @@ pub struct Row {
     pub row_type: RowType,
     /// The record's id in the other system; a second import of the same row updates the
     /// record with it rather than creating another.
-    #[schema(pattern = "^[^\\u0000]*$", max_length = 500)]
+    #[schema(format = "text:short")]
     pub external_id: Option<String>,
     #[serde(flatten)]
     pub fields: Map<String, Value>,

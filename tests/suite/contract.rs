@@ -15,6 +15,24 @@ fn committed_spec_matches_the_code() {
     );
 }
 
+/// A field names its kind of text by a format (`rules::text`); the document states the kind's
+/// lengths and pattern instead. A name no kind has would reach integrators as a format.
+#[test]
+fn every_kind_of_text_a_field_names_is_stated() {
+    let formats: Vec<&str> = COMMITTED
+        .match_indices("\"format\": \"text:")
+        .map(|(at, _)| &COMMITTED[at..COMMITTED.len().min(at + 40)])
+        .collect();
+    assert!(
+        formats.is_empty(),
+        "kinds of text no kind states: {formats:?}"
+    );
+    let names = malstyrning::rules::text::KINDS.map(|kind| kind.format);
+    for (at, name) in names.iter().enumerate() {
+        assert!(!names[..at].contains(name), "two kinds named {name}");
+    }
+}
+
 #[test]
 fn committed_role_matrix_matches_the_code() {
     let committed = include_str!("../../docs/permissions.md");
