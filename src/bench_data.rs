@@ -27,9 +27,9 @@ use crate::store::department_goals::DepartmentGoal;
 use crate::store::follow_ups::{Assessment, FollowUp, FollowUpState};
 use crate::store::goals::{Goal, GoalState};
 use crate::store::indicators::{
-    Direction, Indicator, Source, Target, TargetBasis, ToleranceUnit, UpdateFrequency,
+    Direction, Indicator, Source, Target, TargetBasis, ToleranceUnit, UpdateFrequency, YearToDate,
 };
-use crate::store::measurements::Measurement;
+use crate::store::measurements::{Measurement, MeasurementKind};
 use crate::store::organizations::{self, Organization};
 use crate::store::perspectives::{Focus, Perspective};
 use crate::store::plan_periods::PlanPeriod;
@@ -1414,6 +1414,7 @@ impl Municipality {
             kolada_municipality: spec.kolada.map(|_| self.code.clone()),
             kolada_ou: None,
             update_frequency: UpdateFrequency::Yearly,
+            year_to_date: YearToDate::NotComparable,
             predecessor_id: None,
             external_id: Some(format!("scale-indicator-{}", k + 1)),
             archived_at: None,
@@ -1444,6 +1445,7 @@ impl Municipality {
                 period: year.to_string(),
                 period_start: date(year, 1, 1),
                 period_end: date(year, 12, 31),
+                kind: MeasurementKind::Outcome,
                 value: (!missing).then_some(value),
                 value_women: women,
                 value_men: men,

@@ -18,7 +18,7 @@ use crate::store::contacts::{Contact, ContactRole};
 use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::{Goal, GoalState};
 use crate::store::indicators::{
-    Direction, Indicator, Source, Target, TargetBasis, ToleranceUnit, UpdateFrequency,
+    Direction, Indicator, Source, Target, TargetBasis, ToleranceUnit, UpdateFrequency, YearToDate,
 };
 use crate::store::organizations::{self, Organization};
 use crate::store::perspectives::{Focus, Perspective};
@@ -320,6 +320,7 @@ impl Demo {
                 kolada_municipality: kolada.then(|| MUNICIPALITY_CODE.into()),
                 kolada_ou: None,
                 update_frequency: UpdateFrequency::Yearly,
+                year_to_date: YearToDate::NotComparable,
                 predecessor_id: None,
                 external_id: Some(format!("demo-indicator-{}", spec.key)),
                 archived_at: None,

@@ -23,7 +23,7 @@ use crate::store::department_goals::DepartmentGoal;
 use crate::store::goals::{Goal, GoalState};
 use crate::store::indicators::{
     self, Direction, Indicator, IndicatorFilter, Source, Target, TargetBasis, ToleranceUnit,
-    UpdateFrequency,
+    UpdateFrequency, YearToDate,
 };
 use crate::store::revisions::{self as history, Revision};
 use crate::store::units::{Unit, UnitKind};
@@ -73,6 +73,9 @@ pub struct CreateIndicator {
     pub kolada_ou: Option<String>,
     /// Defaults to `yearly`.
     pub update_frequency: Option<UpdateFrequency>,
+    /// How an outcome for part of a year (`2011-YTD08`) compares with an annual target;
+    /// defaults to `not_comparable`.
+    pub year_to_date: Option<YearToDate>,
     #[schema(format = "text:short")]
     pub external_id: Option<String>,
     /// The decision that adds it to an adopted goal or department goal (the council for an
@@ -135,6 +138,7 @@ pub struct UpdateIndicator {
     #[schema(value_type = Option<String>, format = "text:short")]
     pub kolada_ou: Option<Option<String>>,
     pub update_frequency: Option<UpdateFrequency>,
+    pub year_to_date: Option<YearToDate>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
@@ -176,6 +180,7 @@ impl Resource for Indicator {
             kolada_municipality: input.kolada_municipality,
             kolada_ou: input.kolada_ou,
             update_frequency: input.update_frequency.unwrap_or(UpdateFrequency::Yearly),
+            year_to_date: input.year_to_date.unwrap_or_default(),
             predecessor_id: None,
             external_id: input.external_id,
             archived_at: None,
@@ -237,6 +242,9 @@ impl Resource for Indicator {
         }
         if let Some(ou) = patch.kolada_ou {
             self.kolada_ou = ou;
+        }
+        if let Some(year_to_date) = patch.year_to_date {
+            self.year_to_date = year_to_date;
         }
         if let Some(frequency) = patch.update_frequency {
             self.update_frequency = frequency;

@@ -13,7 +13,7 @@ use crate::rules::periods;
 use crate::rules::validate::{Checks, MAX_NAME, MAX_TEXT};
 use crate::store::audit::Actor;
 use crate::store::indicators::{Indicator, Source};
-use crate::store::measurements::{self, Measurement, MeasurementFilter};
+use crate::store::measurements::{self, Measurement, MeasurementFilter, MeasurementKind};
 use crate::store::Record;
 use crate::store::Tx;
 
@@ -22,10 +22,13 @@ use crate::store::Tx;
 #[serde(deny_unknown_fields)]
 pub struct CreateMeasurement {
     pub indicator_id: Id,
-    /// A year (`2011`), half year (`2011-H1`), tertial (`2011-T2`), quarter (`2011-Q3`) or
-    /// month (`2011-05`).
+    /// A year (`2011`), half year (`2011-H1`), tertial (`2011-T2`), quarter (`2011-Q3`),
+    /// month (`2011-05`) or year to date (`2011-YTD08`: January through August).
     #[schema(example = "2011", format = "text:period")]
     pub period: String,
+    /// `outcome` (the default) or `forecast`: a full-year forecast given during the year,
+    /// whose period is the year.
+    pub kind: Option<MeasurementKind>,
     /// The value (total); leave it out, or null, with `missing: true` when there is none.
     #[schema(example = 2.4)]
     pub value: Option<f64>,
@@ -94,6 +97,8 @@ impl Resource for Measurement {
             );
         }
         let (period_start, period_end) = period_span(&mut checks, &input.period);
+        let kind = input.kind.unwrap_or(MeasurementKind::Outcome);
+        forecast_of_a_year(&mut checks, kind, &input.period);
         checks.finish()?;
         let mut measurement = Measurement {
             id: meta.id,
@@ -102,6 +107,7 @@ impl Resource for Measurement {
             period: input.period,
             period_start,
             period_end,
+            kind,
             value: input.value,
             value_women: input.value_women,
             value_men: input.value_men,
@@ -126,6 +132,7 @@ impl Resource for Measurement {
         let mut checks = Checks::new();
         if let Some(period) = patch.period {
             (self.period_start, self.period_end) = period_span(&mut checks, &period);
+            forecast_of_a_year(&mut checks, self.kind, &period);
             self.period = period;
         }
         let new_value = patch.value.flatten().is_some();
@@ -181,6 +188,19 @@ impl Resource for Measurement {
 }
 
 /// The days of a period, or a failed check naming the format.
+/// A forecast is of a whole year's outcome: its period is the year.
+fn forecast_of_a_year(checks: &mut Checks, kind: MeasurementKind, period: &str) {
+    if kind == MeasurementKind::Forecast
+        && periods::span(period).is_some()
+        && !periods::is_year(period)
+    {
+        checks.fail(
+            "period",
+            format!("a forecast is of the whole year: its period is a year (2011), not {period}"),
+        );
+    }
+}
+
 fn period_span(checks: &mut Checks, period: &str) -> (NaiveDate, NaiveDate) {
     periods::span(period).unwrap_or_else(|| {
         checks.fail("period", format!("must be {}", periods::FORMAT));

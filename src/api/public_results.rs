@@ -25,6 +25,8 @@ use crate::store::{Record, Store};
 pub struct PublicValue {
     #[schema(example = "2011")]
     pub period: String,
+    /// An outcome, or the full-year forecast given during the year.
+    pub kind: crate::store::measurements::MeasurementKind,
     pub value: Option<f64>,
     pub value_women: Option<f64>,
     pub value_men: Option<f64>,
@@ -181,6 +183,7 @@ pub async fn list_public_indicators(
                             .into_iter()
                             .map(|m| PublicValue {
                                 period: m.period,
+                                kind: m.kind,
                                 value: m.value,
                                 value_women: m.value_women,
                                 value_men: m.value_men,

@@ -422,6 +422,8 @@ pub async fn department_goal_status(
 pub struct SeriesPoint {
     pub period: String,
     pub period_end: NaiveDate,
+    /// An outcome, or the full-year forecast given during the year.
+    pub kind: crate::store::measurements::MeasurementKind,
     pub value: Option<f64>,
     pub value_women: Option<f64>,
     pub value_men: Option<f64>,
@@ -490,6 +492,7 @@ pub fn series_of(
             Ok(SeriesPoint {
                 period: m.period,
                 period_end: m.period_end,
+                kind: m.kind,
                 value: m.value,
                 value_women: m.value_women,
                 value_men: m.value_men,

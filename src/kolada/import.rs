@@ -136,7 +136,8 @@ pub fn import(
         .into_iter()
         .collect();
     let indicator_ids: Vec<Id> = indicators.iter().map(|i| i.id.clone()).collect();
-    let existing = measurements::of_indicators_in_periods(conn, org, &indicator_ids, &periods)?;
+    let existing =
+        measurements::outcomes_of_indicators_in_periods(conn, org, &indicator_ids, &periods)?;
     let imported_at = UtcTime::now();
     let plan_periods = indicators::plan_period_days(conn, org, &indicators)?;
     let inputs = Inputs {

@@ -28,7 +28,7 @@ use crate::store::audit::Actor;
 use chrono::Datelike;
 
 use crate::store::indicators::{Indicator, Source};
-use crate::store::measurements::Measurement;
+use crate::store::measurements::{Measurement, MeasurementKind};
 
 /// A row the import did not write, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -336,6 +336,7 @@ fn new_measurement(
         period,
         period_start,
         period_end,
+        kind: MeasurementKind::Outcome,
         value: None,
         value_women: None,
         value_men: None,
@@ -449,6 +450,7 @@ mod tests {
             kolada_municipality: municipality.map(str::to_string),
             kolada_ou: ou.map(str::to_string),
             update_frequency: UpdateFrequency::Yearly,
+            year_to_date: Default::default(),
             predecessor_id: None,
             external_id: None,
             archived_at: None,

@@ -3,15 +3,17 @@
 //! indicators and department goals, and a follow-up's assessment overriding the computed
 //! status only when it carries an analysis. Pure functions: no database, no HTTP.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::types::Id;
 use crate::rules::periods;
 use crate::store::follow_ups::{Assessment, FollowUp};
-use crate::store::indicators::{Direction, Indicator, Target, TargetBasis, ToleranceUnit};
-use crate::store::measurements::Measurement;
+use crate::store::indicators::{
+    Direction, Indicator, Target, TargetBasis, ToleranceUnit, YearToDate,
+};
+use crate::store::measurements::{Measurement, MeasurementKind};
 use crate::text_enum;
 
 text_enum! {
@@ -60,6 +62,9 @@ pub struct TargetCheck {
     /// How far short of the target still counts as yellow, in the indicator's unit.
     pub tolerance: f64,
     pub status: Light,
+    /// The rule that judged it: `I5` (the period's value or the average), `I7` (the year's
+    /// forecast, before the year has ended) or `I8` (the year to date).
+    pub rule: String,
     pub explanation: String,
 }
 
@@ -69,7 +74,7 @@ pub struct IndicatorStatus {
     pub indicator_id: Id,
     pub name: String,
     pub status: Light,
-    /// The rule that decided it (see `docs/status.md`): `I1`…`I6`.
+    /// The rule that decided it (see `docs/status.md`): `I1`…`I9`.
     pub rule: String,
     pub explanation: String,
     /// The latest measurement's period on or before the day the status is for.
@@ -85,9 +90,9 @@ pub struct IndicatorStatus {
     pub without_owner: bool,
 }
 
-/// Evaluates an indicator as of a day (a reporting period's last day): its latest value on
-/// or before that day against every target that applies to it. `measurements` are the
-/// indicator's own, in any order.
+/// Evaluates an indicator as of a day (a reporting period's last day): its values on or
+/// before that day (and the year's forecast, before the year has ended) against every
+/// target that applies. `measurements` are the indicator's own, in any order.
 pub fn indicator_status(
     indicator: &Indicator,
     measurements: &[&Measurement],
@@ -96,17 +101,31 @@ pub fn indicator_status(
     let mut known: Vec<&Measurement> = measurements
         .iter()
         .copied()
-        .filter(|m| m.period_end <= as_of && m.archived_at.is_none())
+        .filter(|m| {
+            m.kind == MeasurementKind::Outcome && m.period_end <= as_of && m.archived_at.is_none()
+        })
         .collect();
     known.sort_by_key(|m| (m.period_end, m.period_start));
+    let year = periods::year_of(as_of);
+    let year_ends_later = periods::span(&year).is_some_and(|(_, end)| as_of < end);
+    // At a reporting period that ends before the year does, the year's forecast speaks for it.
+    let forecast = measurements.iter().copied().find(|m| {
+        year_ends_later
+            && m.kind == MeasurementKind::Forecast
+            && m.period == year
+            && m.archived_at.is_none()
+            && !m.missing
+    });
     let latest = known.last().copied();
     let last_value = known.iter().rev().find(|m| !m.missing);
     let stale = match last_value {
-        None => true,
-        Some(m) => m
-            .period_end
-            .checked_add_months(chrono::Months::new(indicator.update_frequency.months()))
-            .is_some_and(|due| due < as_of),
+        None => forecast.is_none(),
+        Some(m) => {
+            forecast.is_none()
+                && m.period_end
+                    .checked_add_months(chrono::Months::new(indicator.update_frequency.months()))
+                    .is_some_and(|due| due < as_of)
+        }
     };
     let mut status = IndicatorStatus {
         indicator_id: indicator.id.clone(),
@@ -123,56 +142,58 @@ pub fn indicator_status(
         stale,
         without_owner: indicator.owner_unit_id.is_none(),
     };
-    let Some(latest) = latest else {
+    if latest.is_none() && forecast.is_none() {
         status.rule = "I1".into();
         status.explanation = format!("no value for a period ending on or before {as_of}");
         return status;
-    };
-    let Some(value) = latest.value.filter(|_| !latest.missing) else {
+    }
+    if let Some(latest) = latest.filter(|m| m.missing && forecast.is_none()) {
         status.rule = "I2".into();
         status.explanation = format!(
             "the value for {} is missing: insufficient data, not zero",
             latest.period
         );
         return status;
+    }
+    let values = Values {
+        known: &known,
+        forecast,
+        year: &year,
+        as_of,
     };
+    let mut unjudged = Vec::new();
     for target in indicator.targets.items() {
         let Some((first_day, last_day)) = target_days(target) else {
             continue;
         };
-        let covers = |m: &Measurement| m.period_start >= first_day && m.period_end <= last_day;
-        let check = match target.basis {
-            TargetBasis::EachPeriod if covers(latest) => Some((value, vec![latest.period.clone()])),
-            TargetBasis::EachPeriod => None,
-            TargetBasis::Average => {
-                let values: Vec<&Measurement> = known
-                    .iter()
-                    .copied()
-                    .filter(|m| covers(m) && !m.missing)
-                    .collect();
-                let sum: f64 = values.iter().filter_map(|m| m.value).sum();
-                (!values.is_empty() && covers(latest)).then(|| {
-                    (
-                        sum / values.len() as f64,
-                        values.iter().map(|m| m.period.clone()).collect(),
-                    )
-                })
-            }
+        let check = if is_annual(target) {
+            values.annual(indicator, target, (first_day, last_day))
+        } else {
+            values.within_year(target, (first_day, last_day), latest)
         };
-        if let Some((compared, periods)) = check {
-            status
-                .targets
-                .push(compare(indicator, target, compared, periods));
+        match check {
+            Ok(Some(check)) => status.targets.push(compare(indicator, target, check)),
+            Ok(None) => {}
+            Err(why) => unjudged.push(why),
         }
     }
     match status.targets.iter().min_by_key(|t| t.status.rank()) {
+        None if !unjudged.is_empty() => {
+            status.rule = "I9".into();
+            status.explanation = unjudged.join("; ");
+        }
         None => {
             status.rule = "I3".into();
-            status.explanation = format!("no target applies to {}", latest.period);
+            let period = latest.map_or(year.as_str(), |m| m.period.as_str());
+            status.explanation = format!("no target applies to {period}");
         }
         Some(worst) => {
             status.status = worst.status;
-            status.rule = if status.targets.len() > 1 { "I6" } else { "I5" }.into();
+            status.rule = if status.targets.len() > 1 {
+                "I6".into()
+            } else {
+                worst.rule.clone()
+            };
             status.explanation = if status.targets.len() > 1 {
                 format!(
                     "{} targets apply; the worst decides: {}",
@@ -185,6 +206,191 @@ pub fn indicator_status(
         }
     }
     status
+}
+
+/// A target whose periods are whole years (`2011`, `2011`–`2014`): an annual target.
+fn is_annual(target: &Target) -> bool {
+    periods::is_year(&target.from) && target.to.as_deref().is_none_or(periods::is_year)
+}
+
+/// What a target is compared with, and how.
+struct Compared {
+    value: f64,
+    periods: Vec<String>,
+    /// How the value is described in the explanation.
+    what: String,
+    /// The part of the target that applies (a pro-rated target: the months so far / 12).
+    share: f64,
+    /// The rule that judges it: I5, I7 (the year's forecast) or I8 (the year to date).
+    rule: &'static str,
+}
+
+/// The values a status is judged on, as of a day.
+struct Values<'a> {
+    /// Outcomes of periods ended by `as_of`, oldest first.
+    known: &'a [&'a Measurement],
+    /// The forecast of the year `as_of` falls in, before that year has ended.
+    forecast: Option<&'a Measurement>,
+    /// The year `as_of` falls in.
+    year: &'a str,
+    as_of: NaiveDate,
+}
+
+impl Values<'_> {
+    /// An annual target: whole years only. Each year is judged on its outcome; before the
+    /// year has ended on its forecast (I7), else on the year to date where the indicator
+    /// says it compares (I8). An average is of whole years, the forecast standing for the
+    /// current one: a part of a year never enters it. `Err` says why it cannot be judged yet.
+    fn annual(
+        &self,
+        indicator: &Indicator,
+        target: &Target,
+        (first_day, last_day): (NaiveDate, NaiveDate),
+    ) -> Result<Option<Compared>, String> {
+        let in_span = |m: &Measurement| m.period_start >= first_day && m.period_end <= last_day;
+        let Some((year_start, year_end)) = periods::span(self.year) else {
+            return Ok(None);
+        };
+        if year_start < first_day || year_end > last_day {
+            return Ok(None);
+        }
+        let year = self.year;
+        let outcome = self
+            .known
+            .iter()
+            .find(|m| m.period == year && !m.missing)
+            .copied();
+        match target.basis {
+            TargetBasis::EachPeriod => {
+                if let Some(outcome) = outcome {
+                    let value = outcome.value.unwrap_or_default();
+                    return Ok(Some(Compared {
+                        value,
+                        periods: vec![year.to_string()],
+                        what: format!("the outcome for {year}"),
+                        share: 1.0,
+                        rule: "I5",
+                    }));
+                }
+                if let Some(forecast) = self.forecast {
+                    return Ok(Some(Compared {
+                        value: forecast.value.unwrap_or_default(),
+                        periods: vec![year.to_string()],
+                        what: format!("the full-year forecast for {year}"),
+                        share: 1.0,
+                        rule: "I7",
+                    }));
+                }
+                let to_date = self
+                    .known
+                    .iter()
+                    .rev()
+                    .find(|m| m.period.starts_with(&format!("{year}-YTD")) && !m.missing);
+                match (indicator.year_to_date, to_date) {
+                    (YearToDate::NotComparable, _) | (_, None) => Err(if self.as_of < year_end {
+                        format!("{year} has no outcome yet and no full-year forecast{}", match indicator.year_to_date {
+                            YearToDate::NotComparable => "; the indicator's year-to-date outcome does not compare with an annual target",
+                            _ => " or year-to-date outcome",
+                        })
+                    } else {
+                        format!("no outcome for {year}")
+                    }),
+                    (comparable, Some(to_date)) => {
+                        let months = f64::from(to_date.period_end.month());
+                        let share = match comparable {
+                            YearToDate::ProRata => months / 12.0,
+                            _ => 1.0,
+                        };
+                        let prorated = if share < 1.0 {
+                            format!(" (the target pro-rated to {months} months)")
+                        } else {
+                            String::new()
+                        };
+                        Ok(Some(Compared {
+                            value: to_date.value.unwrap_or_default(),
+                            periods: vec![to_date.period.clone()],
+                            what: format!("the outcome for {}{prorated}", to_date.period),
+                            share,
+                            rule: "I8",
+                        }))
+                    }
+                }
+            }
+            TargetBasis::Average => {
+                let mut years: Vec<(String, f64)> = self
+                    .known
+                    .iter()
+                    .filter(|m| periods::is_year(&m.period) && in_span(m) && !m.missing)
+                    .map(|m| (m.period.clone(), m.value.unwrap_or_default()))
+                    .collect();
+                let mut rule = "I5";
+                if outcome.is_none() {
+                    if let Some(forecast) = self.forecast {
+                        years.push((
+                            format!("{year} (forecast)"),
+                            forecast.value.unwrap_or_default(),
+                        ));
+                        rule = "I7";
+                    }
+                }
+                if years.is_empty() {
+                    return Err(format!(
+                        "no whole year of the average's span has an outcome by {}",
+                        self.as_of
+                    ));
+                }
+                let mean = years.iter().map(|(_, v)| v).sum::<f64>() / years.len() as f64;
+                let periods: Vec<String> = years.into_iter().map(|(p, _)| p).collect();
+                Ok(Some(Compared {
+                    value: mean,
+                    what: format!("the average over {}", periods.join(", ")),
+                    periods,
+                    share: 1.0,
+                    rule,
+                }))
+            }
+        }
+    }
+
+    /// A target for periods within a year (tertials, months): the latest outcome it covers,
+    /// or the average of those in its span; a year to date never enters an average.
+    fn within_year(
+        &self,
+        target: &Target,
+        (first_day, last_day): (NaiveDate, NaiveDate),
+        latest: Option<&Measurement>,
+    ) -> Result<Option<Compared>, String> {
+        let covers = |m: &Measurement| m.period_start >= first_day && m.period_end <= last_day;
+        let Some(latest) = latest.filter(|m| covers(m) && !m.missing) else {
+            return Ok(None);
+        };
+        Ok(match target.basis {
+            TargetBasis::EachPeriod => Some(Compared {
+                value: latest.value.unwrap_or_default(),
+                periods: vec![latest.period.clone()],
+                what: format!("the value for {}", latest.period),
+                share: 1.0,
+                rule: "I5",
+            }),
+            TargetBasis::Average => {
+                let values: Vec<&Measurement> = self
+                    .known
+                    .iter()
+                    .copied()
+                    .filter(|m| covers(m) && !m.missing && !m.period.contains("-YTD"))
+                    .collect();
+                let sum: f64 = values.iter().filter_map(|m| m.value).sum();
+                let periods: Vec<String> = values.iter().map(|m| m.period.clone()).collect();
+                (!values.is_empty()).then(|| Compared {
+                    value: sum / values.len() as f64,
+                    what: format!("the average over {}", periods.join(", ")),
+                    periods,
+                    share: 1.0,
+                    rule: "I5",
+                })
+            }
+        })
+    }
 }
 
 /// Whether a target covers a period's days.
@@ -200,23 +406,24 @@ fn target_days(target: &Target) -> Option<(NaiveDate, NaiveDate)> {
 }
 
 /// Rule I4 (what a target is in the indicator's unit) and I5 (the light).
-fn compare(
-    indicator: &Indicator,
-    target: &Target,
-    value: f64,
-    periods: Vec<String>,
-) -> TargetCheck {
-    let target_value = target.value.or_else(|| {
-        let change = target.change_from_baseline_percent?;
-        Some(indicator.baseline_value? * (1.0 + change / 100.0))
-    });
+fn compare(indicator: &Indicator, target: &Target, compared: Compared) -> TargetCheck {
+    let Compared {
+        value,
+        periods,
+        what,
+        share,
+        rule,
+    } = compared;
+    let target_value = target
+        .value
+        .or_else(|| {
+            let change = target.change_from_baseline_percent?;
+            Some(indicator.baseline_value? * (1.0 + change / 100.0))
+        })
+        .map(|t| t * share);
     let tolerance_of = |reference: f64| match indicator.tolerance_unit {
-        ToleranceUnit::Absolute => indicator.yellow_tolerance,
+        ToleranceUnit::Absolute => indicator.yellow_tolerance * share,
         ToleranceUnit::Percent => reference.abs() * indicator.yellow_tolerance / 100.0,
-    };
-    let what = match target.basis {
-        TargetBasis::EachPeriod => format!("the value for {}", periods.join(", ")),
-        TargetBasis::Average => format!("the average over {}", periods.join(", ")),
     };
     let unit = &indicator.unit_of_measure;
     let (status, tolerance, explanation) = match (indicator.direction, target_value) {
@@ -244,8 +451,8 @@ fn compare(
         }
         (Direction::TargetRange, _) => {
             let (min, max) = (
-                target.min.unwrap_or(f64::NEG_INFINITY),
-                target.max.unwrap_or(f64::INFINITY),
+                target.min.map_or(f64::NEG_INFINITY, |min| min * share),
+                target.max.map_or(f64::INFINITY, |max| max * share),
             );
             let reference = if value < min { min } else { max };
             let tol = tolerance_of(if reference.is_finite() {
@@ -281,6 +488,7 @@ fn compare(
         target_value,
         tolerance,
         status,
+        rule: rule.to_string(),
         explanation,
     }
 }
@@ -441,6 +649,7 @@ mod tests {
             kolada_municipality: None,
             kolada_ou: None,
             update_frequency: UpdateFrequency::Yearly,
+            year_to_date: YearToDate::NotComparable,
             predecessor_id: None,
             external_id: None,
             archived_at: None,
@@ -460,6 +669,7 @@ mod tests {
             period: period.into(),
             period_start: start,
             period_end: end,
+            kind: MeasurementKind::Outcome,
             value,
             value_women: None,
             value_men: None,
@@ -495,16 +705,26 @@ mod tests {
     }
 
     /// Goal 3: at least 2 % each year and at least 2.5 % on average over the period.
-    #[test]
-    fn a_year_above_two_but_an_average_below_two_and_a_half_is_the_worse_of_both() {
-        let ind = indicator(
+    fn goal_3() -> Indicator {
+        indicator(
             Direction::HigherIsBetter,
             vec![
                 target("2011", Some("2014"), TargetBasis::EachPeriod, Some(2.0)),
                 target("2011", Some("2014"), TargetBasis::Average, Some(2.5)),
             ],
             None,
-        );
+        )
+    }
+
+    fn at_least_two_each_year() -> Indicator {
+        let mut ind = goal_3();
+        ind.targets = JsonList::new(ind.targets.items()[..1].to_vec());
+        ind
+    }
+
+    #[test]
+    fn a_year_above_two_but_an_average_below_two_and_a_half_is_the_worse_of_both() {
+        let ind = goal_3();
         let (a, b) = (value("2011", Some(3.0)), value("2012", Some(1.0)));
         let status = indicator_status(&ind, &[&a, &b], day(2012, 12, 31));
         assert_eq!(status.status, Light::Red, "{status:?}");
@@ -514,6 +734,78 @@ mod tests {
         assert_eq!(status.targets[1].compared_value, 2.0);
         let early = indicator_status(&ind, &[&a, &b], day(2011, 12, 31));
         assert_eq!(early.status, Light::Green, "{early:?}");
+    }
+
+    fn forecast(period: &str, v: f64) -> Measurement {
+        Measurement {
+            kind: MeasurementKind::Forecast,
+            ..value(period, Some(v))
+        }
+    }
+
+    /// Goal 3 in the annual report: 2011 = 2.4 is yellow on the average rule, whatever
+    /// part-year values exist; a tertial's figure never enters an average of years.
+    #[test]
+    fn a_part_year_value_never_enters_an_annual_average() {
+        let ind = goal_3();
+        let year = value("2011", Some(2.4));
+        let tertial = value("2011-T2", Some(3.1));
+        let to_date = value("2011-YTD08", Some(3.3));
+        let status = indicator_status(&ind, &[&year, &tertial, &to_date], day(2011, 12, 31));
+        assert_eq!(status.status, Light::Yellow, "{status:?}");
+        assert_eq!(status.targets[1].periods, vec!["2011"]);
+        assert_eq!(status.targets[1].compared_value, 2.4);
+    }
+
+    /// At an interim report the year is judged on its forecast, saying so (I7); without one,
+    /// on the year to date only where the indicator says it compares (I8), else no status (I9).
+    #[test]
+    fn before_the_year_ends_an_annual_target_is_judged_on_the_forecast() {
+        let mut ind = at_least_two_each_year();
+        let interim = day(2011, 8, 31);
+        let to_date = value("2011-YTD08", Some(1.8));
+        let (low, high) = (forecast("2011", 1.2), forecast("2011", 2.1));
+        let judged = indicator_status(&ind, &[&to_date, &high], interim);
+        assert_eq!((judged.status, judged.rule.as_str()), (Light::Green, "I7"));
+        assert!(
+            judged.explanation.contains("forecast for 2011"),
+            "{}",
+            judged.explanation
+        );
+        let red = indicator_status(&ind, &[&to_date, &low], interim);
+        assert_eq!(red.status, Light::Red);
+        // The forecast is not the outcome: at the annual report only the outcome counts.
+        let year_end = indicator_status(&ind, &[&to_date, &high], day(2011, 12, 31));
+        assert_eq!(
+            (year_end.status, year_end.rule.as_str()),
+            (Light::InsufficientData, "I9")
+        );
+
+        let unjudged = indicator_status(&ind, &[&to_date], interim);
+        assert_eq!(
+            (unjudged.status, unjudged.rule.as_str()),
+            (Light::InsufficientData, "I9")
+        );
+        ind.year_to_date = YearToDate::AsIs;
+        let as_is = indicator_status(&ind, &[&to_date], interim);
+        assert_eq!((as_is.status, as_is.rule.as_str()), (Light::Yellow, "I8"));
+    }
+
+    /// A net cost against its budget: eight months' outcome against eight twelfths of it.
+    #[test]
+    fn a_pro_rated_target_takes_the_share_of_the_months_so_far() {
+        let mut ind = indicator(
+            Direction::LowerIsBetter,
+            vec![target("2011", None, TargetBasis::EachPeriod, Some(90.0))],
+            None,
+        );
+        ind.year_to_date = YearToDate::ProRata;
+        ind.yellow_tolerance = 3.0;
+        let to_date = value("2011-YTD08", Some(61.0));
+        let status = indicator_status(&ind, &[&to_date], day(2011, 8, 31));
+        assert_eq!(status.targets[0].target_value, Some(60.0));
+        assert_eq!(status.targets[0].tolerance, 2.0);
+        assert_eq!((status.status, status.rule.as_str()), (Light::Yellow, "I8"));
     }
 
     /// Goal 7: 40 % below the 1990 baseline by 2020, lower is better.
@@ -536,16 +828,7 @@ mod tests {
 
     #[test]
     fn missing_is_insufficient_data_never_red_and_old_values_are_stale() {
-        let ind = indicator(
-            Direction::HigherIsBetter,
-            vec![target(
-                "2011",
-                Some("2014"),
-                TargetBasis::EachPeriod,
-                Some(2.0),
-            )],
-            None,
-        );
+        let ind = at_least_two_each_year();
         let (a, b) = (value("2011", Some(1.0)), value("2012", None));
         let status = indicator_status(&ind, &[&a, &b], day(2012, 12, 31));
         assert_eq!(status.status, Light::InsufficientData);

@@ -67,6 +67,22 @@ impl UpdateFrequency {
 }
 
 text_enum! {
+    /// How the outcome for part of a year (year to date, `2011-YTD08`) compares with an
+    /// annual target when the year's outcome and forecast are not there yet.
+    #[derive(Default)]
+    YearToDate {
+        /// Not at all (a value that only makes sense for a whole year): no status from it.
+        #[default]
+        NotComparable => "not_comparable",
+        /// As it is (a share, a rate, an average: 81 % so far is compared with 80 %).
+        AsIs => "as_is",
+        /// Against the target pro-rated to the months (a sum: a net cost of 53 after eight
+        /// months is compared with 8/12 of a budget of 80).
+        ProRata => "pro_rata",
+    }
+}
+
+text_enum! {
     /// What a target is compared with.
     TargetBasis {
         /// The value of every period from `from` to `to` must meet it.
@@ -146,6 +162,9 @@ pub struct Indicator {
     /// Or the Kolada organisational unit id (e.g. a school).
     pub kolada_ou: Option<String>,
     pub update_frequency: UpdateFrequency,
+    /// How an outcome for part of a year compares with an annual target.
+    #[serde(default)]
+    pub year_to_date: YearToDate,
     /// The record of the previous plan period this one was copied from when that plan period
     /// was rolled over (`POST /plan-periods/{id}/roll-over`); null otherwise. Only the
     /// roll-over sets it.

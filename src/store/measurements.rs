@@ -14,7 +14,17 @@ use crate::rules::permissions::Kind;
 use crate::store::indicators::{Indicator, Source};
 use crate::store::Tx;
 use crate::store::{is_new, referenced, PageRequest};
-use crate::{impl_record, paged};
+use crate::{impl_record, paged, text_enum};
+
+text_enum! {
+    /// What a value is: the outcome (utfall) for its period, or a full-year forecast
+    /// (helårsprognos) given during the year.
+    MeasurementKind {
+        Outcome => "outcome",
+        /// A forecast of the whole year's outcome; its period is a year.
+        Forecast => "forecast",
+    }
+}
 
 /// A value of an indicator for one period.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable, Insertable, AsChangeset)]
@@ -23,14 +33,16 @@ pub struct Measurement {
     pub id: Id,
     pub organization_id: Id,
     pub indicator_id: Id,
-    /// A year (`2011`), half year (`2011-H1`), tertial (`2011-T2`), quarter (`2011-Q3`) or
-    /// month (`2011-05`); one measurement per indicator and period.
+    /// A year (`2011`), half year (`2011-H1`), tertial (`2011-T2`), quarter (`2011-Q3`),
+    /// month (`2011-05`) or year to date (`2011-YTD08`, January through August); one outcome
+    /// and one forecast per indicator and period.
     #[schema(example = "2011")]
     pub period: String,
     /// The first day of the period.
     pub period_start: NaiveDate,
     /// The last day of the period.
     pub period_end: NaiveDate,
+    pub kind: MeasurementKind,
     /// The value (total, T); null exactly when `missing`.
     #[schema(example = 2.4)]
     pub value: Option<f64>,
@@ -111,8 +123,8 @@ pub fn of_indicators(
         .load(conn)
 }
 
-/// The measurements, archived ones too, of these indicators for these periods.
-pub fn of_indicators_in_periods(
+/// The outcomes (not forecasts), archived ones too, of these indicators for these periods.
+pub fn outcomes_of_indicators_in_periods(
     conn: &mut DbConnection,
     org: &Id,
     indicator_ids: &[Id],
@@ -123,27 +135,31 @@ pub fn of_indicators_in_periods(
         .filter(t::organization_id.eq(org))
         .filter(t::indicator_id.eq_any(indicator_ids.to_vec()))
         .filter(t::period.eq_any(periods.to_vec()))
+        .filter(t::kind.eq(MeasurementKind::Outcome))
         .order(t::id.asc())
         .load(conn)
 }
 
-/// The measurement of an indicator for a period, archived or not.
+/// The measurement of an indicator of a kind for a period, archived or not.
 pub fn for_period(
     conn: &mut DbConnection,
     org: &Id,
     indicator: &Id,
     period: &str,
+    kind: MeasurementKind,
 ) -> QueryResult<Option<Measurement>> {
     use crate::db::schema::measurements::dsl as t;
     t::measurements
         .filter(t::organization_id.eq(org))
         .filter(t::indicator_id.eq(indicator))
+        .filter(t::kind.eq(kind))
         .filter(t::period.eq(period))
         .first(conn)
         .optional()
 }
 
-/// The indicator exists in the organization; one measurement per indicator and period.
+/// The indicator exists in the organization; one outcome and one forecast per indicator and
+/// period.
 pub fn check(
     conn: &mut Tx,
     measurement: &Measurement,
@@ -161,14 +177,19 @@ pub fn check(
         b.indicator_id != measurement.indicator_id || b.period != measurement.period
     });
     if moved {
-        if let Some(existing) =
-            for_period(conn, org, &measurement.indicator_id, &measurement.period)?
-        {
+        let (indicator, period) = (&measurement.indicator_id, &measurement.period);
+        if let Some(existing) = for_period(conn, org, indicator, period, measurement.kind)? {
             return Err(AppError::conflict(
                 "period",
                 format!(
-                    "the indicator already has a measurement for {} ({}): change that one",
-                    measurement.period, existing.id
+                    "the indicator already has {} {} for {} ({}): change that one",
+                    match measurement.kind {
+                        MeasurementKind::Outcome => "an",
+                        MeasurementKind::Forecast => "a",
+                    },
+                    measurement.kind,
+                    measurement.period,
+                    existing.id
                 ),
             ));
         }

@@ -603,7 +603,7 @@ async fn one_full_reporting_cycle_on_the_demo(app: TestApp) {
     assert_eq!(result_values.len(), 5, "2010–2014 from Kolada");
     assert_eq!(
         result_values[1],
-        json!({"period": "2011", "value": 1.2, "value_women": null, "value_men": null, "missing": false})
+        json!({"period": "2011", "kind": "outcome", "value": 1.2, "value_women": null, "value_men": null, "missing": false})
     );
     assert!(!indicators_public.to_string().contains("test-user"));
     let periods_public = anonymous(&app, "/api/v1/public/0683/reporting-periods")
@@ -649,7 +649,111 @@ fn public_goal(results: &Value, goal: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// Goal 3's `N03101` through a reporting year: the interim report judged on the full-year
+/// forecast, the annual report on the year's outcome, and no part-year value in the average.
+async fn an_annual_target_is_judged_on_the_year_its_forecast_or_nothing(app: TestApp) {
+    let m = app.model().await;
+    let admin = app.admin();
+    let indicator = app
+        .create(
+            "/api/v1/indicators",
+            json!({"goal_id": m.goal, "owner_unit_id": m.administration,
+                   "name": "Årets resultat", "unit_of_measure": "%",
+                   "direction": "higher_is_better", "yellow_tolerance": 0.5,
+                   "targets": [
+                       {"from": "2011", "to": "2014", "value": 2},
+                       {"from": "2011", "to": "2014", "basis": "average", "value": 2.5}]}),
+        )
+        .await;
+    let period = |kind: &str, name: &str, end: &str| {
+        json!({"plan_period_id": m.plan_period, "kind": kind, "name": name,
+               "start_date": "2011-01-01", "end_date": end})
+    };
+    let interim = app
+        .create(
+            "/api/v1/reporting-periods",
+            period("interim_report", "Delår 2011", "2011-08-31"),
+        )
+        .await;
+    let annual = app
+        .create(
+            "/api/v1/reporting-periods",
+            period("annual_report", "Årsredovisning 2011", "2011-12-31"),
+        )
+        .await;
+    let status = |period: String| {
+        let (app, admin, indicator) = (&app, &admin, &indicator);
+        async move {
+            app.get(
+                &format!("/api/v1/indicators/{indicator}/status?reporting_period_id={period}"),
+                admin,
+            )
+            .await
+            .expect(200)
+        }
+    };
+    let record = |body: Value| {
+        let (app, admin) = (&app, &admin);
+        async move { app.post("/api/v1/measurements", admin, body).await }
+    };
+    // January to August, and the board's full-year forecast.
+    record(json!({"indicator_id": indicator, "period": "2011-YTD08", "value": 3.1}))
+        .await
+        .expect(201);
+    let at_interim = status(interim.clone()).await;
+    assert_eq!(at_interim["status"], "insufficient_data", "{at_interim}");
+    assert_eq!(at_interim["rule"], "I9");
+    record(json!({"indicator_id": indicator, "period": "2011", "kind": "forecast", "value": 2.2}))
+        .await
+        .expect(201);
+    let at_interim = status(interim.clone()).await;
+    assert_eq!(at_interim["status"], "yellow", "{at_interim}");
+    assert_eq!(at_interim["targets"][0]["rule"], "I7");
+    assert_eq!(
+        at_interim["targets"][1]["periods"],
+        json!(["2011 (forecast)"])
+    );
+
+    // The annual report: the year's outcome, 2.4, yellow on the average, whatever part-year
+    // values exist.
+    record(json!({"indicator_id": indicator, "period": "2011-T2", "value": 3.1}))
+        .await
+        .expect(201);
+    let outcome = record(json!({"indicator_id": indicator, "period": "2011", "value": 2.4}))
+        .await
+        .expect(201);
+    assert_eq!(outcome["kind"], "outcome");
+    let at_year_end = status(annual).await;
+    assert_eq!(at_year_end["status"], "yellow", "{at_year_end}");
+    assert_eq!(at_year_end["targets"][1]["periods"], json!(["2011"]));
+    assert_eq!(at_year_end["targets"][1]["compared_value"], 2.4);
+
+    // One outcome and one forecast a period; a forecast is of a whole year.
+    record(json!({"indicator_id": indicator, "period": "2011", "kind": "forecast", "value": 2.3}))
+        .await
+        .problem(409);
+    for (body, field) in [
+        (
+            json!({"indicator_id": indicator, "period": "2011-05", "kind": "forecast", "value": 2}),
+            "period",
+        ),
+        (
+            json!({"indicator_id": indicator, "period": "2011-YTD13", "value": 2}),
+            "period",
+        ),
+        (
+            json!({"indicator_id": indicator, "period": "2011", "kind": "budget", "value": 2}),
+            "kind",
+        ),
+    ] {
+        let refused = record(body).await;
+        refused.problem(422);
+        assert_eq!(refused.error_fields(), vec![field]);
+    }
+}
+
 backend_tests!(
+    an_annual_target_is_judged_on_the_year_its_forecast_or_nothing,
     goals_3_and_7_are_expressed_exactly,
     indicators_refuse_targets_their_direction_cannot_read,
     a_missing_value_is_not_zero_and_one_value_per_period,
