@@ -56,6 +56,8 @@ RULES = [
     r"^an adopted [a-z ]+'s decision changes only with a `revision` of its content$",
     r"^overlaps the plan period .+ \([0-9-]+ – [0-9-]+\)$",
     r"^a missing measurement has no value$",
+    r"^is required: a measurement that is not missing has a value$",
+    r"^a forecast is of the whole year: its period is a year \(2011\), not .+$",
     r"^an average is over a span: give the last period$",
     r"^needs the indicator's `baseline_value`$",
     r"^a follow-up is submitted with its analysis$",
