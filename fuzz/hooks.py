@@ -57,6 +57,7 @@ RULES = [
     r"^overlaps the plan period .+ \([0-9-]+ – [0-9-]+\)$",
     r"^a missing measurement has no value$",
     r"^is required: a measurement that is not missing has a value$",
+    r"^must come after the baseline period .+$",
     r"^a forecast is of the whole year: its period is a year \(2011\), not .+$",
     r"^an average is over a span: give the last period$",
     r"^needs the indicator's `baseline_value`$",

@@ -618,14 +618,21 @@ fn validate(indicator: &mut Indicator) -> AppResult<()> {
     checks.optional_text("kolada_ou", &mut indicator.kolada_ou, MAX_NAME);
     let direction = indicator.direction;
     let has_baseline = indicator.baseline_value.is_some();
+    // A target (a milestone on the path from the baseline) comes after the baseline.
+    let baseline_start = indicator.baseline_period.as_deref().and_then(periods::span);
     for (i, target) in indicator.targets.items().iter().enumerate() {
-        check_target(
-            &mut checks,
-            &format!("targets[{i}]"),
-            target,
-            direction,
-            has_baseline,
-        );
+        let field = format!("targets[{i}]");
+        check_target(&mut checks, &field, target, direction, has_baseline);
+        match (baseline_start, periods::span(&target.from)) {
+            (Some((_, baseline_end)), Some((from, _))) if from <= baseline_end => checks.fail(
+                &format!("{field}.from"),
+                format!(
+                    "must come after the baseline period {}",
+                    indicator.baseline_period.as_deref().unwrap_or_default()
+                ),
+            ),
+            _ => {}
+        }
     }
     checks.finish()
 }

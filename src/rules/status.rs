@@ -63,7 +63,8 @@ pub struct TargetCheck {
     pub tolerance: f64,
     pub status: Light,
     /// The rule that judged it: `I5` (the period's value or the average), `I7` (the year's
-    /// forecast, before the year has ended) or `I8` (the year to date).
+    /// forecast, before the year has ended), `I8` (the year to date) or `I10` (the implied
+    /// target of a year on the path to a long-term target).
     pub rule: String,
     pub explanation: String,
 }
@@ -74,7 +75,7 @@ pub struct IndicatorStatus {
     pub indicator_id: Id,
     pub name: String,
     pub status: Light,
-    /// The rule that decided it (see `docs/status.md`): `I1`…`I9`.
+    /// The rule that decided it (see `docs/status.md`): `I1`…`I10`.
     pub rule: String,
     pub explanation: String,
     /// The latest measurement's period on or before the day the status is for.
@@ -177,6 +178,19 @@ pub fn indicator_status(
             Err(why) => unjudged.push(why),
         }
     }
+    if status.targets.is_empty() && unjudged.is_empty() {
+        match values.on_the_path(indicator) {
+            Some((path, Ok(Some(check)))) => {
+                let mut check = compare(indicator, &path.target, check);
+                check.rule = "I10".into();
+                let path = path.describe(Some(check.compared_value));
+                check.explanation = format!("{path}: {}", check.explanation);
+                status.targets.push(check);
+            }
+            Some((path, Err(why))) => unjudged.push(format!("{}; {why}", path.describe(None))),
+            Some((_, Ok(None))) | None => {}
+        }
+    }
     match status.targets.iter().min_by_key(|t| t.status.rank()) {
         None if !unjudged.is_empty() => {
             status.rule = "I9".into();
@@ -206,6 +220,41 @@ pub fn indicator_status(
         }
     }
     status
+}
+
+/// The straight path to a long-term target (goal 7's "−40 % by 2020 from 1990"): from the
+/// baseline, or the last milestone (a target for one year) before the year judged, to the
+/// next target after it. The year on the way has the implied target on that line (I10).
+struct Path {
+    from: (i32, f64),
+    to: (i32, f64),
+    /// The implied target for the year judged.
+    target: Target,
+    year: i32,
+}
+
+impl Path {
+    /// The path, and the change a year still needed from `value` (the year's, when known).
+    fn describe(&self, value: Option<f64>) -> String {
+        let ((from_year, from), (to_year, to)) = (self.from, self.to);
+        let implied = self.target.value.unwrap_or_default();
+        let needed = value.map_or(String::new(), |value| {
+            let per_year = (to - value) / f64::from(to_year - self.year);
+            format!(
+                "; from {} in {}, {} a year is needed",
+                num(value),
+                self.year,
+                num(per_year)
+            )
+        });
+        format!(
+            "on the path from {} in {from_year} to {} in {to_year} the target for {} is {}{needed}",
+            num(from),
+            num(to),
+            self.year,
+            num(implied),
+        )
+    }
 }
 
 /// A target whose periods are whole years (`2011`, `2011`–`2014`): an annual target.
@@ -350,6 +399,68 @@ impl Values<'_> {
                 }))
             }
         }
+    }
+
+    /// The year on the way to a later annual target that no target covers (I10): the path
+    /// to it, and the year's value judged against the implied target as an annual target
+    /// is judged. None when no later target or no earlier point (baseline, milestone) exists.
+    fn on_the_path(
+        &self,
+        indicator: &Indicator,
+    ) -> Option<(Path, Result<Option<Compared>, String>)> {
+        let year: i32 = self.year.parse().ok()?;
+        let point = |target: &Target| -> Option<(i32, f64)> {
+            let single = target.to.as_deref().is_none_or(|to| to == target.from);
+            if !(is_annual(target) && single && target.basis == TargetBasis::EachPeriod) {
+                return None;
+            }
+            let value = target.value.or_else(|| {
+                let change = target.change_from_baseline_percent?;
+                Some(indicator.baseline_value? * (1.0 + change / 100.0))
+            })?;
+            Some((target.from.parse().ok()?, value))
+        };
+        let points: Vec<(i32, f64)> = indicator.targets.items().iter().filter_map(point).collect();
+        let to = points
+            .iter()
+            .filter(|(at, _)| *at > year)
+            .min_by_key(|(at, _)| *at)
+            .copied()?;
+        let baseline = indicator
+            .baseline_period
+            .as_deref()
+            .and_then(|period| period.get(..4)?.parse::<i32>().ok())
+            .zip(indicator.baseline_value);
+        let from = points
+            .iter()
+            .copied()
+            .chain(baseline)
+            .filter(|(at, _)| *at < year)
+            .max_by_key(|(at, _)| *at)?;
+        let implied =
+            from.1 + (to.1 - from.1) * f64::from(year - from.0) / f64::from(to.0 - from.0);
+        // As people write it (5.904, not 5.903999999999999).
+        let implied = (implied * 10_000.0).round() / 10_000.0;
+        let target = Target {
+            from: self.year.to_string(),
+            to: None,
+            basis: TargetBasis::EachPeriod,
+            value: Some(implied),
+            change_from_baseline_percent: None,
+            min: None,
+            max: None,
+        };
+        let span = periods::span(self.year)?;
+        let judged = self.annual(indicator, &target, span);
+        Some((
+            Path {
+                from,
+                to,
+                target,
+                year,
+            },
+            judged,
+        ))
     }
 
     /// A target for periods within a year (tertials, months): the latest outcome it covers,
@@ -820,10 +931,48 @@ mod tests {
         let status = indicator_status(&ind, &[&v], day(2020, 12, 31));
         assert_eq!(status.targets[0].target_value, Some(6.0));
         assert_eq!(status.status, Light::Yellow, "{status:?}");
+        // On the way, each year has the target on the straight line from the baseline
+        // (10 in 1990) to 6 in 2020: 6.93 for 2013 (I10).
         let early = value("2013", Some(7.0));
-        let none = indicator_status(&ind, &[&early], day(2013, 12, 31));
-        assert_eq!(none.status, Light::InsufficientData);
-        assert_eq!(none.rule, "I3");
+        let on_the_way = indicator_status(&ind, &[&early], day(2013, 12, 31));
+        assert_eq!(
+            (on_the_way.status, on_the_way.rule.as_str()),
+            (Light::Yellow, "I10")
+        );
+        let implied = on_the_way.targets[0].target_value.unwrap_or_default();
+        assert!((implied - 6.9333).abs() < 0.001, "{implied}");
+        assert!(
+            on_the_way
+                .explanation
+                .contains("on the path from 10 in 1990 to 6 in 2020 the target for 2013 is 6.9333; from 7 in 2013, -0.1429 a year is needed"),
+            "{}",
+            on_the_way.explanation
+        );
+        let on_track = value("2013", Some(6.9));
+        let green = indicator_status(&ind, &[&on_track], day(2013, 12, 31));
+        assert_eq!(green.status, Light::Green);
+        // A milestone for 2015 bends the path: 2013 lies between 1990 and 2015.
+        ind.targets = JsonList::new(vec![
+            Target {
+                value: Some(7.5),
+                ..target("2015", None, TargetBasis::EachPeriod, None)
+            },
+            Target {
+                change_from_baseline_percent: Some(-40.0),
+                ..target("2020", None, TargetBasis::EachPeriod, None)
+            },
+        ]);
+        let milestone = indicator_status(&ind, &[&on_track], day(2013, 12, 31));
+        assert_eq!(milestone.status, Light::Green);
+        assert!(
+            milestone.explanation.contains("to 7.5 in 2015"),
+            "{}",
+            milestone.explanation
+        );
+        // Without a baseline or a milestone before the year there is no path.
+        ind.baseline_value = None;
+        let no_path = indicator_status(&ind, &[&on_track], day(2013, 12, 31));
+        assert_eq!(no_path.status, Light::InsufficientData);
     }
 
     #[test]

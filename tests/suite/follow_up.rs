@@ -117,6 +117,11 @@ async fn indicators_refuse_targets_their_direction_cannot_read(app: TestApp) {
             vec!["targets[0].from"],
         ),
         (
+            json!({"baseline_value": 8.2, "baseline_period": "1990",
+                   "targets": [{"from": "1985", "value": 9}, {"from": "2020", "value": 4.9}]}),
+            vec!["targets[0].from"],
+        ),
+        (
             json!({"direction": "target_range", "targets": [{"from": "2011", "value": 3}]}),
             vec!["targets[0]"],
         ),
@@ -404,10 +409,19 @@ async fn one_full_reporting_cycle_on_the_demo(app: TestApp) {
     assert_eq!(goal3_status["status"], "red");
     assert_eq!(goal3_status["rule"], "G4");
     assert_eq!(goal3_status["indicators"][0]["rule"], "I6");
-    // Goal 7's target is for 2020: 2011 has no target, which is insufficient data, not red.
+    // Goal 7's target is for 2020, −40 % from 8.2 in 1990: 2011 is judged on the straight
+    // path there, 5.904, and Kolada's 6.0 is just off it (yellow).
     let goal7 = status(format!("/api/v1/goals/{}", id(&goals["demo-goal-7"]))).await;
-    assert_eq!(goal7["status"], "insufficient_data", "{goal7}");
-    assert_eq!(goal7["indicators"][0]["rule"], "I3");
+    assert_eq!(goal7["status"], "yellow", "{goal7}");
+    assert_eq!(goal7["indicators"][0]["rule"], "I10");
+    assert_eq!(goal7["indicators"][0]["targets"][0]["target_value"], 5.904);
+    let explanation = goal7["indicators"][0]["explanation"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        explanation.starts_with("on the path from 8.2 in 1990 to 4.92 in 2020 the target for 2011 is 5.904; from 6 in 2011, -0.12 a year is needed"),
+        "{explanation}"
+    );
     // Goal 1 rolls up its own indicator and three department goals, one without data.
     let goal1 = status(format!("/api/v1/goals/{}", id(&goals["demo-goal-1"]))).await;
     let children: Vec<(&str, &str, bool)> = goal1["children"]
