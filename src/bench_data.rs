@@ -1656,6 +1656,14 @@ impl Municipality {
                     updated_at,
                     version: 1,
                     withdrawal_reason: None,
+                    approved_by: None,
+                    approved_by_name: None,
+                    published_by: None,
+                    published_by_name: None,
+                    decision_reference: None,
+                    decided_on: None,
+                    decided_by_unit_id: None,
+                    return_reason: None,
                 });
             }
         }

@@ -94,6 +94,14 @@ impl Resource for FollowUp {
             updated_at: meta.updated_at,
             version: meta.version,
             withdrawal_reason: None,
+            approved_by: None,
+            approved_by_name: None,
+            published_by: None,
+            published_by_name: None,
+            decision_reference: None,
+            decided_on: None,
+            decided_by_unit_id: None,
+            return_reason: None,
         };
         validate(&mut follow_up)?;
         Ok(follow_up)
@@ -201,6 +209,23 @@ fn validate(follow_up: &mut FollowUp) -> AppResult<()> {
     checks.finish()
 }
 
+/// What a step is given besides the follow-up: the reason for a return or a withdrawal, the
+/// council's decision for a publication.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepNote {
+    /// Why: required to return or withdraw a follow-up.
+    #[schema(example = "Analysen saknar utfallet för 2011; komplettera.")]
+    #[schema(format = "text:wording")]
+    pub reason: Option<String>,
+    /// The council's decision that publishes it (publish only): give all three or none.
+    #[schema(example = "KF 2012-04-26 § 52", format = "text:short")]
+    pub decision_reference: Option<String>,
+    pub decided_on: Option<chrono::NaiveDate>,
+    /// The deciding body, a council.
+    pub decided_by_unit_id: Option<Id>,
+}
+
 /// Moves a follow-up one step: checks the state, the period, the caller's right and scope.
 async fn take_step(
     store: &Store,
@@ -208,7 +233,7 @@ async fn take_step(
     id: Id,
     if_match: IfMatch,
     step: FollowUpStep,
-    reason: Option<String>,
+    note: StepNote,
 ) -> AppResult<HttpResponse> {
     let org = caller.organization_id.clone();
     let writer = Writer::of(caller);
@@ -271,23 +296,32 @@ async fn take_step(
             let mut record = before.clone();
             let mut archived_at = None;
             let mut action = AuditAction::Update;
+            let actor = &writer.actor;
             match step {
                 FollowUpStep::Submit => record.submitted_at = Some(now),
-                FollowUpStep::Approve => record.approved_at = Some(now),
-                FollowUpStep::Publish => record.published_at = Some(now),
+                FollowUpStep::Approve => {
+                    record.approved_at = Some(now);
+                    record.approved_by = Some(actor.subject.clone());
+                    record.approved_by_name = actor.name.clone();
+                }
+                FollowUpStep::Publish => {
+                    record.published_at = Some(now);
+                    record.published_by = Some(actor.subject.clone());
+                    record.published_by_name = actor.name.clone();
+                    let note = publishing_decision(conn, &org, note)?;
+                    record.decision_reference = note.decision_reference;
+                    record.decided_on = note.decided_on;
+                    record.decided_by_unit_id = note.decided_by_unit_id;
+                }
                 FollowUpStep::Return => {
+                    record.return_reason = Some(reason_of(note, "returned")?);
                     record.submitted_at = None;
                     record.approved_at = None;
+                    record.approved_by = None;
+                    record.approved_by_name = None;
                 }
                 FollowUpStep::Withdraw => {
-                    let mut reason = reason;
-                    let mut checks = Checks::new();
-                    checks.optional_text("reason", &mut reason, MAX_TEXT);
-                    if reason.is_none() {
-                        checks.fail("reason", "a follow-up is withdrawn with the reason why");
-                    }
-                    checks.finish()?;
-                    record.withdrawal_reason = reason;
+                    record.withdrawal_reason = Some(reason_of(note, "withdrawn")?);
                     archived_at = Some(now);
                     action = AuditAction::Archive;
                 }
@@ -312,6 +346,8 @@ macro_rules! step_endpoint {
                 ("id" = uuid::Uuid, Path, description = "The follow-up's id"),
                 ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one gets 412 and changes nothing"),
             ),
+            request_body(content = Option<StepNote>, content_type = "application/json",
+                description = "A return's `reason` (required); a publication's decision (optional); nothing for the other steps"),
             responses(
                 (status = 200, description = "The follow-up in its new state", body = FollowUp,
                     headers(("ETag" = String, description = "The record's version"))),
@@ -330,10 +366,61 @@ macro_rules! step_endpoint {
             caller: Caller,
             id: web::Path<Id>,
             if_match: IfMatch,
+            body: web::Bytes,
         ) -> AppResult<HttpResponse> {
-            take_step(&store, &caller, id.into_inner(), if_match, $step, None).await
+            let note = step_note(&body)?;
+            take_step(&store, &caller, id.into_inner(), if_match, $step, note).await
         }
     };
+}
+
+/// The reason a step is taken for, required (422 without it).
+fn reason_of(note: StepNote, done: &str) -> AppResult<String> {
+    let mut reason = note.reason;
+    let mut checks = Checks::new();
+    checks.optional_text("reason", &mut reason, MAX_TEXT);
+    match reason {
+        Some(reason) => checks.finish().map(|_| reason),
+        None => {
+            checks.fail(
+                "reason",
+                format!("a follow-up is {done} with the reason why"),
+            );
+            checks.finish().map(|_| String::new())
+        }
+    }
+}
+
+/// The council's decision a publication names: all of reference, date and deciding council,
+/// or none of them.
+fn publishing_decision(conn: &mut Tx, org: &Id, note: StepNote) -> AppResult<StepNote> {
+    let mut note = note;
+    let mut checks = Checks::new();
+    checks.optional_text("decision_reference", &mut note.decision_reference, MAX_NAME);
+    let given = [
+        note.decision_reference.is_some(),
+        note.decided_on.is_some(),
+        note.decided_by_unit_id.is_some(),
+    ];
+    if given.contains(&true) && given.contains(&false) {
+        for (field, given) in ["decision_reference", "decided_on", "decided_by_unit_id"]
+            .into_iter()
+            .zip(given)
+        {
+            if !given {
+                checks.fail(
+                    field,
+                    "a decision gives its reference, date and deciding council",
+                );
+            }
+        }
+    }
+    checks.finish()?;
+    if let Some(unit) = &note.decided_by_unit_id {
+        let kinds = [crate::store::units::UnitKind::Council];
+        crate::store::units::require_kind(conn, org, unit, "decided_by_unit_id", true, &kinds)?;
+    }
+    Ok(note)
 }
 
 step_endpoint!(
@@ -360,6 +447,14 @@ step_endpoint!(
     FollowUpStep::Return,
     "Send a submitted or approved follow-up back to draft (whoever may approve it)."
 );
+
+/// A step's body: none, or a `StepNote`.
+fn step_note(body: &[u8]) -> AppResult<StepNote> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(StepNote::default());
+    }
+    crate::domain::input::parse_json(body)
+}
 
 /// Why an approved or published follow-up is withdrawn.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -401,9 +496,12 @@ pub async fn withdraw_follow_up(
     if_match: IfMatch,
     body: crate::api::extract::JsonBody<WithdrawFollowUp>,
 ) -> AppResult<HttpResponse> {
-    let reason = Some(body.into_inner().reason);
+    let note = StepNote {
+        reason: Some(body.into_inner().reason),
+        ..StepNote::default()
+    };
     let step = FollowUpStep::Withdraw;
-    take_step(&store, &caller, id.into_inner(), if_match, step, reason).await
+    take_step(&store, &caller, id.into_inner(), if_match, step, note).await
 }
 
 /// Filters for listing follow-ups.

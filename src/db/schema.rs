@@ -274,6 +274,14 @@ diesel::table! {
         updated_at -> Timestamp,
         version -> Integer,
         withdrawal_reason -> Nullable<Text>,
+        approved_by -> Nullable<Text>,
+        approved_by_name -> Nullable<Text>,
+        published_by -> Nullable<Text>,
+        published_by_name -> Nullable<Text>,
+        decision_reference -> Nullable<Text>,
+        decided_on -> Nullable<Date>,
+        decided_by_unit_id -> Nullable<Text>,
+        return_reason -> Nullable<Text>,
     }
 }
 

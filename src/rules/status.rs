@@ -646,9 +646,15 @@ pub struct GoalStatus {
     pub status: Light,
     /// The status the rules compute from the children.
     pub computed_status: Light,
-    /// The rule that decided the computed status: `G1`…`G4`.
+    /// The rule that decided the status shown: `G5` when a follow-up's assessment
+    /// overrides, else the computed status's.
     pub rule: String,
+    /// Why the status shown is what it is.
     pub explanation: String,
+    /// The rule that decided the computed status: `G1`…`G4`.
+    pub computed_rule: String,
+    /// Why the computed status is what it is.
+    pub computed_explanation: String,
     /// The weighted mean score (green 1, yellow 0.5, red 0) of the children that counted.
     pub score: Option<f64>,
     pub children: Vec<RollUpChild>,
@@ -720,11 +726,23 @@ pub fn goal_status(children: Vec<RollUpChild>, follow_up: Option<&FollowUp>) -> 
             analysis: f.analysis.clone()?,
         })
     });
+    let (shown_rule, shown_explanation) = match &assessment {
+        Some(assessed) => (
+            "G5".to_string(),
+            format!(
+                "the follow-up's assessment `{}` with its analysis overrides the computed {computed}: {}",
+                assessed.assessment, assessed.status
+            ),
+        ),
+        None => (rule.to_string(), explanation.clone()),
+    };
     GoalStatus {
         status: assessment.as_ref().map_or(computed, |a| a.status),
         computed_status: computed,
-        rule: rule.into(),
-        explanation,
+        rule: shown_rule,
+        explanation: shown_explanation,
+        computed_rule: rule.into(),
+        computed_explanation: explanation,
         score,
         children,
         assessment,
@@ -1046,6 +1064,14 @@ mod tests {
             updated_at: now,
             version: 1,
             withdrawal_reason: None,
+            approved_by: None,
+            approved_by_name: None,
+            published_by: None,
+            published_by_name: None,
+            decision_reference: None,
+            decided_on: None,
+            decided_by_unit_id: None,
+            return_reason: None,
         };
         let children = vec![child(Light::Red, 1.0)];
         let without_analysis = goal_status(children.clone(), Some(&follow_up));
@@ -1054,5 +1080,9 @@ mod tests {
         let overridden = goal_status(children, Some(&follow_up));
         assert_eq!(overridden.status, Light::Green);
         assert_eq!(overridden.computed_status, Light::Red);
+        assert_eq!(
+            (overridden.rule.as_str(), overridden.computed_rule.as_str()),
+            ("G5", "G4")
+        );
     }
 }

@@ -77,6 +77,19 @@ pub struct FollowUp {
     /// Why the body that approved it withdrew it (`POST /follow-ups/{id}/withdraw`); set
     /// only on a withdrawn, and so archived, follow-up.
     pub withdrawal_reason: Option<String>,
+    /// The token subject that approved it.
+    pub approved_by: Option<String>,
+    pub approved_by_name: Option<String>,
+    /// The token subject that published it.
+    pub published_by: Option<String>,
+    pub published_by_name: Option<String>,
+    /// The council's decision that published it, when the publisher gave it.
+    #[schema(example = "KF 2012-04-26 § 52")]
+    pub decision_reference: Option<String>,
+    pub decided_on: Option<chrono::NaiveDate>,
+    pub decided_by_unit_id: Option<Id>,
+    /// Why it was last returned to its author (`POST /follow-ups/{id}/return`).
+    pub return_reason: Option<String>,
 }
 
 impl_record!(FollowUp, follow_ups, Kind::FollowUp);

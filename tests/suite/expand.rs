@@ -178,6 +178,8 @@ async fn goal_tree_expands_what_a_dashboard_shows(app: TestApp) {
             "computed_status",
             "rule",
             "explanation",
+            "computed_rule",
+            "computed_explanation",
             "score",
             "children",
             "assessment",

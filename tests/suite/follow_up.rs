@@ -522,6 +522,31 @@ async fn one_full_reporting_cycle_on_the_demo(app: TestApp) {
     assert_eq!(all_in["missing_by_unit"], json!([]));
     assert_eq!(all_in["overdue"], false);
 
+    // Returning says why, and the reason stays on the follow-up until it is approved.
+    let (_, first_path, _, first_manager) = &follow_ups[0];
+    let council = token("council", "KF");
+    let unexplained = app
+        .post(&format!("{first_path}/return"), &council, json!({}))
+        .await;
+    unexplained.problem(422);
+    assert_eq!(unexplained.error_fields(), vec!["reason"]);
+    let returned = app
+        .post(
+            &format!("{first_path}/return"),
+            &council,
+            json!({"reason": "Analysen saknar utfallet för 2011."}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(returned["state"], "draft");
+    assert_eq!(
+        returned["return_reason"],
+        "Analysen saknar utfallet för 2011."
+    );
+    app.post(&format!("{first_path}/submit"), first_manager, json!({}))
+        .await
+        .expect(200);
+
     // Approval: the board for its department goals (not another board's), the council for
     // overarching goals; publishing is the council's.
     for (key, path, owner, _) in &follow_ups {
@@ -555,11 +580,20 @@ async fn one_full_reporting_cycle_on_the_demo(app: TestApp) {
             .await
             .expect(200);
         assert_eq!(approved["state"], "approved");
+        // Who approved it is kept with it.
+        assert!(approved["approved_by"].is_string(), "{approved}");
+        assert!(approved["approved_at"].is_string());
     }
     // Goal 3's approved assessment, with its analysis, overrides the computed status.
     let overridden = status(format!("/api/v1/goals/{goal3}")).await;
     assert_eq!(overridden["status"], "yellow", "{overridden}");
     assert_eq!(overridden["computed_status"], "red");
+    // The status names the rule that decided it, the computed one beside it.
+    assert_eq!(overridden["rule"], "G5");
+    assert_eq!(overridden["computed_rule"], "G4");
+    assert!(overridden["computed_explanation"]
+        .as_str()
+        .is_some_and(|why| why.starts_with("weighted mean score")));
     assert_eq!(overridden["assessment"]["assessment"], "partly_achieved");
     assert!(overridden["assessment"]["analysis"].is_string());
 
@@ -570,7 +604,39 @@ async fn one_full_reporting_cycle_on_the_demo(app: TestApp) {
     let public_goal3 = public_goal(&public, &goal3);
     assert_eq!(public_goal3["status"], "red", "approved is not yet public");
 
-    for (_, path, _, _) in &follow_ups {
+    // The council publishes by a decision: all of it, by a council, or none.
+    let (_, first_path, _, _) = &follow_ups[0];
+    for (decision, fields) in [
+        (
+            json!({"decision_reference": "KF 2012-04-26 § 52"}),
+            vec!["decided_on", "decided_by_unit_id"],
+        ),
+        (
+            json!({"decision_reference": "KF 2012-04-26 § 52", "decided_on": "2012-04-26",
+                   "decided_by_unit_id": unit("BUN")}),
+            vec!["decided_by_unit_id"],
+        ),
+    ] {
+        let refused = app
+            .post(&format!("{first_path}/publish"), &council, decision)
+            .await;
+        refused.problem(422);
+        assert_eq!(refused.error_fields(), fields);
+    }
+    let decided = app
+        .post(
+            &format!("{first_path}/publish"),
+            &council,
+            json!({"decision_reference": "KF 2012-04-26 § 52", "decided_on": "2012-04-26",
+                   "decided_by_unit_id": unit("KF")}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(decided["state"], "published");
+    assert_eq!(decided["decision_reference"], "KF 2012-04-26 § 52");
+    assert_eq!(decided["decided_on"], "2012-04-26");
+    assert!(decided["published_by"].is_string());
+    for (_, path, _, _) in &follow_ups[1..] {
         let published = app
             .post(
                 &format!("{path}/publish"),

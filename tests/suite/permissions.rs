@@ -1569,7 +1569,13 @@ impl<'a> Matrix<'a> {
 
     async fn take(&self, step: Step, id: &str, token: Option<&str>) -> Resp {
         let path = format!("{}/{}", Kind::FollowUp.item(id), step.name());
-        self.app.send(Method::POST, &path, token, None, &[]).await
+        // A return says why.
+        let body = (step == Step::Return).then(|| {
+            json!({"reason": "Komplettera analysen."})
+                .to_string()
+                .into_bytes()
+        });
+        self.app.send(Method::POST, &path, token, body, &[]).await
     }
 
     /// Runs one step cell: `token` (or none) takes the step on a fresh follow-up in the
