@@ -162,7 +162,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
             .service(reporting_periods::update_reporting_period)
             .service(reporting_periods::archive_reporting_period)
             .service(reporting_periods::unarchive_reporting_period)
-            .service(reporting_periods::delete_reporting_period);
+            .service(reporting_periods::delete_reporting_period)
+            // A period's follow-ups stepped at once.
+            .service(follow_ups::approve_all_follow_ups)
+            .service(follow_ups::publish_all_follow_ups);
     });
     group(cfg, "visions", |cfg| {
         cfg.service(visions::list_visions)

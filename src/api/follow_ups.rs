@@ -2,7 +2,7 @@
 //! moved draft → submitted → approved → published by the roles the matrix names.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::IfMatch;
@@ -227,6 +227,115 @@ pub struct StepNote {
 }
 
 /// Moves a follow-up one step: checks the state, the period, the caller's right and scope.
+/// Takes one step of a follow-up inside the caller's transaction, as every write is made:
+/// the organization's lock first, then the writer's right and scope, the state rules, and
+/// the versioned write with its audit entry.
+fn step_in(
+    conn: &mut Tx,
+    writer: &Writer,
+    id: &Id,
+    if_match: &IfMatch,
+    step: FollowUpStep,
+    note: StepNote,
+) -> AppResult<FollowUp> {
+    let org = writer.organization_id.clone();
+    let id = id.clone();
+    // The organization's lock before reading, as every write takes it.
+    crate::store::changes::lock_for_writing(conn, &org)?;
+    let before =
+        FollowUp::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found("follow-up"))?;
+    let of_department_goal = before.department_goal_id.is_some();
+    let reach = match &writer.roles {
+        // The operator's command line takes every step.
+        None => Reach::Organization,
+        Some(roles) => permissions::step_reach(roles, step, of_department_goal)
+            .ok_or_else(|| AppError::Forbidden(step.forbidden(of_department_goal)))?,
+    };
+    if reach == Reach::Scope {
+        // Submitting answers for the reporting unit; approving a department goal's
+        // follow-up is for the board that owns the department goal.
+        let unit = match (step, &before.department_goal_id) {
+            (FollowUpStep::Submit, _) | (_, None) => before.reporting_unit_id.clone(),
+            (_, Some(goal)) => {
+                DepartmentGoal::find(conn, &org, goal)?
+                    .ok_or_else(|| AppError::not_found("department goal"))?
+                    .owner_unit_id
+            }
+        };
+        if !crate::store::units::scope(conn, &org, &writer.scope)?.contains(&unit) {
+            return Err(AppError::Forbidden(
+                "the follow-up is outside the units your token is scoped to".into(),
+            ));
+        }
+    }
+    if_match.check(before.version())?;
+    if before.archived_at.is_some() {
+        return Err(AppError::Conflict {
+            detail: "the follow-up is archived: unarchive it first".into(),
+            errors: vec![],
+        });
+    }
+    before.writable(conn)?;
+    let (from, to) = step.states();
+    if !from.contains(&before.state) {
+        return Err(AppError::Conflict {
+            detail: format!(
+                "a {} follow-up cannot be {}: {}",
+                before.state,
+                step.past_tense(),
+                step.rule()
+            ),
+            errors: vec![],
+        });
+    }
+    if step == FollowUpStep::Submit && before.analysis.is_none() {
+        return Err(AppError::invalid(
+            "analysis",
+            "a follow-up is submitted with its analysis",
+        ));
+    }
+    let now = UtcTime::now();
+    let mut record = before.clone();
+    let mut archived_at = None;
+    let mut action = AuditAction::Update;
+    let actor = &writer.actor;
+    match step {
+        FollowUpStep::Submit => record.submitted_at = Some(now),
+        FollowUpStep::Approve => {
+            record.approved_at = Some(now);
+            record.approved_by = Some(actor.subject.clone());
+            record.approved_by_name = actor.name.clone();
+        }
+        FollowUpStep::Publish => {
+            record.published_at = Some(now);
+            record.published_by = Some(actor.subject.clone());
+            record.published_by_name = actor.name.clone();
+            let note = publishing_decision(conn, &org, note)?;
+            record.decision_reference = note.decision_reference;
+            record.decided_on = note.decided_on;
+            record.decided_by_unit_id = note.decided_by_unit_id;
+        }
+        FollowUpStep::Return => {
+            record.return_reason = Some(reason_of(note, "returned")?);
+            record.submitted_at = None;
+            record.approved_at = None;
+            record.approved_by = None;
+            record.approved_by_name = None;
+        }
+        FollowUpStep::Withdraw => {
+            record.withdrawal_reason = Some(reason_of(note, "withdrawn")?);
+            archived_at = Some(now);
+            action = AuditAction::Archive;
+        }
+    }
+    if let Some(to) = to {
+        record.state = to;
+    }
+    record.mark_changed(now, archived_at);
+    writer.update(conn, action, &before, &record, || if_match.lost_race())?;
+    Ok(record)
+}
+
 async fn take_step(
     store: &Store,
     caller: &Caller,
@@ -235,102 +344,11 @@ async fn take_step(
     step: FollowUpStep,
     note: StepNote,
 ) -> AppResult<HttpResponse> {
-    let org = caller.organization_id.clone();
     let writer = Writer::of(caller);
-    let roles = caller.roles.clone();
-    let scope = caller.units.clone();
     let caller = caller.clone();
     let answer = store
         .transaction(move |conn| {
-            // The organization's lock before reading, as every write takes it.
-            crate::store::changes::lock_for_writing(conn, &org)?;
-            let before =
-                FollowUp::find(conn, &org, &id)?.ok_or_else(|| AppError::not_found("follow-up"))?;
-            let of_department_goal = before.department_goal_id.is_some();
-            let reach = permissions::step_reach(&roles, step, of_department_goal)
-                .ok_or_else(|| AppError::Forbidden(step.forbidden(of_department_goal)))?;
-            if reach == Reach::Scope {
-                // Submitting answers for the reporting unit; approving a department goal's
-                // follow-up is for the board that owns the department goal.
-                let unit = match (step, &before.department_goal_id) {
-                    (FollowUpStep::Submit, _) | (_, None) => before.reporting_unit_id.clone(),
-                    (_, Some(goal)) => {
-                        DepartmentGoal::find(conn, &org, goal)?
-                            .ok_or_else(|| AppError::not_found("department goal"))?
-                            .owner_unit_id
-                    }
-                };
-                if !crate::store::units::scope(conn, &org, &scope)?.contains(&unit) {
-                    return Err(AppError::Forbidden(
-                        "the follow-up is outside the units your token is scoped to".into(),
-                    ));
-                }
-            }
-            if_match.check(before.version())?;
-            if before.archived_at.is_some() {
-                return Err(AppError::Conflict {
-                    detail: "the follow-up is archived: unarchive it first".into(),
-                    errors: vec![],
-                });
-            }
-            before.writable(conn)?;
-            let (from, to) = step.states();
-            if !from.contains(&before.state) {
-                return Err(AppError::Conflict {
-                    detail: format!(
-                        "a {} follow-up cannot be {}: {}",
-                        before.state,
-                        step.past_tense(),
-                        step.rule()
-                    ),
-                    errors: vec![],
-                });
-            }
-            if step == FollowUpStep::Submit && before.analysis.is_none() {
-                return Err(AppError::invalid(
-                    "analysis",
-                    "a follow-up is submitted with its analysis",
-                ));
-            }
-            let now = UtcTime::now();
-            let mut record = before.clone();
-            let mut archived_at = None;
-            let mut action = AuditAction::Update;
-            let actor = &writer.actor;
-            match step {
-                FollowUpStep::Submit => record.submitted_at = Some(now),
-                FollowUpStep::Approve => {
-                    record.approved_at = Some(now);
-                    record.approved_by = Some(actor.subject.clone());
-                    record.approved_by_name = actor.name.clone();
-                }
-                FollowUpStep::Publish => {
-                    record.published_at = Some(now);
-                    record.published_by = Some(actor.subject.clone());
-                    record.published_by_name = actor.name.clone();
-                    let note = publishing_decision(conn, &org, note)?;
-                    record.decision_reference = note.decision_reference;
-                    record.decided_on = note.decided_on;
-                    record.decided_by_unit_id = note.decided_by_unit_id;
-                }
-                FollowUpStep::Return => {
-                    record.return_reason = Some(reason_of(note, "returned")?);
-                    record.submitted_at = None;
-                    record.approved_at = None;
-                    record.approved_by = None;
-                    record.approved_by_name = None;
-                }
-                FollowUpStep::Withdraw => {
-                    record.withdrawal_reason = Some(reason_of(note, "withdrawn")?);
-                    archived_at = Some(now);
-                    action = AuditAction::Archive;
-                }
-            }
-            if let Some(to) = to {
-                record.state = to;
-            }
-            record.mark_changed(now, archived_at);
-            writer.update(conn, action, &before, &record, || if_match.lost_race())?;
+            let record = step_in(conn, &writer, &id, &if_match, step, note)?;
             Answer::record(actix_web::http::StatusCode::OK, &record)?.kept(conn, &caller)
         })
         .await?;
@@ -368,7 +386,7 @@ macro_rules! step_endpoint {
             if_match: IfMatch,
             body: web::Bytes,
         ) -> AppResult<HttpResponse> {
-            let note = step_note(&body)?;
+            let note = optional_body(&body)?;
             take_step(&store, &caller, id.into_inner(), if_match, $step, note).await
         }
     };
@@ -448,13 +466,140 @@ step_endpoint!(
     "Send a submitted or approved follow-up back to draft (whoever may approve it)."
 );
 
-/// A step's body: none, or a `StepNote`.
-fn step_note(body: &[u8]) -> AppResult<StepNote> {
+/// A step's body, which may be left out: its default then.
+fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> AppResult<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(StepNote::default());
+        return Ok(T::default());
     }
     crate::domain::input::parse_json(body)
 }
+
+/// Which of a reporting period's follow-ups to approve or publish at once, and the
+/// publication's decision.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepAll {
+    /// Only the follow-ups this unit reports; all of the period's when left out.
+    pub reporting_unit_id: Option<Id>,
+    /// The council's decision that publishes them (publish only): all three or none.
+    #[schema(example = "KF 2012-04-26 § 52", format = "text:short")]
+    pub decision_reference: Option<String>,
+    pub decided_on: Option<chrono::NaiveDate>,
+    pub decided_by_unit_id: Option<Id>,
+}
+
+/// A follow-up a batch left as it was, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedFollowUp {
+    pub follow_up_id: Id,
+    /// The refusal its own step would have got (a role or scope that does not reach it).
+    pub reason: String,
+}
+
+/// What a batch step did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SteppedFollowUps {
+    /// The follow-ups in their new state, each step audited as if taken alone.
+    pub follow_ups: Vec<FollowUp>,
+    /// Those of the period in the state the step starts from that the caller may not step.
+    pub skipped: Vec<SkippedFollowUp>,
+}
+
+/// Takes `step` for every follow-up of a reporting period in the state it starts from, in one
+/// transaction; each through `step_in`, so each is checked and audited as if taken alone. One
+/// the caller's roles or scope do not reach is skipped, with the reason.
+async fn step_all(
+    store: &Store,
+    caller: &Caller,
+    period: Id,
+    step: FollowUpStep,
+    body: StepAll,
+) -> AppResult<HttpResponse> {
+    let writer = Writer::of(caller);
+    let caller = caller.clone();
+    let answer = store
+        .transaction(move |conn| {
+            let org = writer.organization_id.clone();
+            crate::store::changes::lock_for_writing(conn, &org)?;
+            ReportingPeriod::find(conn, &org, &period)?
+                .ok_or_else(|| AppError::not_found("reporting period"))?;
+            let from = match step {
+                FollowUpStep::Approve => FollowUpState::Submitted,
+                _ => FollowUpState::Approved,
+            };
+            let unit = body.reporting_unit_id.as_ref();
+            let candidates = follow_ups::of_period_in_state(conn, &org, &period, from, unit)?;
+            let mut stepped = SteppedFollowUps {
+                follow_ups: Vec::new(),
+                skipped: Vec::new(),
+            };
+            for candidate in candidates {
+                let note = StepNote {
+                    reason: None,
+                    decision_reference: body.decision_reference.clone(),
+                    decided_on: body.decided_on,
+                    decided_by_unit_id: body.decided_by_unit_id.clone(),
+                };
+                let id = &candidate.id;
+                match conn
+                    .savepoint(|conn| step_in(conn, &writer, id, &IfMatch::default(), step, note))
+                {
+                    Ok(record) => stepped.follow_ups.push(record),
+                    Err(AppError::Forbidden(reason)) => stepped.skipped.push(SkippedFollowUp {
+                        follow_up_id: candidate.id,
+                        reason,
+                    }),
+                    Err(other) => return Err(other),
+                }
+            }
+            Answer::json(actix_web::http::StatusCode::OK, &stepped)?.kept(conn, &caller)
+        })
+        .await?;
+    Ok(answer.response())
+}
+
+macro_rules! step_all_endpoint {
+    ($name:ident, $path:literal, $step:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+            tag = "follow-ups",
+            params(("id" = uuid::Uuid, Path, description = "The reporting period's id")),
+            request_body(content = Option<StepAll>, content_type = "application/json",
+                description = "Only one reporting unit's follow-ups, and a publication's decision"),
+            responses(
+                (status = 200, description = "The follow-ups stepped, and those skipped", body = SteppedFollowUps),
+                (status = 400, description = "A malformed id or JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such reporting period in the caller's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The reporting period is closed, or another request changed a follow-up at the same moment (retry); nothing was stepped", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "An incomplete decision, or one not by a council; nothing was stepped", body = crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        pub async fn $name(
+            store: web::Data<Store>,
+            caller: Caller,
+            id: web::Path<Id>,
+            body: web::Bytes,
+        ) -> AppResult<HttpResponse> {
+            let body = optional_body(&body)?;
+            step_all(&store, &caller, id.into_inner(), $step, body).await
+        }
+    };
+}
+
+step_all_endpoint!(
+    approve_all_follow_ups,
+    "/reporting-periods/{id}/follow-ups/approve",
+    FollowUpStep::Approve,
+    "Approve every submitted follow-up of a reporting period the caller may approve (or one unit's), each audited as if approved alone."
+);
+step_all_endpoint!(
+    publish_all_follow_ups,
+    "/reporting-periods/{id}/follow-ups/publish",
+    FollowUpStep::Publish,
+    "Publish every approved follow-up of a reporting period (council), or one unit's, with the council's decision; each audited as if published alone."
+);
 
 /// Why an approved or published follow-up is withdrawn.
 #[derive(Debug, Deserialize, ToSchema)]

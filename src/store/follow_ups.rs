@@ -103,6 +103,28 @@ pub struct FollowUpFilter {
     pub state: Option<FollowUpState>,
 }
 
+/// A reporting period's follow-ups in a state, not archived, oldest first; of one reporting
+/// unit when given.
+pub fn of_period_in_state(
+    conn: &mut DbConnection,
+    org: &Id,
+    period: &Id,
+    state: FollowUpState,
+    unit: Option<&Id>,
+) -> QueryResult<Vec<FollowUp>> {
+    use crate::db::schema::follow_ups::dsl as t;
+    let mut query = t::follow_ups
+        .filter(t::organization_id.eq(org))
+        .filter(t::reporting_period_id.eq(period))
+        .filter(t::state.eq(state))
+        .filter(t::archived_at.is_null())
+        .into_boxed();
+    if let Some(unit) = unit {
+        query = query.filter(t::reporting_unit_id.eq(unit.clone()));
+    }
+    query.order(t::id.asc()).load(conn)
+}
+
 pub fn list(
     conn: &mut DbConnection,
     org: &Id,

@@ -636,17 +636,46 @@ async fn one_full_reporting_cycle_on_the_demo(app: TestApp) {
     assert_eq!(decided["decision_reference"], "KF 2012-04-26 § 52");
     assert_eq!(decided["decided_on"], "2012-04-26");
     assert!(decided["published_by"].is_string());
-    for (_, path, _, _) in &follow_ups[1..] {
-        let published = app
-            .post(
-                &format!("{path}/publish"),
-                &token("council", "KF"),
-                json!({}),
-            )
-            .await
-            .expect(200);
-        assert_eq!(published["state"], "published");
-    }
+    // The rest at once: a board may publish none of them (each skipped, saying why), the
+    // council all ten, each audited as if published alone.
+    let publish_all = format!("/api/v1/reporting-periods/{annual}/follow-ups/publish");
+    let by_a_board = app
+        .post(&publish_all, &token("board", "BUN"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(by_a_board["follow_ups"], json!([]));
+    assert_eq!(by_a_board["skipped"].as_array().map(Vec::len), Some(10));
+    let by_the_council = app
+        .post(
+            &publish_all,
+            &council,
+            json!({"decision_reference": "KF 2012-04-26 § 52", "decided_on": "2012-04-26",
+                   "decided_by_unit_id": unit("KF")}),
+        )
+        .await
+        .expect(200);
+    let published_now = by_the_council["follow_ups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(published_now.len(), 10, "{by_the_council}");
+    assert!(published_now
+        .iter()
+        .all(|f| f["state"] == "published" && f["decision_reference"] == "KF 2012-04-26 § 52"));
+    let trail = app
+        .get(
+            &format!("/api/v1/audit?entity_id={}", id(&published_now[0])),
+            &admin,
+        )
+        .await
+        .expect(200);
+    let last = trail["items"]
+        .as_array()
+        .and_then(|items| items.last().cloned());
+    assert_eq!(
+        last.map(|entry| (entry["action"].clone(), entry["after"]["state"].clone())),
+        Some((json!("update"), json!("published")))
+    );
     let published = items(
         &app,
         &format!("/api/v1/follow-ups?reporting_period_id={annual}&state=published"),
