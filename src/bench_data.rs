@@ -1415,6 +1415,7 @@ impl Municipality {
             kolada_ou: None,
             update_frequency: UpdateFrequency::Yearly,
             year_to_date: YearToDate::NotComparable,
+            publication_lag_years: 0,
             predecessor_id: None,
             external_id: Some(format!("scale-indicator-{}", k + 1)),
             archived_at: None,

@@ -321,6 +321,7 @@ impl Demo {
                 kolada_ou: None,
                 update_frequency: UpdateFrequency::Yearly,
                 year_to_date: YearToDate::NotComparable,
+                publication_lag_years: 0,
                 predecessor_id: None,
                 external_id: Some(format!("demo-indicator-{}", spec.key)),
                 archived_at: None,

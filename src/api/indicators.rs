@@ -76,6 +76,10 @@ pub struct CreateIndicator {
     /// How an outcome for part of a year (`2011-YTD08`) compares with an annual target;
     /// defaults to `not_comparable`.
     pub year_to_date: Option<YearToDate>,
+    /// How many years after a year its value is published, 0–5 (default 0): a status then
+    /// judges the latest year whose value can exist.
+    #[schema(minimum = 0, maximum = 5)]
+    pub publication_lag_years: Option<i32>,
     #[schema(format = "text:short")]
     pub external_id: Option<String>,
     /// The decision that adds it to an adopted goal or department goal (the council for an
@@ -139,6 +143,8 @@ pub struct UpdateIndicator {
     pub kolada_ou: Option<Option<String>>,
     pub update_frequency: Option<UpdateFrequency>,
     pub year_to_date: Option<YearToDate>,
+    #[schema(minimum = 0, maximum = 5)]
+    pub publication_lag_years: Option<i32>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, format = "text:short")]
     pub external_id: Option<Option<String>>,
@@ -181,6 +187,7 @@ impl Resource for Indicator {
             kolada_ou: input.kolada_ou,
             update_frequency: input.update_frequency.unwrap_or(UpdateFrequency::Yearly),
             year_to_date: input.year_to_date.unwrap_or_default(),
+            publication_lag_years: input.publication_lag_years.unwrap_or(0),
             predecessor_id: None,
             external_id: input.external_id,
             archived_at: None,
@@ -245,6 +252,9 @@ impl Resource for Indicator {
         }
         if let Some(year_to_date) = patch.year_to_date {
             self.year_to_date = year_to_date;
+        }
+        if let Some(lag) = patch.publication_lag_years {
+            self.publication_lag_years = lag;
         }
         if let Some(frequency) = patch.update_frequency {
             self.update_frequency = frequency;
@@ -597,6 +607,9 @@ fn validate(indicator: &mut Indicator) -> AppResult<()> {
     }
     if indicator.weight < 0.0 {
         checks.fail("weight", "must be 0 or more");
+    }
+    if !(0..=5).contains(&indicator.publication_lag_years) {
+        checks.fail("publication_lag_years", "must be 0 to 5");
     }
     let kpi_within = checks.trimmed("kolada_kpi", &mut indicator.kolada_kpi, MAX_NAME);
     match (&indicator.source, &indicator.kolada_kpi) {

@@ -214,6 +214,7 @@ diesel::table! {
         kolada_ou -> Nullable<Text>,
         update_frequency -> Text,
         year_to_date -> Text,
+        publication_lag_years -> Integer,
         predecessor_id -> Nullable<Text>,
         external_id -> Nullable<Text>,
         archived_at -> Nullable<Timestamp>,

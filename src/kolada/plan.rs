@@ -451,6 +451,7 @@ mod tests {
             kolada_ou: ou.map(str::to_string),
             update_frequency: UpdateFrequency::Yearly,
             year_to_date: Default::default(),
+            publication_lag_years: 0,
             predecessor_id: None,
             external_id: None,
             archived_at: None,

@@ -107,7 +107,10 @@ pub fn indicator_status(
         })
         .collect();
     known.sort_by_key(|m| (m.period_end, m.period_start));
-    let year = periods::year_of(as_of);
+    // The year judged: the one `as_of` falls in, or with a publication lag the latest year
+    // whose value can exist by then.
+    let lag = indicator.publication_lag_years.max(0);
+    let year = format!("{:04}", as_of.year() - lag);
     let year_ends_later = periods::span(&year).is_some_and(|(_, end)| as_of < end);
     // At a reporting period that ends before the year does, the year's forecast speaks for it.
     let forecast = measurements.iter().copied().find(|m| {
@@ -190,6 +193,18 @@ pub fn indicator_status(
             Some((path, Err(why))) => unjudged.push(format!("{}; {why}", path.describe(None))),
             Some((_, Ok(None))) | None => {}
         }
+    }
+    if lag > 0 {
+        let said = format!(
+            "its values are published {lag} year{} late, so {year} is the latest year judged",
+            if lag == 1 { "" } else { "s" }
+        );
+        for check in &mut status.targets {
+            check.explanation = format!("{said}: {}", check.explanation);
+        }
+        unjudged
+            .iter_mut()
+            .for_each(|why| *why = format!("{said}: {why}"));
     }
     match status.targets.iter().min_by_key(|t| t.status.rank()) {
         None if !unjudged.is_empty() => {
@@ -779,6 +794,7 @@ mod tests {
             kolada_ou: None,
             update_frequency: UpdateFrequency::Yearly,
             year_to_date: YearToDate::NotComparable,
+            publication_lag_years: 0,
             predecessor_id: None,
             external_id: None,
             archived_at: None,
@@ -991,6 +1007,35 @@ mod tests {
         ind.baseline_value = None;
         let no_path = indicator_status(&ind, &[&on_track], day(2013, 12, 31));
         assert_eq!(no_path.status, Light::InsufficientData);
+    }
+
+    /// Emissions are published a year late: the annual report 2011 judges 2010, saying so.
+    #[test]
+    fn a_publication_lag_judges_the_latest_year_that_can_have_a_value() {
+        let mut ind = at_least_two_each_year();
+        ind.targets = JsonList::new(vec![target(
+            "2010",
+            Some("2014"),
+            TargetBasis::EachPeriod,
+            Some(2.0),
+        )]);
+        ind.publication_lag_years = 1;
+        let last_year = value("2010", Some(2.2));
+        let status = indicator_status(&ind, &[&last_year], day(2011, 12, 31));
+        assert_eq!((status.status, status.rule.as_str()), (Light::Green, "I5"));
+        assert!(
+            status.explanation.starts_with(
+                "its values are published 1 year late, so 2010 is the latest year judged"
+            ),
+            "{}",
+            status.explanation
+        );
+        ind.publication_lag_years = 0;
+        let unlagged = indicator_status(&ind, &[&last_year], day(2011, 12, 31));
+        assert_eq!(
+            (unlagged.status, unlagged.rule.as_str()),
+            (Light::InsufficientData, "I9")
+        );
     }
 
     #[test]

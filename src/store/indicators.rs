@@ -165,6 +165,10 @@ pub struct Indicator {
     /// How an outcome for part of a year compares with an annual target.
     #[serde(default)]
     pub year_to_date: YearToDate,
+    /// How many years after a year its value is published (0–5): a reporting period's
+    /// status judges the latest year whose value can exist.
+    #[serde(default)]
+    pub publication_lag_years: i32,
     /// The record of the previous plan period this one was copied from when that plan period
     /// was rolled over (`POST /plan-periods/{id}/roll-over`); null otherwise. Only the
     /// roll-over sets it.

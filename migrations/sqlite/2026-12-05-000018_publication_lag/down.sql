@@ -1,0 +1,1 @@
+ALTER TABLE indicators DROP COLUMN publication_lag_years;
