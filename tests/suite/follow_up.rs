@@ -129,7 +129,10 @@ async fn indicators_refuse_targets_their_direction_cannot_read(app: TestApp) {
             json!({"direction": "target_range", "targets": [{"from": "2011", "min": 5, "max": 3}]}),
             vec!["targets[0].max"],
         ),
-        (json!({"publication_lag_years": 6}), vec!["publication_lag_years"]),
+        (
+            json!({"publication_lag_years": 6}),
+            vec!["publication_lag_years"],
+        ),
         (json!({"source": "kolada"}), vec!["kolada_kpi"]),
         (json!({"kolada_kpi": "n3101"}), vec!["kolada_kpi"]),
         (
