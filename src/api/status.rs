@@ -65,9 +65,15 @@ impl Cycle {
     ) -> AppResult<Cycle> {
         let period = ReportingPeriod::find(conn, org, reporting_period)?
             .ok_or_else(|| AppError::not_found("reporting period"))?;
+        // In the wording in force on the period's last day: a later revision does not reword
+        // a report already given.
+        let day = period.end_date;
         let goals = goals::of_plan_period(conn, org, &period.plan_period_id, false)?;
+        let goals = crate::domain::revisions::worded_on(conn, org, goals, day)?;
         let department_goals =
             department_goals::of_plan_period(conn, org, &period.plan_period_id, false)?;
+        let department_goals =
+            crate::domain::revisions::worded_on(conn, org, department_goals, day)?;
         let goal_ids: Vec<Id> = goals.iter().map(|g| g.id.clone()).collect();
         let department_ids: Vec<Id> = department_goals.iter().map(|g| g.id.clone()).collect();
         // The targets decided for the period's last day: a later revision does not rewrite it.

@@ -101,6 +101,21 @@ pub trait Revised: Resource + Serialize + serde::de::DeserializeOwned {
             "decided_on",
             "decided_by_unit_id",
         ];
+        self.with_fields_of(snapshot, Self::CONTENT.iter().chain(KEPT.iter()))
+    }
+
+    /// The record with only the content of a revision's snapshot put back: its wording then,
+    /// its state and decision as they are now.
+    fn reworded(&self, snapshot: &serde_json::Value) -> AppResult<Self> {
+        self.with_fields_of(snapshot, Self::CONTENT.iter())
+    }
+
+    /// The record with these fields of a snapshot put back.
+    fn with_fields_of<'a>(
+        &self,
+        snapshot: &serde_json::Value,
+        names: impl Iterator<Item = &'a &'a str>,
+    ) -> AppResult<Self> {
         let unreadable = |e: serde_json::Error| {
             AppError::Internal(format!(
                 "a revision of {} {} does not read as one: {e}",
@@ -109,7 +124,7 @@ pub trait Revised: Resource + Serialize + serde::de::DeserializeOwned {
             ))
         };
         let mut merged = serde_json::to_value(self).map_err(unreadable)?;
-        for name in Self::CONTENT.iter().chain(KEPT.iter()) {
+        for name in names {
             if let (Some(value), Some(fields)) = (snapshot.get(*name), merged.as_object_mut()) {
                 fields.insert(name.to_string(), value.clone());
             }
@@ -159,6 +174,28 @@ pub fn as_in_force<R: Revised>(
 ) -> AppResult<Vec<R>> {
     let in_force = revisions::all_in_force(conn, org, R::ENTITY, day)?;
     restored(rows, in_force)
+}
+
+/// The records in the wording in force on `day` (the last day of a reporting period): one
+/// with a revision in force then carries that revision's content (its state and decision stay
+/// as they are now); one without (a draft, or one decided only later) stays as it is.
+pub fn worded_on<R: Revised>(
+    conn: &mut DbConnection,
+    org: &Id,
+    rows: Vec<R>,
+    day: NaiveDate,
+) -> AppResult<Vec<R>> {
+    let mut in_force: std::collections::HashMap<Id, Revision> =
+        revisions::all_in_force(conn, org, R::ENTITY, day)?
+            .into_iter()
+            .map(|r| (r.entity_id.clone(), r))
+            .collect();
+    rows.into_iter()
+        .map(|row| match in_force.remove(row.id()) {
+            Some(revision) => row.reworded(&revision.snapshot.value()),
+            None => Ok(row),
+        })
+        .collect()
 }
 
 /// One page of a list as in force on `day`: `query` reads the page among the ids of the

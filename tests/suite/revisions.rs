@@ -266,6 +266,65 @@ async fn revising_an_adopted_goal_keeps_what_was_in_force(app: TestApp) {
     assert!(!spoiled.text().contains(NEW_TITLE), "{}", spoiled.text());
 }
 
+/// A report speaks in the wording in force when its period ended: the 2011 annual report
+/// keeps goal 5's 2011 title after a 2012 revision, and a 2012 report takes the new one.
+async fn a_reporting_period_reads_goals_in_its_own_wording(app: TestApp) {
+    let m = app.model().await;
+    let admin = app.admin();
+    let report = |name: &str, end: &str| {
+        json!({"plan_period_id": m.plan_period, "kind": "annual_report", "name": name,
+               "start_date": format!("{}-01-01", &end[..4]), "end_date": end})
+    };
+    let of_2011 = app
+        .create(
+            "/api/v1/reporting-periods",
+            report("Årsredovisning 2011", "2011-12-31"),
+        )
+        .await;
+    let of_2012 = app
+        .create(
+            "/api/v1/reporting-periods",
+            report("Årsredovisning 2012", "2012-12-31"),
+        )
+        .await;
+    app.patch(
+        &format!("/api/v1/goals/{}", m.goal),
+        &admin,
+        json!({"title": NEW_TITLE, "revision": revision(&m.council, "2012-06-14")}),
+    )
+    .await
+    .expect(200);
+    for (period, title) in [(&of_2011, OLD_TITLE), (&of_2012, NEW_TITLE)] {
+        let status = app
+            .get(
+                &format!(
+                    "/api/v1/goals/{}/status?reporting_period_id={period}",
+                    m.goal
+                ),
+                &admin,
+            )
+            .await
+            .expect(200);
+        assert_eq!(status["title"], title, "{status}");
+        let overview = app
+            .get(
+                &format!("/api/v1/reporting-periods/{period}/overview"),
+                &admin,
+            )
+            .await
+            .expect(200);
+        assert!(overview.to_string().contains(title), "{overview}");
+    }
+    let overview_2011 = app
+        .get(
+            &format!("/api/v1/reporting-periods/{of_2011}/overview"),
+            &admin,
+        )
+        .await
+        .expect(200);
+    assert!(!overview_2011.to_string().contains(NEW_TITLE));
+}
+
 async fn changing_an_adopted_goal_without_a_decision_changes_nothing(app: TestApp) {
     let m = app.model().await;
     let admin = app.admin();
@@ -753,6 +812,7 @@ async fn another_organizations_vision_revisions_are_404(app: TestApp) {
 }
 
 backend_tests!(
+    a_reporting_period_reads_goals_in_its_own_wording,
     only_draft_adopted_retired_in_that_order,
     adopting_needs_reference_date_and_deciding_body,
     revising_an_adopted_goal_keeps_what_was_in_force,
