@@ -7,6 +7,7 @@ service's problem+json names one of those rules, so a refusal that the schema co
 said (a length, a range, a format, an enum) still fails the run and is fixed in the spec.
 """
 
+import ast
 import json
 import re
 import threading
@@ -92,9 +93,19 @@ EXPLAINED_FOR = {label: [re.compile(rule, re.DOTALL) for rule in rules] for labe
 
 # CPython 3.11 before 3.11.8 can fail `ast.parse` when two threads run it at once
 # ("AST constructor recursion depth mismatch"); hypothesis parses sources to describe
-# lambdas while schemathesis' workers generate, so those parses take turns.
-_PARSE = threading.Lock()
+# lambdas and filters while schemathesis' workers generate, so every parse takes its turn
+# (re-entrant: describing a lambda parses within its turn).
+_PARSE = threading.RLock()
 _describe = lambda_sources._lambda_description
+_ast_parse = ast.parse
+
+
+def _parsed_in_turn(*args, **kwargs):
+    with _PARSE:
+        return _ast_parse(*args, **kwargs)
+
+
+ast.parse = _parsed_in_turn
 
 
 def _described_in_turn(*args, **kwargs):

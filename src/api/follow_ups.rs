@@ -466,12 +466,12 @@ step_endpoint!(
     "Send a submitted or approved follow-up back to draft (whoever may approve it)."
 );
 
-/// A step's body, which may be left out: its default then.
+/// A step's body, which may be left out (or be `null`): its default then.
 fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> AppResult<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    crate::domain::input::parse_json(body)
+    Ok(crate::domain::input::parse_json::<Option<T>>(body)?.unwrap_or_default())
 }
 
 /// Which of a reporting period's follow-ups to approve or publish at once, and the

@@ -78,6 +78,7 @@ pub struct CreateIndicator {
     pub year_to_date: Option<YearToDate>,
     /// How many years after a year its value is published, 0–5 (default 0): a status then
     /// judges the latest year whose value can exist.
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     #[schema(minimum = 0, maximum = 5)]
     pub publication_lag_years: Option<i32>,
     #[schema(format = "text:short")]
@@ -143,6 +144,7 @@ pub struct UpdateIndicator {
     pub kolada_ou: Option<Option<String>>,
     pub update_frequency: Option<UpdateFrequency>,
     pub year_to_date: Option<YearToDate>,
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     #[schema(minimum = 0, maximum = 5)]
     pub publication_lag_years: Option<i32>,
     #[serde(default, deserialize_with = "double_option")]
